@@ -1,0 +1,35 @@
+# The README's two commands:  `make course`  and  `make test`.
+# Both create .venv on first use (scripts/bootstrap.py), so a fresh machine needs only Python >= 3.10.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8888
+
+.PHONY: setup course test test-colab-pins exercises bench clean
+
+setup:
+	@$(PYTHON) scripts/bootstrap.py $(VENV)
+
+## Set up and open the course in JupyterLab.
+course: setup
+	$(VENV)/bin/jupyter lab --port=$(PORT) notebooks/00_start_here.ipynb
+
+## Set up and run the whole test suite (unit tests, notebooks, exercises, browser test).
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Execute the chapter notebooks again in an environment pinned to Colab's widget/chart versions.
+test-colab-pins:
+	@$(PYTHON) scripts/bootstrap.py .venv-colab
+	$(VENV)-colab/bin/python -m pip install -q "ipywidgets==7.7.1" "altair==5.5.0"
+	$(VENV)-colab/bin/python -m pytest -m notebook tests/test_notebooks.py
+
+## Regenerate exercises/ from solutions/.
+exercises: setup
+	$(VENV)/bin/passk build-exercises
+
+bench: setup
+	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(VENV)-colab .pytest_cache test-output

@@ -1,0 +1,706 @@
+r"""The pass@k metric: estimators, the per-prompt objective and its gradient weight.
+
+This module is the one home of the metric's formulas. Chapter 1
+(``notebooks/01_pass_at_k_metric.ipynb``) derives them; every later chapter, the
+explorers, the exercises and the lab import them from here.
+
+Glossary (symbol -> name used in code)
+
+=========  ==========  ====================================================
+symbol     code        meaning
+=========  ==========  ====================================================
+n          ``n``       samples drawn for one problem (prompt)
+c          ``c``       how many of them the verifier accepts
+k          ``k``       attempts allowed by the metric
+p, J_1     ``p``       per-prompt success probability of one sample (pass@1)
+J_k        --          per-prompt pass@k, 1 - (1 - p)^k
+alpha_k    ``alpha``   gradient weight k (1 - p)^(k-1)
+Delta(k)   ``delta``   J_k - J_1, the exploration gap
+=========  ==========  ====================================================
+
+References
+----------
+- M. Chen et al., "Evaluating Large Language Models Trained on Code", arXiv 2107.03374 (2021).
+- Y. Yu, "Pass@k Metric for RLVR: A Diagnostic Tool of Exploration, But Not an Objective",
+  arXiv 2511.16231.
+- C. Walder, D. Karkhanis, "Pass@K Policy Optimization", arXiv 2505.15201.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from ._checks import as_int_array, as_prob_array, scalar_or_array
+
+__all__ = [
+    "pass_at_k",
+    "pass_at_k_plugin",
+    "pass_at_k_from_p",
+    "alpha_k",
+    "delta_k",
+    "gap_argmax",
+    "zero_signal_prob",
+    "expected_steps_to_signal",
+    "pass_at_k_variance",
+    "binomial_pmf",
+    "estimator_distribution",
+    "dataset_pass_at_k",
+    "pass_at_k_of_mean",
+]
+
+
+def _check_nck(n, c, k):
+    """Validate (n, c, k) for the estimators and broadcast them to int64 arrays."""
+    n = as_int_array("n", n)
+    c = as_int_array("c", c)
+    k = as_int_array("k", k, minimum=1)
+    try:
+        n, c, k = np.broadcast_arrays(n, c, k)
+    except ValueError:
+        raise ValueError(f"n, c and k must broadcast together, got shapes {n.shape}, {c.shape}, {k.shape}") from None
+    if (c > n).any():
+        i = np.argmax(c > n)
+        raise ValueError(f"c must be <= n (cannot have more correct samples than samples), got c={c.flat[i]}, n={n.flat[i]}")
+    if (k > n).any():
+        i = np.argmax(k > n)
+        raise ValueError(
+            f"k must be <= n: no unbiased estimator of pass@k exists from n < k samples "
+            f"(Walder & Karkhanis, arXiv 2505.15201, Cor. 2); got k={k.flat[i]}, n={n.flat[i]}"
+        )
+    return n, c, k
+
+
+def _log_fail_ratio(n: int, k: int, c: np.ndarray) -> np.ndarray:
+    """log C(n-c, k)/C(n, k) for one (n, k) and an array of c with n - c >= k."""
+    c_max = int(c.max(initial=0))
+    # log(1 - k/i) for i = n, n-1, ..., n-c_max+1, accumulated in extended precision so
+    # that a million terms still sum to ~1e-13 (a plain float64 cumsum drifts ~1e-11).
+    i = np.arange(n, n - c_max, -1, dtype=np.float64)
+    terms = np.log1p(-k / i).astype(np.longdouble)
+    table = np.concatenate([[0.0], np.cumsum(terms)]).astype(np.float64)
+    return table[c]
+
+
+def pass_at_k(n, c, k):
+    r"""Unbiased estimate of pass@k from ``n`` samples of which ``c`` are correct.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Samples drawn per problem, ``n >= k``.
+    c : int or array_like of int
+        Correct samples, ``0 <= c <= n``.
+    k : int or array_like of int
+        Attempts allowed, ``k >= 1``. ``n``, ``c`` and ``k`` broadcast together.
+
+    Returns
+    -------
+    float or ndarray
+        The estimate, always in [0, 1]; a float when every input is a scalar.
+
+    Raises
+    ------
+    ValueError
+        If an input is negative, non-integer or NaN, if ``k < 1``, ``c > n`` or ``k > n``.
+
+    Notes
+    -----
+    The probability that a uniformly random size-k subset of the n samples holds at
+    least one correct sample:
+
+    .. math:: \widehat{\text{pass@}k} = 1 - \binom{n-c}{k} \Big/ \binom{n}{k}
+              = 1 - \prod_{i=n-c+1}^{n} \left(1 - \frac{k}{i}\right)
+
+    In plain text: ``1 - C(n-c, k) / C(n, k)``, which is 1 when ``n - c < k``. The
+    product form avoids the huge binomials; it is summed in log space with
+    ``log1p`` and ``expm1``, so it stays accurate to ~1e-13 for n up to 10^6.
+    Averaged over ``c ~ Binomial(n, p)`` it equals ``1 - (1 - p)^k`` exactly.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374 (2021), Sec. 2.1 (the HumanEval estimator).
+
+    Examples
+    --------
+    >>> pass_at_k(10, 3, 5)  # = 11/12
+    0.9166666666666666
+    >>> pass_at_k(200, 1, 1) == 1 / 200
+    True
+    """
+    n, c, k = _check_nck(n, c, k)
+    out = np.ones(n.shape, dtype=np.float64)
+    live = (n - c) >= k  # otherwise every size-k subset holds a correct sample
+    if live.any():
+        nl, cl, kl = n[live], c[live], k[live]
+        log_ratio = np.empty(nl.shape, dtype=np.float64)
+        pairs, inverse = np.unique(np.stack([nl, kl]), axis=1, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for j, (nj, kj) in enumerate(pairs.T):  # one vectorised table per distinct (n, k)
+            sel = inverse == j
+            log_ratio[sel] = _log_fail_ratio(int(nj), int(kj), cl[sel])
+        out[live] = -np.expm1(log_ratio)
+    return scalar_or_array(out)
+
+
+def pass_at_k_plugin(n, c, k):
+    r"""Plug-in (biased) estimate of pass@k: ``1 - (1 - c/n)^k``.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Samples drawn, ``n >= 1``.
+    c : int or array_like of int
+        Correct samples, ``0 <= c <= n``.
+    k : int or array_like of int
+        Attempts, ``k >= 1``. Unlike :func:`pass_at_k`, ``k > n`` is allowed.
+
+    Returns
+    -------
+    float or ndarray
+        The estimate in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        On negative, non-integer or NaN input, ``n < 1``, ``k < 1`` or ``c > n``.
+
+    Notes
+    -----
+    .. math:: \widetilde{\text{pass@}k} = 1 - (1 - c/n)^k
+
+    Plain text: ``1 - (1 - c/n)^k``. Since ``x -> 1 - (1 - x)^k`` is concave, Jensen's
+    inequality makes its mean over ``c ~ Binomial(n, p)`` at most ``1 - (1 - p)^k``: it
+    is biased low (e.g. n=10, p=0.3, k=5: 0.75974 against 0.83193). Shown for teaching.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374 (2021), Sec. 2.1 and Appendix A.
+
+    Examples
+    --------
+    >>> pass_at_k_plugin(10, 3, 1) == 0.3
+    True
+    """
+    n = as_int_array("n", n, minimum=1)
+    c = as_int_array("c", c)
+    k = as_int_array("k", k, minimum=1)
+    try:
+        over = np.broadcast_arrays(n, c, k)[1] > np.broadcast_arrays(n, c, k)[0]
+    except ValueError:
+        raise ValueError(f"n, c and k must broadcast together, got shapes {n.shape}, {c.shape}, {k.shape}") from None
+    if over.any():
+        raise ValueError("c must be <= n (cannot have more correct samples than samples)")
+    return pass_at_k_from_p(c / n, k)
+
+
+def pass_at_k_from_p(p, k):
+    r"""Pass@k of one prompt whose single-sample success probability is ``p``.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Pass@1, J_1, in [0, 1].
+    k : int or array_like of int
+        Attempts, ``k >= 1``; broadcasts with ``p``.
+
+    Returns
+    -------
+    float or ndarray
+        J_k in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0, 1] or NaN, or ``k`` is not an integer >= 1.
+
+    Notes
+    -----
+    With k independent samples, the prompt is solved unless all k fail:
+
+    .. math:: J_k = 1 - (1 - J_1)^k
+
+    Plain text: ``J_k = 1 - (1 - p)^k``. Computed as ``-expm1(k log1p(-p))`` so that
+    tiny ``p`` keeps full relative precision.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 2.
+
+    Examples
+    --------
+    >>> pass_at_k_from_p(0.5, 2)
+    0.75
+    """
+    p = as_prob_array("p", p)
+    k = as_int_array("k", k, minimum=1)
+    with np.errstate(divide="ignore"):
+        out = -np.expm1(k * np.log1p(-p))
+    return scalar_or_array(out)
+
+
+def alpha_k(p, k):
+    r"""Weight that turns the pass@1 gradient into the pass@k gradient: ``k (1 - p)^(k-1)``.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Pass@1 of the prompt, in [0, 1].
+    k : int or array_like of int
+        Attempts, ``k >= 1``.
+
+    Returns
+    -------
+    float or ndarray
+        alpha_k in [0, k]: k at p = 0, 0 at p = 1 for k >= 2, decreasing in p.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0, 1] or NaN, or ``k`` is not an integer >= 1.
+
+    Notes
+    -----
+    Differentiating ``J_k = 1 - (1 - J_1)^k`` by the chain rule gives, per prompt,
+
+    .. math:: \nabla_\theta J_k = \alpha_k \nabla_\theta J_1, \qquad \alpha_k = k (1 - J_1)^{k-1}
+
+    Plain text: ``grad J_k = alpha_k * grad J_1`` with ``alpha_k = k (1 - J_1)^(k - 1)``: a
+    positive reweighting of the pass@1 gradient, never a new direction (per prompt).
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Theorem 3.1.
+
+    Examples
+    --------
+    >>> alpha_k(0.0, 4), alpha_k(1.0, 4)
+    (4.0, 0.0)
+    """
+    p = as_prob_array("p", p)
+    k = as_int_array("k", k, minimum=1)
+    return scalar_or_array(k * (1.0 - p) ** (k - 1))
+
+
+def delta_k(p, k):
+    r"""Exploration gap ``Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p``.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Pass@1 in [0, 1].
+    k : int or array_like of int
+        Attempts, ``k >= 1``.
+
+    Returns
+    -------
+    float or ndarray
+        Delta(k) >= 0; zero at p = 0 and p = 1 (and for k = 1).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0, 1] or NaN, or ``k`` is not an integer >= 1.
+
+    Notes
+    -----
+    .. math:: \Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p
+
+    It measures how much k tries add over one: large when the policy still spreads mass
+    over several answers, zero once it is sure (p = 1) or hopeless (p = 0). Its maximum
+    over p is at :func:`gap_argmax`. As RL concentrates mass, Delta(k) collapses
+    ("exploration collapse").
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 3.
+
+    Examples
+    --------
+    >>> delta_k(0.5, 2)
+    0.25
+    """
+    return scalar_or_array(np.asarray(pass_at_k_from_p(p, k)) - np.asarray(p, dtype=np.float64))
+
+
+def gap_argmax(k):
+    r"""Pass@1 at which the gap Delta(k) is largest: ``p* = 1 - k^(-1/(k-1))``.
+
+    Parameters
+    ----------
+    k : int or array_like of int
+        Attempts, ``k >= 2`` (for k = 1 the gap is identically zero).
+
+    Returns
+    -------
+    float or ndarray
+        p* in (0, 1/2]; 1/2 at k = 2, decreasing to 0 as k grows.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not an integer >= 2.
+
+    Notes
+    -----
+    Setting ``d Delta / dp = k (1 - p)^(k-1) - 1 = 0`` (that is, alpha_k = 1):
+
+    .. math:: p^* = 1 - k^{-1/(k-1)}
+
+    Plain text: ``p* = 1 - k^(-1/(k-1))``; e.g. k = 4: p* ~ 0.370039, Delta* ~ 0.472470.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 3.
+
+    Examples
+    --------
+    >>> gap_argmax(2)
+    0.5
+    """
+    k = as_int_array("k", k, minimum=2).astype(np.float64)
+    return scalar_or_array(-np.expm1(-np.log(k) / (k - 1)))
+
+
+def zero_signal_prob(p, n):
+    r"""Probability that all ``n`` samples of a prompt fail: ``(1 - p)^n``.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Pass@1 of the prompt, in [0, 1].
+    n : int or array_like of int
+        Group size (samples per prompt), ``n >= 1``.
+
+    Returns
+    -------
+    float or ndarray
+        (1 - p)^n in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0, 1] or NaN, or ``n`` is not an integer >= 1.
+
+    Notes
+    -----
+    .. math:: P(\text{all } n \text{ fail}) = (1 - p)^n
+
+    When it happens every reward in the group is 0, and every sampled policy-gradient
+    estimate of pass@1 *and* of pass@k (REINFORCE, GRPO, Chen et al.'s group advantage,
+    PKPO) is exactly zero for that prompt: the low-J_1 regime of Yu's paper.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 4.
+
+    Examples
+    --------
+    >>> zero_signal_prob(0.5, 3)
+    0.125
+    """
+    p = as_prob_array("p", p)
+    n = as_int_array("n", n, minimum=1)
+    return scalar_or_array((1.0 - p) ** n)
+
+
+def expected_steps_to_signal(p, n):
+    r"""Expected RL steps until a prompt first yields a non-zero sampled gradient.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Pass@1 of the prompt, in [0, 1], assumed constant while nothing is learned.
+    n : int or array_like of int
+        Samples per prompt per step, ``n >= 1``.
+
+    Returns
+    -------
+    float or ndarray
+        ``1 / (1 - (1 - p)^n)``, counting the step that succeeds; ``inf`` when p = 0.
+
+    Raises
+    ------
+    ValueError
+        As :func:`zero_signal_prob`.
+
+    Notes
+    -----
+    Each step is an independent trial that gives signal with probability
+    ``q = 1 - (1 - p)^n``, so the first success is geometric with mean
+
+    .. math:: \mathbb{E}[T] = \frac{1}{1 - (1 - p)^n}
+
+    Plain text: ``E[T] = 1 / (1 - (1 - p)^n)`` (about ``1 / (n p)`` for small p).
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 4 (the low-J_1 regime).
+
+    Examples
+    --------
+    >>> expected_steps_to_signal(0.5, 1)
+    2.0
+    """
+    q = -np.asarray(zero_signal_prob(p, n), dtype=np.float64) + 1.0
+    with np.errstate(divide="ignore"):
+        return scalar_or_array(np.where(q > 0, 1.0 / np.where(q > 0, q, 1.0), np.inf))
+
+
+def pass_at_k_variance(p, n, k):
+    r"""Exact variance of the unbiased estimator :func:`pass_at_k` when ``c ~ Binomial(n, p)``.
+
+    Parameters
+    ----------
+    p : float
+        True pass@1 of the problem, in [0, 1].
+    n : int
+        Samples drawn, ``n >= k``.
+    k : int
+        Attempts, ``k >= 1``.
+
+    Returns
+    -------
+    float
+        Var[pass@k estimate] >= 0; it falls roughly like 1/n.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0, 1], or ``n``, ``k`` are not integers with ``1 <= k <= n``.
+
+    Notes
+    -----
+    ``C(n-c,k)/C(n,k)`` is the chance that a random size-k subset S of the samples is all
+    wrong. For two independent random subsets S, S' overlapping in j samples, both are
+    all wrong with probability ``q^(2k-j)``, q = 1 - p, and j is hypergeometric. So
+
+    .. math:: \operatorname{Var} = \sum_{j=0}^{k}
+              \frac{\binom{k}{j}\binom{n-k}{k-j}}{\binom{n}{k}} q^{2k-j} - q^{2k}
+
+    Plain text: ``Var = sum_j H(j) q^(2k - j) - q^(2k)`` with H the hypergeometric pmf of
+    the overlap; k + 1 terms instead of a sum over all n + 1 outcomes.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374 (2021) for the estimator; the overlap argument is
+    the U-statistic variance (Hoeffding, 1948).
+
+    Examples
+    --------
+    >>> q = 0.7 ** 10  # n = k: the estimate is a 0/1 indicator, Var = q (1 - q)
+    >>> abs(pass_at_k_variance(0.3, 10, 10) - q * (1 - q)) < 1e-15
+    True
+    """
+    p = float(as_prob_array("p", p))
+    n, _, k = _check_nck(n, 0, k)
+    if n.ndim or k.ndim:
+        raise ValueError("pass_at_k_variance takes scalar n and k")
+    n, k = int(n), int(k)
+    q = 1.0 - p
+    j = np.arange(0, k + 1)
+    log_h = np.array([_log_comb(k, int(jj)) + _log_comb(n - k, k - int(jj)) for jj in j]) - _log_comb(n, k)
+    valid = (k - j) <= (n - k)
+    h = np.where(valid, np.exp(np.where(valid, log_h, 0.0)), 0.0)
+    second = float(np.sum(h * q ** (2 * k - j)))
+    return max(second - q ** (2 * k), 0.0)
+
+
+def _log_comb(a: int, b: int) -> float:
+    """log C(a, b) for 0 <= b <= a (-inf otherwise)."""
+    if b < 0 or b > a:
+        return -math.inf
+    return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
+
+
+def binomial_pmf(n, p):
+    r"""Probabilities of ``c = 0, ..., n`` successes in ``n`` Bernoulli(``p``) trials.
+
+    Parameters
+    ----------
+    n : int
+        Trials, ``n >= 0``.
+    p : float
+        Success probability in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (n + 1,)
+        ``C(n, c) p^c (1 - p)^(n - c)``; sums to 1.
+
+    Raises
+    ------
+    ValueError
+        On a negative or non-integer ``n`` or ``p`` outside [0, 1].
+
+    Notes
+    -----
+    Computed in log space (``lgamma``) so it is stable for n in the thousands; the
+    end points p = 0 and p = 1 are exact point masses.
+
+    Examples
+    --------
+    >>> binomial_pmf(2, 0.5).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    n = int(as_int_array("n", n))
+    p = float(as_prob_array("p", p))
+    c = np.arange(n + 1)
+    if p in (0.0, 1.0):
+        return (c == (0 if p == 0.0 else n)).astype(np.float64)
+    lg = np.array([math.lgamma(i + 1) for i in range(n + 1)])
+    log_pmf = lg[n] - lg - lg[::-1] + c * math.log(p) + (n - c) * math.log1p(-p)
+    return np.exp(log_pmf)
+
+
+def estimator_distribution(n, p, k, estimator: str = "unbiased"):
+    r"""Exact sampling distribution of a pass@k estimate from ``n`` samples.
+
+    Parameters
+    ----------
+    n : int
+        Samples per problem.
+    p : float
+        True pass@1 in [0, 1].
+    k : int
+        Attempts; ``k <= n`` for the unbiased estimator.
+    estimator : {"unbiased", "plugin"}
+        :func:`pass_at_k` or :func:`pass_at_k_plugin`.
+
+    Returns
+    -------
+    c : ndarray, shape (n + 1,)
+        Possible numbers of correct samples.
+    value : ndarray, shape (n + 1,)
+        The estimate for each c.
+    prob : ndarray, shape (n + 1,)
+        Binomial probability of each c.
+
+    Raises
+    ------
+    ValueError
+        On an unknown estimator name or invalid n, p, k.
+
+    Notes
+    -----
+    Mean, bias and standard deviation follow as ``sum(prob * value)`` etc. The mean of
+    the unbiased estimator is exactly ``1 - (1 - p)^k``.
+
+    Examples
+    --------
+    >>> c, v, w = estimator_distribution(10, 0.3, 5)
+    >>> round(float(w @ v), 12) == round(1 - 0.7 ** 5, 12)
+    True
+    """
+    funcs = {"unbiased": pass_at_k, "plugin": pass_at_k_plugin}
+    if estimator not in funcs:
+        raise ValueError(f"estimator must be one of {sorted(funcs)}, got {estimator!r}")
+    prob = binomial_pmf(n, p)
+    c = np.arange(len(prob))
+    value = np.asarray(funcs[estimator](len(prob) - 1, c, k), dtype=np.float64)
+    return c, value, prob
+
+
+def _weighted_mean(name: str, x: np.ndarray, weights) -> float:
+    """Mean of x over its last axis, with optional non-negative weights."""
+    if weights is None:
+        return x.mean(axis=-1)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != x.shape[-1:] or np.isnan(w).any() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"weights must be non-negative, not all zero and match {name} (shape {x.shape[-1:]})")
+    return (x * w).sum(axis=-1) / w.sum()
+
+
+def dataset_pass_at_k(p, k, weights=None):
+    r"""Dataset pass@k: the (weighted) mean over prompts of ``1 - (1 - p_i)^k``.
+
+    Parameters
+    ----------
+    p : array_like, shape (m,)
+        Pass@1 of each of m prompts.
+    k : int
+        Attempts, ``k >= 1``.
+    weights : array_like, shape (m,), optional
+        Prompt weights (mixture proportions); uniform if omitted.
+
+    Returns
+    -------
+    float
+        The dataset objective J_k = E_x[1 - (1 - p(x))^k].
+
+    Raises
+    ------
+    ValueError
+        On invalid p, k or weights, or an empty p.
+
+    Notes
+    -----
+    .. math:: J_k = \mathbb{E}_x\left[1 - (1 - p(x))^k\right]
+              \le 1 - \left(1 - \mathbb{E}_x[p(x)]\right)^k
+
+    The inequality is Jensen's, since the map is concave: the dataset pass@k is not
+    pass@k of the mean pass@1 (see :func:`pass_at_k_of_mean`).
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 2.
+
+    Examples
+    --------
+    >>> dataset_pass_at_k([0.0, 0.5], 4)
+    0.46875
+    """
+    p = _nonempty_probs(p)
+    return float(_weighted_mean("p", np.asarray(pass_at_k_from_p(p, k)), weights))
+
+
+def pass_at_k_of_mean(p, k, weights=None):
+    r"""The Jensen upper bound ``1 - (1 - mean p)^k`` -- *not* the dataset pass@k.
+
+    Parameters
+    ----------
+    p : array_like, shape (m,)
+        Pass@1 of each prompt.
+    k : int
+        Attempts, ``k >= 1``.
+    weights : array_like, shape (m,), optional
+        Prompt weights; uniform if omitted.
+
+    Returns
+    -------
+    float
+        ``1 - (1 - mean(p))^k`` >= :func:`dataset_pass_at_k` (equality iff all p agree or k = 1).
+
+    Raises
+    ------
+    ValueError
+        On invalid p, k or weights, or an empty p.
+
+    Notes
+    -----
+    A common pitfall: computing pass@k from the pooled success rate. With half the
+    prompts at p = 0 and half at p = 0.5, k = 4: 0.68359 here against 0.46875.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 2.
+
+    Examples
+    --------
+    >>> round(pass_at_k_of_mean([0.0, 0.5], 4), 5)
+    0.68359
+    """
+    p = _nonempty_probs(p)
+    return float(pass_at_k_from_p(float(_weighted_mean("p", p, weights)), k))
+
+
+def _nonempty_probs(p) -> np.ndarray:
+    """1-D probability array with at least one entry."""
+    if isinstance(p, Iterable) and not hasattr(p, "shape"):
+        p = list(p)
+    arr = np.atleast_1d(as_prob_array("p", p))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"p must be a non-empty 1-D array of per-prompt pass@1, got shape {arr.shape}")
+    return arr
