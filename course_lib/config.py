@@ -29,3 +29,37 @@ def binder_url(notebook: str = "notebooks/00_start_here.ipynb") -> str:
 def pip_spec() -> str:
     """What ``pip install`` takes to install the course package straight from the repository."""
     return f"git+{REPO_URL}@{BRANCH}"
+
+
+SETUP_CELL_MARKER = "# Course set-up"
+"""First line of the set-up cell that opens every notebook (how tools recognise it)."""
+
+
+def setup_cell_source() -> str:
+    """Source of the first code cell of every notebook, generated from :data:`REPO_URL`.
+
+    Locally (JupyterLab, Binder, VS Code) the course package is already installed and the
+    cell does nothing. On Colab it installs the package straight from the repository,
+    without its dependencies (Colab already has torch, ipywidgets 7.7, altair 5.5, numpy,
+    sympy, tqdm; installing jupyterlab there would disturb Colab's own server), then
+    the two small packages Colab lacks. Nothing already imported is replaced, so no
+    runtime restart is needed. ``scripts/sync_notebooks.py`` writes it into notebooks.
+    """
+    return (
+        f"{SETUP_CELL_MARKER}: does nothing locally; on Google Colab it installs the course package\n"
+        f"# from {REPO_URL} (set in course_lib/config.py).\n"
+        "import importlib.util, subprocess, sys\n"
+        "if \"google.colab\" in sys.modules and importlib.util.find_spec(\"course_lib\") is None:\n"
+        "    pip = [sys.executable, \"-m\", \"pip\", \"install\", \"-q\"]\n"
+        f"    subprocess.run(pip + [\"--no-deps\", \"{pip_spec()}\"], check=True)\n"
+        "    subprocess.run(pip + [\"anywidget>=0.9\", \"vl-convert-python>=1.6\"], check=True)"
+    )
+
+
+def badges_markdown() -> str:
+    """README badge line (Open in Colab, Launch Binder), generated from :data:`REPO_URL`."""
+    colab = colab_url("notebooks/00_start_here.ipynb")
+    return (
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url()})"
+    )

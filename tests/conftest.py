@@ -1,0 +1,32 @@
+"""Shared fixtures and the notebook-timing report printed at the end of a run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+"""Artifacts for humans (executed notebooks, screenshots, timings); gitignored."""
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+NOTEBOOK_TIMES: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT
+
+
+def pytest_terminal_summary(terminalreporter):
+    if NOTEBOOK_TIMES:
+        terminalreporter.section("notebook run times")
+        for name, seconds in sorted(NOTEBOOK_TIMES.items()):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
+        OUTPUT.mkdir(exist_ok=True)
+        (OUTPUT / "notebook_times.json").write_text(json.dumps(NOTEBOOK_TIMES, indent=2))

@@ -1,0 +1,112 @@
+"""The `passk` command, environment detection and the project's single-home settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_lib import config, env
+from course_lib.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _passk() -> str:
+    exe = Path(sys.executable).with_name("passk")
+    return str(exe) if exe.exists() else shutil.which("passk")
+
+
+def test_help_lists_doctor(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    assert "doctor" in capsys.readouterr().out
+
+
+def test_console_script_runs_doctor():
+    out = subprocess.run([_passk(), "doctor"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    for row in ("python", "torch", "ipywidgets", "altair", "jupyterlab", "environment", "device", "chart renderer"):
+        assert f"  {row} " in out.stdout, (row, out.stdout)
+    assert "environment" in out.stdout and "  python " in out.stdout
+    # Plain Python process: no notebook front end, and the device is the CPU on this machine or a GPU.
+    assert any(line.split()[-1] == "python" for line in out.stdout.splitlines() if "environment" in line)
+
+
+def test_doctor_reports_versions_that_are_installed():
+    rows = env.report()
+    import torch, altair, ipywidgets
+
+    assert rows["torch"] == torch.__version__.split("+")[0] or rows["torch"] == torch.__version__
+    assert rows["altair"] == altair.__version__
+    assert rows["ipywidgets"] == ipywidgets.__version__
+    assert rows["chart renderer"]
+
+
+@pytest.mark.parametrize(
+    "variables, expected",
+    [
+        ({"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}, "kaggle"),
+        ({"BINDER_SERVICE_HOST": "10.0.0.1"}, "binder"),
+        ({}, "python"),
+    ],
+)
+def test_detect_environment_from_variables(monkeypatch, variables, expected):
+    for name in ("KAGGLE_KERNEL_RUN_TYPE", "BINDER_SERVICE_HOST", "BINDER_LAUNCH_HOST", "BINDER_REPO_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert env.detect_environment() == expected
+
+
+def test_detect_colab(monkeypatch):
+    import types
+
+    google = types.ModuleType("google")
+    colab = types.ModuleType("google.colab")
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    assert env.detect_environment() == "colab"
+
+
+def test_compute_device_is_usable():
+    import torch
+
+    device = env.compute_device()
+    assert device.type in ("cpu", "cuda", "mps")
+    assert torch.ones(2, device=device).sum().item() == 2.0
+
+
+def test_urls_come_from_one_setting(monkeypatch):
+    monkeypatch.setattr(config, "REPO_URL", "https://github.com/someone/fork")
+    assert config.repo_slug() == "someone/fork"
+    assert "github/someone/fork/blob/main/notebooks/x.ipynb" in config.colab_url("notebooks/x.ipynb")
+    assert "mybinder.org/v2/gh/someone/fork/main" in config.binder_url()
+    assert "git+https://github.com/someone/fork@main" in config.setup_cell_source()
+    assert "someone/fork" in config.badges_markdown()
+
+
+def test_setup_cell_does_nothing_outside_colab():
+    """The set-up cell runs in plain Python without installing anything or failing."""
+    code = config.setup_cell_source()
+    assert "google.colab" in code
+    namespace: dict = {}
+    exec(compile(code, "<setup-cell>", "exec"), namespace)  # no Colab here: must be a no-op
+    assert "pip" not in namespace  # the install branch was not taken
+
+
+def test_bootstrap_is_a_no_op_when_up_to_date():
+    """`make test`/`make course` call the bootstrap every time; on a ready venv it returns at once."""
+    venv_dir = Path(sys.prefix)
+    if not (venv_dir / ".passk-installed").exists():
+        pytest.skip("tests are not running inside a bootstrap-made environment")
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bootstrap.py"), str(venv_dir)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert out.returncode == 0 and "pip" not in out.stdout, out.stdout + out.stderr
