@@ -1,0 +1,527 @@
+"""Executable specification of :mod:`course_lib.passk`, the pass@k metric core.
+
+Exact references used below, and how they are computed:
+
+- ``exact_pass_at_k``: ``1 - C(n-c,k)/C(n,k)`` as a :class:`fractions.Fraction` from
+  Python's exact integer ``math.comb``. For a large n the cheaper of two equal ratios is
+  used, ``C(n-c,k)/C(n,k) = C(n-k,c)/C(n,c)`` (both count the same thing: k-subsets
+  avoiding c marked items), so the integers have min(c, k) factors instead of ~n.
+- Binomial sums over ``c ~ Bin(n, p)`` with a rational p are done in Fractions, so
+  "exactly" means exactly; SymPy checks identities symbolically in p.
+- Floats are compared to the correctly rounded exact value (``float(Fraction)``) with
+  float64 tolerances (1e-12 absolute where the issue asks for it, ~1e-14 elsewhere).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib.passk import (
+    alpha_k,
+    binomial_pmf,
+    dataset_pass_at_k,
+    delta_k,
+    estimator_distribution,
+    expected_steps_to_signal,
+    gap_argmax,
+    pass_at_k,
+    pass_at_k_from_p,
+    pass_at_k_of_mean,
+    pass_at_k_plugin,
+    pass_at_k_variance,
+    zero_signal_prob,
+)
+
+PROPERTY = settings(deadline=None, max_examples=150, derandomize=True)
+"""Hypothesis settings for this file: reproducible examples, no per-example deadline."""
+
+EXACT_FACTORS = 3000
+"""Above this many factors in both ratios, the large-n reference switches to mpmath."""
+
+
+# --------------------------------------------------------------------------- references
+
+
+def exact_fail_ratio(n: int, c: int, k: int) -> Fraction:
+    """C(n-c, k) / C(n, k) exactly, via whichever of the two equal ratios is cheaper."""
+    if c <= k:
+        return Fraction(math.comb(n - k, c), math.comb(n, c))
+    return Fraction(math.comb(n - c, k), math.comb(n, k))
+
+
+def exact_pass_at_k(n: int, c: int, k: int) -> Fraction:
+    """The unbiased estimator in exact rational arithmetic."""
+    return 1 - exact_fail_ratio(n, c, k)
+
+
+def reference_pass_at_k(n: int, c: int, k: int) -> float:
+    """pass@k to float precision: exact Fractions when cheap, else mpmath at 60 digits.
+
+    ``math.comb(10**6, 5 * 10**5)`` alone takes ~20 s, so when both c and k exceed
+    EXACT_FACTORS the log of the ratio is summed with mpmath's log-gamma at 60 digits
+    (error ~1e-50, far below float64's 1e-16).
+    """
+    if min(c, k) <= EXACT_FACTORS:
+        return float(exact_pass_at_k(n, c, k))
+    if n - c < k:
+        return 1.0
+    with mpmath.workdps(60):
+        lg = mpmath.loggamma
+        log_ratio = lg(n - c + 1) - lg(n - c - k + 1) - lg(n + 1) + lg(n - k + 1)
+        return float(1 - mpmath.exp(log_ratio))
+
+
+def exact_binomial_pmf(n: int, p: Fraction) -> list[Fraction]:
+    """P(c) = C(n, c) p^c (1 - p)^(n - c) for c = 0..n, exactly."""
+    return [math.comb(n, c) * p**c * (1 - p) ** (n - c) for c in range(n + 1)]
+
+
+def random_triples(rng: np.random.Generator, size: int, n_max: int) -> np.ndarray:
+    """(n, c, k) rows with n log-uniform in [1, n_max], k small or anywhere up to n, c uniform."""
+    n = np.exp(rng.uniform(0, np.log(n_max), size)).astype(np.int64).clip(1, n_max)
+    k_small = np.minimum(n, np.exp(rng.uniform(0, np.log(200), size)).astype(np.int64)).clip(1)
+    k_any = rng.integers(1, n + 1)
+    k = np.where(rng.random(size) < 0.5, k_small, k_any)
+    c = rng.integers(0, n + 1)
+    return np.stack([n, c, k], axis=1)
+
+
+# --------------------------------------------------------------------------- pass_at_k
+
+
+@pytest.mark.parametrize(
+    ("n", "c", "k", "expected"),
+    [
+        (10, 3, 5, Fraction(11, 12)),  # REFERENCE.md: 1 - C(7,5)/C(10,5) = 1 - 21/252
+        (5, 2, 3, Fraction(9, 10)),  # 1 - C(3,3)/C(5,3) = 1 - 1/10
+        (200, 1, 100, Fraction(1, 2)),  # one correct sample is in half of the 100-subsets
+        (10, 0, 5, Fraction(0)),  # nothing correct: 0
+        (10, 6, 5, Fraction(1)),  # n - c < k: every 5-subset holds a correct sample
+        (7, 7, 7, Fraction(1)),
+    ],
+)
+def test_pass_at_k_closed_form_cases(n, c, k, expected):
+    assert exact_pass_at_k(n, c, k) == expected  # the reference itself
+    assert pass_at_k(n, c, k) == pytest.approx(float(expected), abs=1e-15)
+
+
+def test_pass_at_k_matches_exact_fractions_on_random_triples():
+    """Random (n, c, k) with n up to 10^6: max abs error <= 1e-12 (vectorised call)."""
+    rng = np.random.default_rng(20251123)
+    rows = random_triples(rng, 400, 10**6)
+    # the hard cases for a product of ~n rounded factors: n = 10^6, long products
+    hard = [(10**6, 10**6 - 1, 1), (10**6, 999_000, 1000), (10**6, 500_000, 1), (10**6, 3, 500_000),
+            (10**6, 1, 1), (10**6, 10**6, 1), (10**6, 0, 10**6), (999_983, 4_000, 4_000)]
+    rows = np.concatenate([rows, np.array(hard)])
+    got = pass_at_k(rows[:, 0], rows[:, 1], rows[:, 2])
+    want = np.array([reference_pass_at_k(int(n), int(c), int(k)) for n, c, k in rows])
+    err = np.abs(got - want)
+    worst = int(np.argmax(err))
+    assert err.max() <= 1e-12, f"max abs error {err.max():.3g} at (n, c, k) = {tuple(rows[worst])}"
+
+
+@PROPERTY
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(1, n))))
+def test_pass_at_k_matches_exact_fractions_small_n(nck):
+    n, c, k = nck
+    assert abs(pass_at_k(n, c, k) - float(exact_pass_at_k(n, c, k))) <= 2e-16, nck
+
+
+@PROPERTY
+@given(st.integers(1, 10**6).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(1, n - 1 if n > 1 else 1))))
+def test_pass_at_k_is_monotone_in_k_and_c(nck):
+    n, c, k = nck
+    here = pass_at_k(n, c, k)
+    assert 0.0 <= here <= 1.0
+    if k < n:
+        assert pass_at_k(n, c, k + 1) >= here, nck
+    if c < n:
+        assert pass_at_k(n, c + 1, k) >= here, nck
+
+
+@PROPERTY
+@given(st.integers(1, 10**6).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))))
+def test_pass_at_1_is_the_fraction_correct(nc):
+    n, c = nc
+    assert pass_at_k(n, c, 1) == pytest.approx(c / n, abs=1e-14), nc
+
+
+@PROPERTY
+@given(
+    st.integers(1, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(1, n))),
+    st.fractions(min_value=0, max_value=1, max_denominator=50),
+)
+def test_unbiased_exactly_over_binomial_c(nk, p):
+    """E_{c ~ Bin(n, p)}[pass@k estimate] = 1 - (1 - p)^k exactly (rational p, Fractions)."""
+    n, k = nk
+    pmf = exact_binomial_pmf(n, p)
+    mean = sum(w * exact_pass_at_k(n, c, k) for c, w in enumerate(pmf))
+    assert mean == 1 - (1 - p) ** k, (n, k, p)
+    # and the float implementation reproduces the exact mean to float precision
+    values = pass_at_k(n, np.arange(n + 1), k)
+    assert float(np.dot([float(w) for w in pmf], values)) == pytest.approx(float(mean), abs=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+def test_unbiased_as_a_polynomial_identity_in_p(n):
+    """SymPy: sum_c C(n,c) p^c (1-p)^(n-c) [1 - C(n-c,k)/C(n,k)] - (1 - (1-p)^k) expands to 0."""
+    p = sympy.symbols("p")
+    for k in range(1, n + 1):
+        mean = sum(
+            sympy.binomial(n, c) * p**c * (1 - p) ** (n - c) * sympy.Rational(str(exact_pass_at_k(n, c, k)))
+            for c in range(n + 1)
+        )
+        assert sympy.expand(mean - (1 - (1 - p) ** k)) == 0, (n, k)
+
+
+def test_vectorised_equals_scalar_loop():
+    rng = np.random.default_rng(7)
+    rows = random_triples(rng, 300, 5000)
+    vec = pass_at_k(rows[:, 0], rows[:, 1], rows[:, 2])
+    loop = np.array([pass_at_k(int(n), int(c), int(k)) for n, c, k in rows])
+    np.testing.assert_allclose(vec, loop, rtol=0, atol=1e-15)
+
+
+def test_broadcasting_shapes_and_scalar_type():
+    n = np.array([[10], [20], [30]])  # (3, 1)
+    c = np.array([0, 1, 2, 3])  # (4,)
+    out = pass_at_k(n, c, 2)
+    assert out.shape == (3, 4)
+    for i in range(3):
+        for j in range(4):
+            assert out[i, j] == pass_at_k(int(n[i, 0]), int(c[j]), 2)
+    assert pass_at_k(10, [1, 2], [[1], [2], [3]]).shape == (3, 2)
+    assert isinstance(pass_at_k(10, 3, 5), float)
+    assert isinstance(pass_at_k(np.int64(10), np.array(3), 5.0), float)  # whole floats are fine
+    assert pass_at_k(np.zeros(0, int), np.zeros(0, int), 1).shape == (0,)
+
+
+def test_extremes_at_large_n():
+    n = 10**6
+    assert pass_at_k(n, 0, 1000) == 0.0
+    assert pass_at_k(n, n, 1) == 1.0
+    assert pass_at_k(n, 1, n) == 1.0
+    assert pass_at_k(n, 1, 1) == pytest.approx(1e-6, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- plug-in, from_p
+
+
+def test_plugin_bias_closed_form():
+    """REFERENCE.md: c ~ Bin(10, 0.3), k = 5: E[plug-in] = 0.75974 vs true 0.83193 (exact sums)."""
+    n, p, k = 10, Fraction(3, 10), 5
+    pmf = exact_binomial_pmf(n, p)
+    plugin_mean = sum(w * (1 - (1 - Fraction(c, n)) ** k) for c, w in enumerate(pmf))
+    true = 1 - (1 - p) ** k
+    assert round(float(plugin_mean), 5) == 0.75974
+    assert round(float(true), 5) == 0.83193
+    c, value, prob = estimator_distribution(n, 0.3, k, estimator="plugin")
+    assert float(prob @ value) == pytest.approx(float(plugin_mean), abs=1e-15)
+    assert pass_at_k_from_p(0.3, k) == pytest.approx(float(true), abs=1e-15)
+
+
+@PROPERTY
+@given(st.integers(1, 200).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))), st.integers(1, 500))
+def test_plugin_matches_exact_and_allows_k_above_n(nc, k):
+    n, c = nc
+    assert pass_at_k_plugin(n, c, k) == pytest.approx(float(1 - (1 - Fraction(c, n)) ** k), abs=1e-15)
+
+
+@PROPERTY
+@given(st.fractions(0, 1, max_denominator=1000), st.integers(1, 300))
+def test_pass_at_k_from_p_exact(p, k):
+    assert pass_at_k_from_p(float(p), k) == pytest.approx(float(1 - (1 - p) ** k), rel=1e-14, abs=1e-300)
+
+
+def test_pass_at_k_from_p_tiny_p_keeps_relative_precision():
+    assert pass_at_k_from_p(1e-20, 3) == pytest.approx(3e-20, rel=1e-14)
+
+
+# --------------------------------------------------------------------------- variance, distribution
+
+
+def exact_variance(n: int, p: Fraction, k: int) -> Fraction:
+    """Var of the unbiased estimator by brute force over c = 0..n, in Fractions."""
+    pmf = exact_binomial_pmf(n, p)
+    vals = [exact_pass_at_k(n, c, k) for c in range(n + 1)]
+    mean = sum(w * v for w, v in zip(pmf, vals))
+    return sum(w * (v - mean) ** 2 for w, v in zip(pmf, vals))
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "k"),
+    [(10, Fraction(3, 10), 5), (1, Fraction(1, 3), 1), (8, Fraction(1, 2), 8), (300, Fraction(1, 100), 1),
+     (200, Fraction(1, 2), 100), (120, Fraction(99, 100), 2), (150, Fraction(1, 10), 20), (40, Fraction(0), 3),
+     (40, Fraction(1), 3)],
+)
+def test_variance_against_brute_force_fractions(n, p, k):
+    want = float(exact_variance(n, p, k))
+    assert pass_at_k_variance(float(p), n, k) == pytest.approx(want, rel=1e-13, abs=1e-300)
+
+
+@PROPERTY
+@given(st.integers(1, 25).flatmap(lambda n: st.tuples(st.just(n), st.integers(1, n))), st.fractions(0, 1, max_denominator=20))
+def test_variance_against_brute_force_property(nk, p):
+    n, k = nk
+    assert pass_at_k_variance(float(p), n, k) == pytest.approx(float(exact_variance(n, p, k)), rel=1e-12, abs=1e-300)
+
+
+@PROPERTY
+@given(st.floats(0, 1), st.integers(1, 20), st.integers(0, 200))
+def test_variance_never_grows_with_n(p, k, extra):
+    """A U-statistic's variance is non-increasing in the sample size (Hoeffding, 1948)."""
+    n = k + extra
+    assert pass_at_k_variance(p, n + 1, k) <= pass_at_k_variance(p, n, k) * (1 + 1e-12) + 1e-300
+
+
+def test_variance_when_n_equals_k_is_bernoulli():
+    q = 0.7**10
+    assert pass_at_k_variance(0.3, 10, 10) == pytest.approx(q * (1 - q), rel=1e-14)
+
+
+@pytest.mark.parametrize(("n", "p", "k"), [(10, Fraction(3, 10), 5), (30, Fraction(1, 7), 4), (6, Fraction(1), 2)])
+def test_estimator_distribution_is_exact(n, p, k):
+    c, value, prob = estimator_distribution(n, float(p), k)
+    assert c.tolist() == list(range(n + 1))
+    np.testing.assert_allclose(prob, [float(w) for w in exact_binomial_pmf(n, p)], rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(value, [float(exact_pass_at_k(n, cc, k)) for cc in c], rtol=0, atol=2e-16)
+    assert prob.sum() == pytest.approx(1.0, abs=1e-15)
+    assert float(prob @ value) == pytest.approx(float(1 - (1 - p) ** k), abs=1e-15)  # unbiased
+    var = float(prob @ (value - prob @ value) ** 2)
+    assert var == pytest.approx(pass_at_k_variance(float(p), n, k), rel=1e-10, abs=1e-300)
+
+
+@PROPERTY
+@given(st.integers(0, 60), st.fractions(0, 1, max_denominator=30))
+def test_binomial_pmf_exact(n, p):
+    np.testing.assert_allclose(binomial_pmf(n, float(p)), [float(w) for w in exact_binomial_pmf(n, p)],
+                               rtol=1e-13, atol=1e-300)
+
+
+# --------------------------------------------------------------------------- Jensen pitfall
+
+
+def test_jensen_example_exact():
+    """REFERENCE.md: prompts p in {0, 0.5} in equal mix, k = 4: 0.46875 vs 0.68359."""
+    dataset = Fraction(1, 2) * (1 - 1) + Fraction(1, 2) * (1 - Fraction(1, 2) ** 4)  # 15/32
+    of_mean = 1 - (1 - Fraction(1, 4)) ** 4  # 175/256
+    assert dataset_pass_at_k([0.0, 0.5], 4) == pytest.approx(float(dataset), abs=1e-16)
+    assert pass_at_k_of_mean([0.0, 0.5], 4) == pytest.approx(float(of_mean), abs=1e-16)
+    assert round(float(dataset), 5) == 0.46875 and round(float(of_mean), 5) == 0.68359
+
+
+@PROPERTY
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.integers(1, 64))
+def test_dataset_pass_at_k_is_below_pass_at_k_of_mean(p, k):
+    lower, upper = dataset_pass_at_k(p, k), pass_at_k_of_mean(p, k)
+    assert lower <= upper + 1e-15
+    if k == 1 or max(p) == min(p):
+        assert lower == pytest.approx(upper, abs=1e-15)
+
+
+def test_weights_are_mixture_proportions():
+    p = [0.1, 0.4, 0.9]
+    assert dataset_pass_at_k(p, 3, weights=[1, 2, 0]) == pytest.approx(dataset_pass_at_k([0.1, 0.4, 0.4], 3), abs=1e-15)
+    assert pass_at_k_of_mean(p, 3, weights=[1, 2, 0]) == pytest.approx(pass_at_k_of_mean([0.1, 0.4, 0.4], 3), abs=1e-15)
+    assert dataset_pass_at_k(iter([0.2, 0.6]), 2) == pytest.approx(dataset_pass_at_k([0.2, 0.6], 2), abs=1e-16)
+
+
+# --------------------------------------------------------------------------- zero signal
+
+
+@PROPERTY
+@given(st.fractions(0, 1, max_denominator=1000), st.integers(1, 500))
+def test_zero_signal_prob_exact(p, n):
+    want = float((1 - p) ** n)
+    assert zero_signal_prob(float(p), n) == pytest.approx(want, rel=1e-13, abs=1e-300)
+    assert zero_signal_prob(float(p), n) == pytest.approx(binomial_pmf(n, float(p))[0], rel=1e-12, abs=1e-300)
+
+
+def test_expected_steps_to_signal():
+    assert expected_steps_to_signal(0.0, 8) == math.inf
+    assert expected_steps_to_signal(1.0, 8) == 1.0
+    assert expected_steps_to_signal(0.25, 1) == pytest.approx(4.0, abs=1e-15)
+    p, n = Fraction(1, 20), 4
+    assert expected_steps_to_signal(float(p), n) == pytest.approx(float(1 / (1 - (1 - p) ** n)), rel=1e-14)
+    np.testing.assert_allclose(expected_steps_to_signal([0.5, 0.1], [[1], [2]]),
+                               1 / (1 - (1 - np.array([0.5, 0.1])) ** np.array([[1], [2]])), rtol=1e-14)
+
+
+def test_expected_steps_to_signal_by_simulation():
+    """Seeded simulation: steps until a group of n samples holds a success."""
+    rng = np.random.default_rng(0)
+    p, n, runs = 0.02, 8, 20_000
+    steps = np.empty(runs)
+    for r in range(runs):
+        t = 1
+        while not (rng.random(n) < p).any():
+            t += 1
+        steps[r] = t
+    want = expected_steps_to_signal(p, n)
+    assert abs(steps.mean() - want) < 4 * steps.std() / math.sqrt(runs)
+
+
+# --------------------------------------------------------------------------- alpha_k, delta_k, gap_argmax
+
+
+@PROPERTY
+@given(st.integers(1, 64))
+def test_alpha_k_end_points(k):
+    assert alpha_k(0.0, k) == k
+    assert alpha_k(1.0, k) == (1.0 if k == 1 else 0.0)
+
+
+@PROPERTY
+@given(st.floats(0, 1), st.floats(0, 1), st.integers(2, 64))
+def test_alpha_k_is_decreasing_in_p(a, b, k):
+    lo, hi = min(a, b), max(a, b)
+    assert alpha_k(lo, k) >= alpha_k(hi, k)
+    assert 0.0 <= alpha_k(hi, k) <= k
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 8, 16])
+def test_alpha_k_is_the_derivative_of_pass_at_k(k):
+    """SymPy: d/dp [1 - (1-p)^k] = alpha_k, evaluated exactly at rational points."""
+    p = sympy.symbols("p")
+    derivative = sympy.diff(1 - (1 - p) ** k, p)
+    for x in [sympy.Rational(0), sympy.Rational(1, 7), sympy.Rational(1, 2), sympy.Rational(9, 10), sympy.Rational(1)]:
+        assert alpha_k(float(x), k) == pytest.approx(float(derivative.subs(p, x)), rel=1e-14, abs=1e-300)
+
+
+@PROPERTY
+@given(st.floats(0, 1), st.integers(1, 64))
+def test_delta_k_is_non_negative_and_equals_jk_minus_j1(p, k):
+    d = delta_k(p, k)
+    if k == 1:
+        assert abs(d) <= 1e-16
+    else:
+        assert d >= 0.0
+    assert d == pytest.approx(pass_at_k_from_p(p, k) - p, abs=1e-16)
+
+
+@PROPERTY
+@given(st.integers(1, 64))
+def test_delta_k_vanishes_at_the_end_points(k):
+    assert delta_k(0.0, k) == 0.0
+    assert delta_k(1.0, k) == 0.0
+
+
+@pytest.mark.parametrize(("k", "p_star", "delta_star"), [(2, 0.5, 0.25), (4, 0.370039, 0.472470), (8, 0.257003, 0.650123)])
+def test_gap_argmax_reference_values_via_sympy(k, p_star, delta_star):
+    """SymPy solves dDelta/dp = k (1-p)^(k-1) - 1 = 0 on [0, 1]; the root matches gap_argmax."""
+    p = sympy.symbols("p", real=True)
+    gap = 1 - (1 - p) ** k - p
+    roots = sympy.solveset(sympy.diff(gap, p), p, domain=sympy.Interval(0, 1))
+    (root,) = list(roots)
+    assert sympy.simplify(root - (1 - sympy.Integer(k) ** sympy.Rational(-1, k - 1))) == 0
+    assert sympy.diff(gap, p, 2).subs(p, root) < 0  # a maximum
+    assert gap_argmax(k) == pytest.approx(float(sympy.N(root, 30)), abs=1e-15)
+    assert delta_k(gap_argmax(k), k) == pytest.approx(float(sympy.N(gap.subs(p, root), 30)), abs=1e-15)
+    assert round(gap_argmax(k), 6) == p_star and round(delta_k(gap_argmax(k), k), 6) == delta_star
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 8, 16, 64, 256])
+def test_gap_argmax_maximises_delta_on_a_fine_grid(k):
+    grid = np.linspace(0.0, 1.0, 200_001)
+    values = delta_k(grid, k)
+    p_star = gap_argmax(k)
+    assert delta_k(p_star, k) >= values.max() - 1e-15
+    assert abs(grid[np.argmax(values)] - p_star) <= 1e-4
+    assert alpha_k(p_star, k) == pytest.approx(1.0, abs=1e-12)  # the maximum is where alpha_k = 1
+
+
+def test_gap_argmax_decreases_from_one_half():
+    ks = np.arange(2, 500)
+    p_star = gap_argmax(ks)
+    assert p_star[0] == 0.5
+    assert (np.diff(p_star) < 0).all() and (p_star > 0).all()
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+BAD_INPUTS = [
+    # (function, args, argument the message must name)
+    (pass_at_k, (10, 3, 0), "k"),  # k < 1
+    (pass_at_k, (5, 2, 6), "k"),  # k > n: no unbiased estimator
+    (pass_at_k, (5, 6, 2), "c"),  # c > n
+    (pass_at_k, (-5, 0, 1), "n"),  # negative
+    (pass_at_k, (10, -1, 2), "c"),
+    (pass_at_k, (10, 2.5, 2), "c"),  # non-integer
+    (pass_at_k, (10, 2, 1.5), "k"),
+    (pass_at_k, (float("nan"), 2, 1), "n"),  # NaN
+    (pass_at_k, (10, [1, float("nan")], 1), "c"),
+    (pass_at_k, (10, 2, float("inf")), "k"),
+    (pass_at_k, ("10", 2, 1), "n"),  # strings
+    (pass_at_k, (10, 2, "k"), "k"),
+    (pass_at_k, (None, 2, 1), "n"),
+    (pass_at_k, ([[10, 10], [10]], 2, 1), "n"),  # ragged
+    (pass_at_k, (10, 1 + 2j, 1), "c"),  # complex
+    (pass_at_k, (np.zeros((2, 3)) + 5, np.zeros((3, 2)), 1), "n"),  # shapes that do not broadcast
+    (pass_at_k_plugin, (0, 0, 1), "n"),
+    (pass_at_k_plugin, (4, 5, 1), "c"),
+    (pass_at_k_plugin, (4, 2, 0), "k"),
+    (pass_at_k_from_p, (1.5, 2), "p"),  # p outside [0, 1]
+    (pass_at_k_from_p, (-0.1, 2), "p"),
+    (pass_at_k_from_p, (float("nan"), 2), "p"),
+    (pass_at_k_from_p, ([0.1, "a"], 2), "p"),
+    (pass_at_k_from_p, (0.5, 0), "k"),
+    (alpha_k, (2.0, 3), "p"),
+    (alpha_k, (0.5, -1), "k"),
+    (delta_k, (float("nan"), 2), "p"),
+    (delta_k, (0.2, 2.5), "k"),
+    (gap_argmax, (1,), "k"),
+    (gap_argmax, (2.5,), "k"),
+    (zero_signal_prob, (0.5, 0), "n"),
+    (zero_signal_prob, (1.01, 3), "p"),
+    (expected_steps_to_signal, (0.5, -2), "n"),
+    (pass_at_k_variance, (1.2, 10, 2), "p"),
+    (pass_at_k_variance, (0.2, 5, 6), "k"),
+    (pass_at_k_variance, (0.2, 10, 0), "k"),
+    (pass_at_k_variance, ([0.1, 0.2], 10, 2), "p"),
+    (pass_at_k_variance, (0.1, [10, 11], 2), "n"),
+    (binomial_pmf, (2.5, 0.2), "n"),
+    (binomial_pmf, (5, float("nan")), "p"),
+    (binomial_pmf, ([3, 4], 0.2), "n"),
+    (estimator_distribution, (5, 0.2, 6), "k"),
+    (estimator_distribution, (5, [0.1, 0.2], 2), "p"),
+    (estimator_distribution, (5, 0.2, [1, 2]), "k"),
+    (dataset_pass_at_k, ([], 2), "p"),
+    (dataset_pass_at_k, ([[0.1, 0.2]], 2), "p"),
+    (dataset_pass_at_k, ([0.1, 1.2], 2), "p"),
+    (dataset_pass_at_k, ("abc", 2), "p"),
+    (dataset_pass_at_k, ([0.1, 0.2], [2, 3]), "k"),
+    (pass_at_k_of_mean, ([0.1, 0.2], 0), "k"),
+    (pass_at_k_of_mean, ([0.1, float("nan")], 2), "p"),
+]
+
+
+@pytest.mark.parametrize(("func", "args", "name"), BAD_INPUTS, ids=lambda v: getattr(v, "__name__", None))
+def test_bad_input_raises_value_error_naming_the_argument(func, args, name):
+    with pytest.raises(ValueError, match=rf"^{name}\b|\b{name} must\b") as info:
+        func(*args)
+    assert "Traceback" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"weights": [1, -1]}, "weights"), ({"weights": [0, 0]}, "weights"), ({"weights": [1, 2, 3]}, "weights"),
+     ({"weights": [1, float("nan")]}, "weights")],
+)
+def test_bad_weights(kwargs, name):
+    for func in (dataset_pass_at_k, pass_at_k_of_mean):
+        with pytest.raises(ValueError, match=rf"^{name} must"):
+            func([0.1, 0.2], 2, **kwargs)
+
+
+def test_bad_estimator_name():
+    with pytest.raises(ValueError, match=r"^estimator must be one of"):
+        estimator_distribution(5, 0.2, 2, estimator="biased")
