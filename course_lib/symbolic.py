@@ -1,0 +1,604 @@
+r"""Exact (SymPy) derivations behind the pass@k gradient: chapter 2's proofs as functions.
+
+Chapter 2 (``notebooks/02_pass_at_k_gradient.ipynb``) narrates these results; the tests in
+``tests/test_symbolic.py`` pin them. Every function returns SymPy objects (or plain numbers
+for the numeric cross-checks), so a claim is *proven* by a difference that simplifies to 0.
+The numeric formulas themselves live in :mod:`course_lib.passk`; here they exist only as
+symbolic expressions to be differentiated, solved and summed over outcomes.
+
+Group estimators are studied exactly: a group of ``n`` i.i.d. samples has finitely many
+outcomes, so ``E[sum_i w_i(r) * score_i]`` is a finite sum. A weight ``w_i`` that depends on
+the rewards only can be checked in the Bernoulli model (one parameter ``p``, score
+``d/dp log P(r)``) -- :func:`expected_group_gradient` also takes a softmax policy's answers
+to show that this reduction is exact (every such estimator has mean ``w(p) grad J_1``).
+
+References
+----------
+- Y. Yu, arXiv 2511.16231 (pass@k gradient is alpha_k times the pass@1 gradient).
+- Z. Chen et al., arXiv 2508.10751 (Pass@k Training, analytic group advantage).
+- C. Walder, D. Karkhanis, arXiv 2505.15201 (PKPO, unbiased pass@k gradient weights).
+- M. Chen et al., arXiv 2107.03374 (unbiased pass@k estimator, HumanEval).
+- M. Barakat et al., arXiv 2602.21189 (pass@k reweights prompts; negative interference).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ._checks import as_positive_int
+
+__all__ = [
+    "P", "K",
+    "pass_at_k_expr", "alpha_k_expr", "delta_k_expr", "rho_expr", "is_identity",
+    "GenericDerivation", "generic_derivation",
+    "SoftmaxPolicy", "softmax_policy", "gradient", "collinearity_ratios", "autograd_gradients",
+    "AlphaProperties", "alpha_properties", "GapProperties", "gap_properties",
+    "dataset_gradients", "cosine",
+    "bernoulli_answers", "softmax_answers", "expected_group_gradient", "zero_signal_probability",
+    "reinforce_weights", "grpo_weights", "pkpo_weights", "chen_advantages",
+    "chen_advantages_bootstrap", "loo_advantages",
+    "estimator_expectation", "unbiased_estimator_solutions",
+]
+
+P = sp.Symbol("p", positive=True)
+"""Per-prompt pass@1 ``J_1 = p`` (declared positive so that ``1/p`` cancels cleanly)."""
+K = sp.Symbol("k", positive=True, integer=True)
+"""Symbolic number of attempts ``k``."""
+
+Weights = Callable[[tuple], Sequence]
+"""A group estimator: rewards ``(r_1, ..., r_n)`` in {0, 1} -> per-sample weights ``w_i``."""
+
+
+def pass_at_k_expr(J1, k=K):
+    """SymPy ``J_k = 1 - (1 - J_1)^k`` (Yu, arXiv 2511.16231)."""
+    return 1 - (1 - J1) ** k
+
+
+def alpha_k_expr(J1, k=K):
+    """SymPy ``alpha_k = k (1 - J_1)^(k-1)``, the weight in ``grad J_k = alpha_k grad J_1``."""
+    return k * (1 - J1) ** (k - 1)
+
+
+def delta_k_expr(p=P, k=K):
+    """SymPy exploration gap ``Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p``."""
+    return pass_at_k_expr(p, k) - p
+
+
+def _comb(a: int, b: int) -> int:
+    """C(a, b) with the counting convention C(a, b) = 0 when b < 0 or b > a (also for a < 0)."""
+    return math.comb(a, b) if 0 <= b <= a else 0
+
+
+def rho_expr(n: int, c: int, k: int) -> sp.Rational:
+    r"""Exact unbiased pass@k estimate ``1 - C(n-c, k)/C(n, k)`` as a SymPy Rational.
+
+    Parameters
+    ----------
+    n, c, k : int
+        Samples, correct samples (``0 <= c <= n``) and attempts (``0 <= k <= n``; ``k = 0``
+        gives 0, the success probability of zero attempts, which PKPO's weights use).
+
+    Returns
+    -------
+    sympy.Rational
+
+    Notes
+    -----
+    .. math:: \rho(n, c, k) = 1 - \binom{n-c}{k} / \binom{n}{k}
+
+    Plain text: ``rho(n, c, k) = 1 - C(n-c, k) / C(n, k)``; numerically this is
+    :func:`course_lib.passk.pass_at_k`, against which the tests check it.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374, Sec. 2.1.
+
+    Examples
+    --------
+    >>> rho_expr(10, 3, 5)
+    11/12
+    """
+    if not (0 <= c <= n and 0 <= k <= n):
+        raise ValueError(f"rho_expr needs 0 <= c <= n and 0 <= k <= n, got n={n}, c={c}, k={k}")
+    return 1 - sp.Rational(_comb(n - c, k), _comb(n, k))
+
+
+def is_identity(lhs, rhs=0) -> bool:
+    """True when SymPy proves ``lhs - rhs == 0`` (simplify, then merge powers of positive bases).
+
+    ``powsimp(force=True)`` treats bases as positive, which holds for every base used here
+    (``k >= 1``, ``1 - p`` with ``p`` in [0, 1], ``exp(z)``). ``False`` means "not proven".
+    """
+    diff = sp.simplify(sp.sympify(lhs) - sp.sympify(rhs))
+    if isinstance(diff, sp.MatrixBase):
+        return all(is_identity(d) for d in diff)
+    return diff == 0 or sp.simplify(sp.powsimp(sp.expand(diff), force=True)) == 0
+
+
+# ---------------------------------------------------------------- 1. generic derivation
+@dataclass(frozen=True)
+class GenericDerivation:
+    """The chain rule applied to ``J_k = 1 - (1 - J_1(theta))^k``."""
+
+    theta: sp.Symbol
+    """The policy parameter (one coordinate stands for any)."""
+    J1: sp.Expr
+    """``J_1(theta)``, an undefined SymPy function."""
+    Jk: sp.Expr
+    """``1 - (1 - J_1(theta))^k``."""
+    dJk: sp.Expr
+    """``d J_k / d theta`` as SymPy differentiates it."""
+    ratio: sp.Expr
+    """``(d J_k / d theta) / (d J_1 / d theta)`` after simplification (should be alpha_k)."""
+
+
+def generic_derivation(k=K) -> GenericDerivation:
+    r"""Differentiate ``J_k`` for an unknown ``J_1(theta)`` and simplify the ratio to ``alpha_k``.
+
+    Parameters
+    ----------
+    k : sympy.Expr or int, optional
+        Attempts; symbolic by default.
+
+    Returns
+    -------
+    GenericDerivation
+        ``ratio`` equals ``alpha_k_expr(J1, k)`` exactly.
+
+    Notes
+    -----
+    .. math:: \nabla_\theta J_k = k (1-J_1)^{k-1} \nabla_\theta J_1 = \alpha_k \nabla_\theta J_1
+
+    Plain text: ``grad J_k = alpha_k * grad J_1`` with ``alpha_k = k (1 - J_1)^(k-1)``.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231 (per-prompt theorem).
+
+    Examples
+    --------
+    >>> d = generic_derivation()
+    >>> sp.simplify(d.ratio - alpha_k_expr(d.J1)) == 0
+    True
+    """
+    theta = sp.Symbol("theta", real=True)
+    J1 = sp.Function("J_1")(theta)
+    Jk = pass_at_k_expr(J1, k)
+    dJk = sp.diff(Jk, theta)
+    # dJk / dJ1 cancels the Derivative; powsimp merges (1-J1)^k / (1-J1) into (1-J1)^(k-1)
+    # (sp.simplify would instead prefer the equivalent but opaque (-1)^(k+1) (J1-1)^(k-1))
+    ratio = sp.powsimp(dJk / sp.diff(J1, theta), force=True)
+    return GenericDerivation(theta, J1, Jk, dJk, ratio)
+
+
+# ---------------------------------------------------------------- 2. a softmax policy
+@dataclass(frozen=True)
+class SoftmaxPolicy:
+    """Softmax over ``m`` answers with symbolic logits; some answers are correct."""
+
+    logits: tuple
+    """Logit symbols ``z_0, ..., z_{m-1}``."""
+    probs: tuple
+    """``pi_j = exp(z_j) / sum_l exp(z_l)``."""
+    correct: tuple
+    """Indices of the answers the verifier accepts."""
+
+    @property
+    def J1(self) -> sp.Expr:
+        """Pass@1 of the prompt: the probability mass on correct answers."""
+        return sp.Add(*[self.probs[j] for j in self.correct])
+
+    def at_probs(self, probs: Sequence) -> dict:
+        """Substitution ``{z_j: log(q_j)}`` that makes the policy's probabilities equal ``probs``."""
+        q = [sp.nsimplify(x) for x in probs]
+        if len(q) != len(self.logits) or any(x <= 0 for x in q) or sum(q) != 1:
+            raise ValueError(f"probs must be {len(self.logits)} positive numbers summing to 1, got {probs}")
+        return {z: sp.log(x) for z, x in zip(self.logits, q)}
+
+
+def softmax_policy(m: int = 3, correct: Sequence[int] = (0,)) -> SoftmaxPolicy:
+    """Build a :class:`SoftmaxPolicy` over ``m >= 2`` answers with the given correct answers."""
+    m = as_positive_int("m", m, minimum=2)
+    correct = tuple(sorted(set(int(j) for j in correct)))
+    if not correct or correct[0] < 0 or correct[-1] >= m or len(correct) == m:
+        raise ValueError(f"correct must name some but not all of the answers 0..{m - 1}, got {correct}")
+    z = sp.symbols(f"z_0:{m}", real=True)
+    total = sp.Add(*[sp.exp(zj) for zj in z])
+    return SoftmaxPolicy(tuple(z), tuple(sp.exp(zj) / total for zj in z), correct)
+
+
+def gradient(expr, symbols) -> sp.Matrix:
+    """Column vector of partial derivatives of ``expr`` with respect to ``symbols``."""
+    return sp.Matrix([sp.diff(expr, s) for s in symbols])
+
+
+def collinearity_ratios(policy: SoftmaxPolicy, k=K) -> list:
+    r"""Component-wise ``(d J_k / d z_j) / (d J_1 / d z_j)``, simplified, for every logit.
+
+    Returns
+    -------
+    list of sympy.Expr
+        One ratio per logit; all of them equal ``alpha_k(J_1)`` (the gradients are parallel).
+
+    Notes
+    -----
+    ``d J_1 / d z_j = pi_j (1[j correct] - J_1)`` is non-zero whenever ``0 < J_1 < 1``, so
+    the ratios are defined. Plain text: every ratio reduces to ``k (1 - J_1)^(k-1)``.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231.
+
+    Examples
+    --------
+    >>> pol = softmax_policy(3, (0,))
+    >>> len({sp.simplify(r - alpha_k_expr(pol.J1, 2)) for r in collinearity_ratios(pol, 2)})
+    1
+    """
+    J1 = policy.J1
+    Jk = pass_at_k_expr(J1, k)
+    return [sp.powsimp(sp.simplify(sp.diff(Jk, z) / sp.diff(J1, z)), force=True) for z in policy.logits]
+
+
+def autograd_gradients(policy: SoftmaxPolicy, k: int, logits: Sequence[float]):
+    """Independent check: ``(grad J_1, grad J_k)`` at ``logits`` computed by ``torch.autograd``.
+
+    Returns two float64 NumPy arrays of shape ``(m,)``. The objective is rebuilt in torch on
+    purpose (softmax, sum over correct answers, ``1 - (1 - J_1)^k``) so that SymPy's
+    derivatives are compared with a second, unrelated differentiation engine.
+    """
+    import torch  # imported here: the SymPy part of the module does not need torch
+
+    k = as_positive_int("k", k)
+    z = torch.tensor([float(v) for v in logits], dtype=torch.float64, requires_grad=True)
+    if z.shape[0] != len(policy.logits):
+        raise ValueError(f"logits must have {len(policy.logits)} entries, got {z.shape[0]}")
+    J1 = torch.softmax(z, dim=0)[list(policy.correct)].sum()
+    (g1,) = torch.autograd.grad(J1, z, retain_graph=True)
+    (gk,) = torch.autograd.grad(1 - (1 - J1) ** k, z)
+    return g1.numpy(), gk.numpy()
+
+
+# ---------------------------------------------------------------- 3. properties of alpha_k and Delta(k)
+@dataclass(frozen=True)
+class AlphaProperties:
+    """Derived facts about ``alpha_k(p) = k (1-p)^(k-1)``."""
+
+    at_0: sp.Expr
+    """``alpha_k(0)`` (equals k)."""
+    at_1: sp.Expr
+    """``alpha_k(1)`` for ``k = j + 2 >= 2`` (equals 0)."""
+    derivative: sp.Expr
+    """``d alpha_k / dp``, factored (``-k (k-1) (1-p)^(k-2) <= 0`` on [0, 1])."""
+
+
+def alpha_properties(k=K) -> AlphaProperties:
+    """Evaluate ``alpha_k`` at the ends of [0, 1] and differentiate it (symbolic ``k``)."""
+    alpha = alpha_k_expr(P, k)
+    j = sp.Symbol("j", integer=True, nonnegative=True)
+    at_1 = alpha.subs(k, j + 2).subs(P, 1) if k == K else alpha.subs(P, 1)
+    derivative = sp.powsimp(sp.diff(alpha, P), force=True)
+    return AlphaProperties(sp.simplify(alpha.subs(P, 0)), sp.simplify(at_1), derivative)
+
+
+@dataclass(frozen=True)
+class GapProperties:
+    """Derived facts about ``Delta(k) = 1 - (1-p)^k - p``."""
+
+    at_ends: tuple
+    """``(Delta(0), Delta(1))``, both 0."""
+    slope: sp.Expr
+    """``d Delta / dp = alpha_k - 1``."""
+    curvature: sp.Expr
+    """``d^2 Delta / dp^2 = -k (k-1) (1-p)^(k-2)`` (concave, so the zero ends mean Delta >= 0)."""
+    p_star: sp.Expr
+    """The stationary point found by ``sympy.solve``: ``1 - k^(-1/(k-1))``."""
+    delta_star: sp.Expr
+    """The maximal gap ``Delta(p*) = (1 - 1/k) k^(-1/(k-1))``."""
+    limit_p_star: sp.Expr
+    """``p*`` as ``k -> oo`` (0)."""
+    limit_delta_star: sp.Expr
+    """``Delta(p*)`` as ``k -> oo`` (1)."""
+    limit_delta_fixed_p: sp.Expr
+    """``Delta(k)`` as ``k -> oo`` at a fixed ``p`` in (0, 1), written ``1 - p = 1/(1+s)``, ``s > 0``."""
+
+
+def gap_properties(k=K) -> GapProperties:
+    r"""Derive where the exploration gap vanishes, where it peaks and its ``k -> oo`` limits.
+
+    Notes
+    -----
+    .. math:: \Delta(k) = 1-(1-p)^k-p,\quad \Delta'(p^*) = 0 \iff p^* = 1 - k^{-1/(k-1)},
+              \quad \Delta(p^*) = (1 - 1/k)\, k^{-1/(k-1)} \to 1
+
+    Plain text: the gap is 0 at p = 0 and p = 1, concave in between, largest at
+    ``p* = 1 - k^(-1/(k-1))`` (:func:`course_lib.passk.gap_argmax`), and its largest value
+    tends to 1 as ``k`` grows while ``p*`` tends to 0.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231.
+
+    Examples
+    --------
+    >>> gap_properties().p_star
+    1 - 1/k**(1/(k - 1))
+    """
+    delta = delta_k_expr(P, k)
+    slope = sp.powsimp(sp.diff(delta, P), force=True)
+    curvature = sp.powsimp(sp.diff(slope, P), force=True)
+    (p_star,) = sp.solve(sp.Eq(slope, 0), P)
+    delta_star = sp.simplify(delta.subs(P, p_star))
+    s = sp.Symbol("s", positive=True)
+    fixed_p = delta.subs(P, 1 - 1 / (1 + s))
+    limits = (sp.limit(p_star, k, sp.oo), sp.limit(delta_star, k, sp.oo), sp.limit(fixed_p, k, sp.oo))
+    ends = (sp.simplify(delta.subs(P, 0)), sp.simplify(delta.subs(P, 1)))
+    return GapProperties(ends, slope, curvature, p_star, delta_star, *limits)
+
+
+# ---------------------------------------------------------------- 4a. several prompts, shared parameters
+def dataset_gradients(policy: SoftmaxPolicy, prompts: Sequence[Sequence[int]], k, probs: Sequence):
+    r"""Exact gradients of dataset pass@1 and pass@k for prompts sharing one softmax policy.
+
+    Parameters
+    ----------
+    policy : SoftmaxPolicy
+        Supplies the logits and probabilities (its own ``correct`` is ignored).
+    prompts : sequence of sequences of int
+        For each prompt, the answers its verifier accepts.
+    k : int
+        Attempts.
+    probs : sequence
+        The policy's probabilities at the point of evaluation (exact numbers are best).
+
+    Returns
+    -------
+    (g1, gk) : tuple of sympy.Matrix, shape (m, 1)
+        ``grad mean_i J_1(x_i)`` and ``grad mean_i J_k(x_i)`` at ``probs``.
+
+    Notes
+    -----
+    .. math:: \nabla \bar J_k = \tfrac1N \sum_i \alpha_k(J_1(x_i))\, \nabla J_1(x_i)
+
+    Plain text: each prompt's gradient is scaled by its own alpha_k, so the dataset
+    gradients are parallel only if every prompt has the same J_1 (or gradients that are).
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231; M. Barakat et al., arXiv 2602.21189.
+    """
+    if not prompts:
+        raise ValueError("prompts must name at least one prompt")
+    J1s = [sp.Add(*[policy.probs[j] for j in correct]) for correct in prompts]
+    at = policy.at_probs(probs)
+    g1 = gradient(sp.Add(*J1s) / len(J1s), policy.logits).subs(at)
+    gk = gradient(sp.Add(*[pass_at_k_expr(J, k) for J in J1s]) / len(J1s), policy.logits).subs(at)
+    return sp.simplify(g1), sp.simplify(gk)
+
+
+def cosine(u: sp.Matrix, v: sp.Matrix) -> sp.Expr:
+    """Exact cosine of the angle between two SymPy vectors."""
+    return sp.radsimp(sp.simplify(u.dot(v) / sp.sqrt(u.dot(u) * v.dot(v))))
+
+
+# ---------------------------------------------------------------- 4b/4c. group estimators, all outcomes
+def bernoulli_answers(p=P) -> list:
+    """The two answers of the one-parameter model: ``(probability, reward, d/dp log probability)``."""
+    return [(p, 1, 1 / p), (1 - p, 0, -1 / (1 - p))]
+
+
+def softmax_answers(policy: SoftmaxPolicy, probs: Sequence) -> list:
+    """Each answer of ``policy`` at ``probs`` as ``(pi_j, reward_j, grad_z log pi_j)`` (exact)."""
+    at = policy.at_probs(probs)
+    return [
+        (policy.probs[j].subs(at), int(j in policy.correct),
+         sp.simplify(gradient(sp.log(policy.probs[j]), policy.logits).subs(at)))
+        for j in range(len(policy.logits))
+    ]
+
+
+def expected_group_gradient(weights: Weights, n: int, answers: Sequence | None = None):
+    r"""Exact mean of ``sum_i w_i(r) score(y_i)`` over all outcomes of ``n`` i.i.d. samples.
+
+    Parameters
+    ----------
+    weights : callable
+        Rewards tuple -> per-sample weights (e.g. ``lambda r: pkpo_weights(r, k)``).
+    n : int
+        Group size.
+    answers : list of (probability, reward, score), optional
+        The answer distribution; :func:`bernoulli_answers` (symbolic ``p``) by default, or
+        :func:`softmax_answers` for a concrete softmax policy.
+
+    Returns
+    -------
+    sympy.Expr or sympy.Matrix
+        The expectation: a rational function of ``p`` (factored) for the Bernoulli model.
+
+    Notes
+    -----
+    .. math:: \mathbb E\Big[\sum_i w_i \nabla\log\pi(y_i)\Big]
+              = \sum_{(y_1..y_n)} \prod_i \pi(y_i) \sum_i w_i(r) \nabla\log\pi(y_i)
+
+    Plain text: the sum runs over all ``len(answers)**n`` outcomes. Compare with
+    ``d J_k / dp = alpha_k(p)`` to test unbiasedness (``d J_1 / dp = 1`` in this model).
+
+    References
+    ----------
+    C. Walder, D. Karkhanis, arXiv 2505.15201; Z. Chen et al., arXiv 2508.10751.
+
+    Examples
+    --------
+    >>> expected_group_gradient(lambda r: pkpo_weights(r, 2), 3)
+    -2*p + 2
+    """
+    n = as_positive_int("n", n)
+    answers = bernoulli_answers() if answers is None else answers
+    total = None
+    for outcome in itertools.product(answers, repeat=n):
+        prob = sp.Mul(*[a[0] for a in outcome])
+        w = weights(tuple(a[1] for a in outcome))
+        for wi, a in zip(w, outcome):
+            term = prob * wi * a[2]
+            total = term if total is None else total + term  # 0 + Matrix is a TypeError
+    if isinstance(total, sp.MatrixBase):
+        return sp.simplify(total)
+    return sp.factor(sp.cancel(sp.expand(total)))
+
+
+def zero_signal_probability(weights: Weights, n: int, p=P) -> sp.Expr:
+    """Probability (polynomial in ``p``) that every weight of an ``n``-sample group is exactly 0."""
+    n = as_positive_int("n", n)
+    total = 0
+    for r in itertools.product((0, 1), repeat=n):
+        if all(sp.S(w).is_zero for w in weights(r)):
+            total += p ** sum(r) * (1 - p) ** (n - sum(r))
+    return sp.factor(total)
+
+
+def _group(rewards, k: int, minimum_n: int):
+    """Validate a 0/1 reward tuple and ``k``; return ``(n, c, k)``."""
+    r = tuple(int(x) for x in rewards)
+    if any(x not in (0, 1) for x in r):
+        raise ValueError(f"rewards must be 0 or 1, got {rewards}")
+    k = as_positive_int("k", k)
+    if len(r) < k + minimum_n:
+        raise ValueError(f"the group needs at least k + {minimum_n} = {k + minimum_n} samples, got n={len(r)}")
+    return len(r), sum(r), k
+
+
+def reinforce_weights(rewards, k: int = 1) -> tuple:
+    """REINFORCE for ``J_1`` averaged over the group: ``w_i = r_i / n`` (``k`` is ignored)."""
+    n, _, _ = _group(rewards, 1, 0)
+    return tuple(sp.Rational(ri, n) for ri in rewards)
+
+
+def grpo_weights(rewards, k: int = 1) -> tuple:
+    """GRPO-style centred reward without the std: ``w_i = r_i - mean(r)`` (``k`` is ignored)."""
+    n, c, _ = _group(rewards, 1, 0)
+    return tuple(ri - sp.Rational(c, n) for ri in rewards)
+
+
+def pkpo_weights(rewards, k: int) -> tuple:
+    r"""PKPO's unbiased per-sample weights for ``grad J_k`` with binary rewards.
+
+    Notes
+    -----
+    .. math:: w_i = \tfrac{k}{n} \text{ if } r_i = 1, \qquad
+              w_i = \tfrac{k}{n}\, \rho(n-1, c, k-1) \text{ if } r_i = 0
+
+    Plain text: ``w_i = (1/C(n,k)) * sum over size-k subsets I containing i of max_I r``.
+
+    References
+    ----------
+    C. Walder, D. Karkhanis, arXiv 2505.15201.
+    """
+    n, c, k = _group(rewards, k, 0)
+    wrong = sp.Rational(k, n) * rho_expr(n - 1, c, k - 1) if c < n else None  # no wrong sample if c = n
+    return tuple(sp.Rational(k, n) if ri else wrong for ri in rewards)
+
+
+def chen_advantages(rewards, k: int, normalise: bool = True) -> tuple:
+    r"""Chen et al.'s analytic pass@k group advantage (optionally without the division by sigma).
+
+    Notes
+    -----
+    .. math:: \bar R = \rho(n, c, k),\ \sigma = \sqrt{\bar R(1-\bar R)},\
+              A_+ = \frac{1-\bar R}{\sigma},\
+              A_- = \frac{1-\bar R-\binom{n-c-1}{k-1}/\binom{n-1}{k-1}}{\sigma}
+
+    Plain text: ``A_pos = (1 - R)/sigma``, ``A_neg = (1 - R - C(n-c-1, k-1)/C(n-1, k-1))/sigma``,
+    ``sigma = sqrt(R (1 - R))``, and all advantages are 0 when ``sigma = 0``. With
+    ``normalise=False`` the division by sigma is left out.
+
+    References
+    ----------
+    Z. Chen et al., arXiv 2508.10751 (analytic derivation of the bootstrap advantage).
+    """
+    n, c, k = _group(rewards, k, 0)
+    R = rho_expr(n, c, k)
+    pos = 1 - R
+    neg = 1 - R - sp.Rational(_comb(n - c - 1, k - 1), _comb(n - 1, k - 1))
+    if normalise:
+        sigma = sp.sqrt(R * (1 - R))
+        if sigma == 0:
+            return (sp.S.Zero,) * n
+        pos, neg = pos / sigma, neg / sigma
+    return tuple(pos if ri else neg for ri in rewards)
+
+
+def chen_advantages_bootstrap(rewards, k: int, normalise: bool = True) -> tuple:
+    """The same advantage by brute force: each sample's mean over all size-k subsets holding it."""
+    n, _, k = _group(rewards, k, 0)
+    groups = list(itertools.combinations(range(n), k))
+    group_reward = {I: max(rewards[i] for i in I) for I in groups}
+    R = sp.Rational(sum(group_reward.values()), len(groups))
+    sigma = sp.sqrt(R * (1 - R)) if normalise else sp.S.One
+    if sigma == 0:
+        return (sp.S.Zero,) * n
+    return tuple(
+        sp.Rational(sum(group_reward[I] for I in groups if i in I), _comb(n - 1, k - 1)) / sigma - R / sigma
+        for i in range(n)
+    )
+
+
+def loo_advantages(rewards, k: int) -> tuple:
+    r"""Chen's unnormalised advantage with a leave-one-out baseline: unbiased for ``(n/k) grad J_k``.
+
+    Notes
+    -----
+    .. math:: A_i = \tfrac{n}{k}\, w^{\text{PKPO}}_i - \rho(n-1,\, c - r_i,\, k)
+
+    Plain text: Chen's unnormalised advantage is ``(n/k) * PKPO weight - R`` with
+    ``R = rho(n, c, k)``, a baseline that uses sample i itself; replacing it by the estimate
+    from the other ``n - 1`` samples removes the ``-grad J_k`` bias. Needs ``n >= k + 1``.
+
+    References
+    ----------
+    Z. Chen et al., arXiv 2508.10751; C. Walder, D. Karkhanis, arXiv 2505.15201.
+    """
+    n, c, k = _group(rewards, k, 1)
+    w = pkpo_weights(rewards, k)
+    return tuple(sp.Rational(n, k) * wi - rho_expr(n - 1, c - ri, k) for wi, ri in zip(w, rewards))
+
+
+# ---------------------------------------------------------------- 5. the HumanEval estimator
+def estimator_expectation(f: Callable[[int], sp.Expr], n: int, p=P) -> sp.Expr:
+    """``E[f(c)]`` for ``c ~ Binomial(n, p)``, expanded as a polynomial in ``p``."""
+    n = as_positive_int("n", n)
+    return sp.expand(sum(_comb(n, c) * p**c * (1 - p) ** (n - c) * f(c) for c in range(n + 1)))
+
+
+def unbiased_estimator_solutions(n: int, k: int) -> list:
+    r"""Solve for every estimator ``f(0..n)`` with ``E[f(c)] = 1 - (1-p)^k`` for all ``p``.
+
+    Returns
+    -------
+    list of dict
+        ``sympy.solve``'s answer for the unknowns ``f_0..f_n``: one solution (the HumanEval
+        estimator) when ``k <= n``, and none (an empty list) when ``k > n``.
+
+    Notes
+    -----
+    ``E[f(c)] = sum_c f_c C(n,c) p^c (1-p)^(n-c)`` has degree at most ``n`` in ``p``, while
+    ``1 - (1-p)^k`` has degree ``k``; matching coefficients is a linear system with a unique
+    solution for ``k <= n`` and none for ``k > n``.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374; C. Walder, D. Karkhanis, arXiv 2505.15201.
+
+    Examples
+    --------
+    >>> unbiased_estimator_solutions(2, 3)
+    []
+    """
+    n, k = as_positive_int("n", n), as_positive_int("k", k)
+    f = sp.symbols(f"f_0:{n + 1}")
+    residual = sp.Poly(estimator_expectation(lambda c: f[c], n) - pass_at_k_expr(P, k), P)
+    return sp.solve(residual.coeffs(), f, dict=True)

@@ -1,0 +1,309 @@
+"""Chapter 2's symbolic results (course_lib.symbolic): each identity proven by SymPy, then cross-checked.
+
+Exact references: SymPy simplification to 0 (``is_identity``), sums over every outcome of a
+group of Bernoulli samples, brute-force means over all size-k subsets, and torch.autograd.
+Numeric cross-checks use course_lib.passk and course_lib.advantages (never re-implemented here).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib import passk as pk
+from course_lib import symbolic as S
+from course_lib.advantages import passk_group_analytic, pkpo_binary
+from course_lib.symbolic import K, P, alpha_k_expr, is_identity, pass_at_k_expr
+
+ALL_NK = [(n, k) for n in range(1, 6) for k in range(1, n + 1)]
+
+
+def outcomes(n):
+    return list(itertools.product((0, 1), repeat=n))
+
+
+# ---------------------------------------------------------------- 1. generic derivation
+def test_generic_ratio_is_alpha_k_for_symbolic_k():
+    d = S.generic_derivation()
+    assert is_identity(d.ratio, alpha_k_expr(d.J1, K))
+    assert d.ratio.free_symbols == {K, d.theta}  # theta only through J_1(theta)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 7])
+def test_generic_ratio_for_concrete_k(k):
+    d = S.generic_derivation(k)
+    assert is_identity(d.ratio, k * (1 - d.J1) ** (k - 1))
+    assert not is_identity(d.ratio, (k + 1) * (1 - d.J1) ** (k - 1))  # the check can fail
+
+
+def test_is_identity_rejects_false_claims():
+    assert is_identity(sp.sin(P) ** 2 + sp.cos(P) ** 2, 1)
+    assert not is_identity(alpha_k_expr(P, K), K * (1 - P) ** K)
+    assert not is_identity(sp.Matrix([P, 1]), sp.Matrix([P, 2]))
+
+
+def test_alpha_k_expr_matches_passk_numerically():
+    f = sp.lambdify((P, K), alpha_k_expr(P, K))
+    grid = np.linspace(0, 1, 41)
+    for k in (1, 2, 5, 32):
+        np.testing.assert_allclose(f(grid, k), pk.alpha_k(grid, k), rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------- 2. softmax policy
+@pytest.mark.parametrize("m,correct,k", [(3, (0,), 4), (3, (0, 1), K), (4, (1, 3), 3)])
+def test_softmax_gradients_are_collinear_with_ratio_alpha_k(m, correct, k):
+    pol = S.softmax_policy(m, correct)
+    ratios = S.collinearity_ratios(pol, k)
+    assert len(ratios) == m
+    assert all(is_identity(r, alpha_k_expr(pol.J1, k)) for r in ratios), ratios
+
+
+def test_softmax_symbolic_gradients_match_torch_autograd():
+    pol = S.softmax_policy(3, (0, 2))
+    k = 5
+    g1 = sp.lambdify(pol.logits, list(S.gradient(pol.J1, pol.logits)))
+    gk = sp.lambdify(pol.logits, list(S.gradient(pass_at_k_expr(pol.J1, k), pol.logits)))
+    J1 = sp.lambdify(pol.logits, pol.J1)
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        z = rng.normal(scale=2.0, size=3)
+        t1, tk = S.autograd_gradients(pol, k, z)
+        np.testing.assert_allclose(t1, g1(*z), rtol=1e-12, atol=1e-14, err_msg=f"z={z}")
+        np.testing.assert_allclose(tk, gk(*z), rtol=1e-12, atol=1e-14, err_msg=f"z={z}")
+        np.testing.assert_allclose(tk, pk.alpha_k(J1(*z), k) * t1, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("m,correct", [(1, (0,)), (3, ()), (3, (0, 1, 2)), (3, (3,))])
+def test_softmax_policy_rejects_bad_input(m, correct):
+    with pytest.raises(ValueError, match="m|correct"):
+        S.softmax_policy(m, correct)
+
+
+def test_at_probs_and_autograd_validate_input():
+    pol = S.softmax_policy(3, (0,))
+    with pytest.raises(ValueError, match="probs"):
+        pol.at_probs([0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="logits"):
+        S.autograd_gradients(pol, 2, [0.0, 1.0])
+
+
+# ---------------------------------------------------------------- 3. properties
+def test_alpha_properties():
+    a = S.alpha_properties()
+    assert a.at_0 == K
+    assert a.at_1 == 0
+    assert is_identity(a.derivative, -K * (K - 1) * (1 - P) ** (K - 2))
+    assert S.alpha_properties(1).at_1 == 1  # k = 1: alpha_1 = 1 everywhere
+
+
+def test_gap_properties_symbolic():
+    g = S.gap_properties()
+    assert g.at_ends == (0, 0)
+    assert is_identity(g.slope, alpha_k_expr(P, K) - 1)
+    assert is_identity(g.curvature, -K * (K - 1) * (1 - P) ** (K - 2))
+    assert is_identity(g.p_star, 1 - K ** (-1 / (K - 1)))
+    assert is_identity(g.delta_star, (1 - 1 / K) * K ** (-1 / (K - 1)))
+    assert (g.limit_p_star, g.limit_delta_star) == (0, 1)
+    s = sp.Symbol("s", positive=True)
+    assert is_identity(g.limit_delta_fixed_p, 1 / (1 + s))  # = 1 - p
+
+
+def test_gap_properties_match_passk_numerically():
+    g = S.gap_properties()
+    p_star, delta_star = sp.lambdify(K, g.p_star), sp.lambdify(K, g.delta_star)
+    for k in range(2, 30):
+        assert math.isclose(p_star(k), pk.gap_argmax(k), rel_tol=1e-12)
+        assert math.isclose(delta_star(k), pk.delta_k(pk.gap_argmax(k), k), rel_tol=1e-12)
+        grid = np.linspace(0, 1, 2001)  # p* is the grid's argmax of delta_k
+        assert abs(grid[np.argmax(pk.delta_k(grid, k))] - p_star(k)) <= 1e-3
+
+
+# ---------------------------------------------------------------- 4a. across prompts
+def test_dataset_gradient_is_sum_of_alpha_weighted_prompt_gradients():
+    pol = S.softmax_policy(3, (0,))
+    probs = [sp.Rational(4, 5), sp.Rational(1, 10), sp.Rational(1, 10)]
+    G1, G4 = S.dataset_gradients(pol, [(0,), (1,)], 4, probs)
+    at = pol.at_probs(probs)
+    per_prompt = [S.gradient(pol.probs[j], pol.logits).subs(at) for j in (0, 1)]
+    assert is_identity(G1, (per_prompt[0] + per_prompt[1]) / 2)
+    weights = [alpha_k_expr(probs[j], 4) for j in (0, 1)]
+    assert is_identity(G4, (weights[0] * per_prompt[0] + weights[1] * per_prompt[1]) / 2)
+    cos = S.cosine(G1, G4)
+    assert float(cos) < 0  # negative interference: a pass@4 step lowers mean pass@1
+    u, v = np.array(G1, dtype=float).ravel(), np.array(G4, dtype=float).ravel()
+    assert math.isclose(float(cos), u @ v / np.linalg.norm(u) / np.linalg.norm(v), rel_tol=1e-12)
+
+
+def test_dataset_gradients_parallel_when_prompts_have_equal_pass_at_1():
+    pol = S.softmax_policy(3, (0,))
+    probs = [sp.Rational(2, 5), sp.Rational(2, 5), sp.Rational(1, 5)]
+    G1, G4 = S.dataset_gradients(pol, [(0,), (1,)], 4, probs)
+    assert is_identity(S.cosine(G1, G4), 1)
+    with pytest.raises(ValueError, match="prompts"):
+        S.dataset_gradients(pol, [], 4, probs)
+
+
+# ---------------------------------------------------------------- 4b. zero signal
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_zero_signal_probabilities(n):
+    assert is_identity(S.zero_signal_probability(S.reinforce_weights, n), (1 - P) ** n)
+    for q in (0.1, 0.7):
+        got = float(S.zero_signal_probability(S.reinforce_weights, n).subs(P, q))
+        assert math.isclose(got, pk.zero_signal_prob(q, n), rel_tol=1e-12)
+    expected_grpo = (1 - P) ** n + P**n if n > 1 else 1  # one sample: always centred to 0
+    assert is_identity(S.zero_signal_probability(S.grpo_weights, n), expected_grpo)
+    for k in range(1, n + 1):
+        tail = sum(sp.binomial(n, c) * P**c * (1 - P) ** (n - c) for c in range(n - k + 1, n + 1))
+        got = S.zero_signal_probability(lambda r: S.chen_advantages(r, k), n)
+        assert is_identity(got, (1 - P) ** n + tail), (n, k, got)
+
+
+# ---------------------------------------------------------------- 4c. group estimators
+@pytest.mark.parametrize("n,k", ALL_NK)
+def test_pkpo_weights_are_unbiased_for_grad_pass_at_k(n, k):
+    w = S.expected_group_gradient(lambda r: S.pkpo_weights(r, k), n)
+    assert is_identity(w, alpha_k_expr(P, k)), (n, k, w)
+
+
+def test_reinforce_weights_are_unbiased_for_grad_pass_at_1():
+    assert is_identity(S.expected_group_gradient(S.reinforce_weights, 4), 1)
+
+
+def test_bernoulli_reduction_holds_for_a_softmax_policy():
+    pol = S.softmax_policy(3, (0, 2))
+    probs = [sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(1, 4)]
+    answers = S.softmax_answers(pol, probs)
+    at = pol.at_probs(probs)
+    grad_J1 = S.gradient(pol.J1, pol.logits).subs(at)
+    J1 = pol.J1.subs(at)
+    for k, weights in [(2, lambda r: S.pkpo_weights(r, 2)), (2, lambda r: S.chen_advantages(r, 2))]:
+        vec = S.expected_group_gradient(weights, 3, answers)
+        scalar = S.expected_group_gradient(weights, 3).subs(P, J1)
+        assert is_identity(vec, scalar * grad_J1)  # mean = w(J_1) grad J_1
+    pkpo = S.expected_group_gradient(lambda r: S.pkpo_weights(r, 2), 3, answers)
+    assert is_identity(pkpo, S.gradient(pass_at_k_expr(pol.J1, 2), pol.logits).subs(at))
+
+
+@pytest.mark.parametrize("n", range(1, 6))
+def test_chen_closed_form_equals_mean_over_subsets(n):
+    for k in range(1, n + 1):
+        for r in outcomes(n):
+            for normalise in (True, False):
+                closed = S.chen_advantages(r, k, normalise)
+                brute = S.chen_advantages_bootstrap(r, k, normalise)
+                assert all(is_identity(a, b) for a, b in zip(closed, brute)), (r, k, normalise)
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_chen_matches_numeric_advantages_module(n):
+    for k in range(1, n + 1):
+        for r in outcomes(n):
+            exact = np.array(S.chen_advantages(r, k), dtype=float)
+            np.testing.assert_allclose(passk_group_analytic(np.array(r), k, eps=0), exact,
+                                       rtol=1e-12, atol=1e-12, err_msg=f"r={r}, k={k}")
+
+
+def test_chen_reference_example():
+    r = (1, 1, 1, 0, 0, 0, 0, 0)  # N = 8, N_neg = 5, k = 4: Rbar = 13/14
+    a = S.chen_advantages(r, 4)
+    assert is_identity(a[0], 1 / sp.sqrt(13)) and is_identity(a[-1], -3 / (5 * sp.sqrt(13)))
+    assert S.rho_expr(8, 3, 4) == sp.Rational(13, 14)
+
+
+@pytest.mark.parametrize("n,k", ALL_NK + [(6, 2), (6, 3), (6, 6)])
+def test_chen_unnormalised_expectation_is_n_minus_k_over_k_grad_pass_at_k(n, k):
+    w = S.expected_group_gradient(lambda r: S.chen_advantages(r, k, normalise=False), n)
+    assert is_identity(w, sp.Rational(n - k, k) * alpha_k_expr(P, k)), (n, k, w)
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_chen_advantage_is_identically_zero_when_n_equals_k(n):
+    for r in outcomes(n):
+        assert all(a == 0 for a in S.chen_advantages(r, n, normalise=False))
+        assert all(a == 0 for a in S.chen_advantages(r, n))
+
+
+@pytest.mark.parametrize("n,k", ALL_NK)
+def test_chen_unnormalised_is_scaled_pkpo_minus_rbar(n, k):
+    for r in outcomes(n):
+        chen, pkpo = S.chen_advantages(r, k, normalise=False), S.pkpo_weights(r, k)
+        assert all(a == sp.Rational(n, k) * w - S.rho_expr(n, sum(r), k) for a, w in zip(chen, pkpo)), r
+
+
+@pytest.mark.parametrize("n,k", [(n, k) for n in range(2, 6) for k in range(1, n)])
+def test_leave_one_out_baseline_gives_n_over_k_grad_pass_at_k(n, k):
+    w = S.expected_group_gradient(lambda r: S.loo_advantages(r, k), n)
+    assert is_identity(w, sp.Rational(n, k) * alpha_k_expr(P, k))
+
+
+def test_normalised_chen_is_not_proportional_to_grad_pass_at_k():
+    w = S.expected_group_gradient(lambda r: S.chen_advantages(r, 4), 8)
+    ratio = sp.lambdify(P, w / alpha_k_expr(P, 4))
+    values = ratio(np.array([0.05, 0.5, 0.9]))
+    assert np.all(np.diff(values) > 0.1), values
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_pkpo_weights_match_numeric_advantages_module(k):
+    for r in outcomes(5):
+        exact = np.array(S.pkpo_weights(r, k), dtype=float)
+        np.testing.assert_allclose(pkpo_binary(np.array(r), k), exact, rtol=1e-12, atol=1e-15,
+                                   err_msg=f"r={r}, k={k}")
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: S.chen_advantages((1, 0), 3), "at least"),
+    (lambda: S.pkpo_weights((1, 2, 0), 1), "0 or 1"),
+    (lambda: S.loo_advantages((1, 0, 1), 3), "at least"),
+    (lambda: S.pkpo_weights((1, 0), 0), "k must be"),
+    (lambda: S.rho_expr(3, 4, 1), "c <= n"),
+    (lambda: S.expected_group_gradient(S.reinforce_weights, 0), "n must be"),
+])
+def test_group_estimators_reject_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- 5. HumanEval estimator
+@pytest.mark.parametrize("n", range(1, 9))
+def test_humaneval_estimator_is_unbiased(n):
+    for k in range(1, n + 1):
+        mean = S.estimator_expectation(lambda c: S.rho_expr(n, c, k), n)
+        assert is_identity(mean, pass_at_k_expr(P, k)), (n, k)
+
+
+@pytest.mark.parametrize("n,k", [(1, 1), (3, 2), (4, 4), (5, 2)])
+def test_humaneval_estimator_is_the_unique_unbiased_one(n, k):
+    (solution,) = S.unbiased_estimator_solutions(n, k)
+    assert [solution[sp.Symbol(f"f_{c}")] for c in range(n + 1)] == [S.rho_expr(n, c, k) for c in range(n + 1)]
+
+
+@pytest.mark.parametrize("n,k", [(1, 2), (3, 4), (4, 7)])
+def test_no_unbiased_estimator_when_k_exceeds_n(n, k):
+    assert S.unbiased_estimator_solutions(n, k) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(1, n))))
+def test_rho_expr_matches_passk(nck):
+    n, c, k = nck
+    assert math.isclose(float(S.rho_expr(n, c, k)), pk.pass_at_k(n, c, k), rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_plugin_bias_and_variance_match_passk():
+    n, k = 10, 5
+    plugin = S.estimator_expectation(lambda c: pass_at_k_expr(sp.Rational(c, n), k), n)
+    bias = plugin - pass_at_k_expr(P, k)
+    for q in (0.05, 0.3, 0.8):
+        _, est, pmf = pk.estimator_distribution(n, q, k, estimator="plugin")
+        assert math.isclose(float(plugin.subs(P, sp.nsimplify(q))), float(pmf @ est), rel_tol=1e-12)
+        assert float(bias.subs(P, sp.nsimplify(q))) < 0  # biased low
+    variance = S.estimator_expectation(lambda c: S.rho_expr(n, c, k) ** 2, n) - sp.expand(pass_at_k_expr(P, k) ** 2)
+    for q in (0.05, 0.3, 0.8):
+        assert math.isclose(float(variance.subs(P, sp.nsimplify(q))), pk.pass_at_k_variance(q, n, k), rel_tol=1e-10)
