@@ -434,8 +434,8 @@ def expected_group_gradient(weights: Weights, n: int, answers: Sequence | None =
 
     Examples
     --------
-    >>> expected_group_gradient(lambda r: pkpo_weights(r, 2), 3)
-    -2*p + 2
+    >>> expected_group_gradient(lambda r: pkpo_weights(r, 2), 3)  # = alpha_2(p) = 2 (1 - p)
+    -2*(p - 1)
     """
     n = as_positive_int("n", n)
     answers = bernoulli_answers() if answers is None else answers
