@@ -1,0 +1,546 @@
+r"""An exact multi-prompt softmax bandit for watching exploration collapse (Chapter 4).
+
+Each prompt x has M candidate answers and a tabular softmax policy ``pi_x = softmax(theta_x)``.
+A verifier marks some answers correct; one correct answer (the *dominant mode*) starts
+likelier than the others, and on *hard* prompts every correct answer starts with tiny mass.
+Because the policy is a table, every quantity -- J_1, J_k, Delta(k), entropy, and the exact
+gradients of pass@1, pass@k and an entropy bonus -- is available in closed form, so the
+chapter can show the dynamics with no sampling noise, then swap in the sampled group
+estimators of :mod:`course_lib.advantages` (GRPO, RLOO, Chen et al.'s pass@k advantage,
+PKPO with k annealed to 1, risk-seeking) and watch what sampling changes.
+
+Taught in ``notebooks/04_exploration_collapse.ipynb``; charts in :mod:`course_lib.bandit_charts`.
+
+Update rule: each prompt ascends its own objective, ``theta_x += lr * g_x`` (gradient
+ascent on the *sum* over prompts, so ``lr`` does not depend on the number of prompts).
+Reported J_1, J_k, Delta(k) are dataset means over prompts, always computed exactly from
+the current policy, even in sampled runs.
+
+References
+----------
+- Y. Yu, arXiv 2511.16231 (grad J_k = alpha_k grad J_1; exploration collapse; zero signal).
+- Z. Chen et al., arXiv 2508.10751; C. Walder, D. Karkhanis, arXiv 2505.15201;
+  RS-GRPO, arXiv 2509.24261; Barakat et al., arXiv 2602.21189 (pass@k vs pass@1 directions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from . import advantages as adv
+from ._checks import as_positive_int, as_prob_array, scalar_or_array
+from .passk import alpha_k, binomial_pmf, delta_k, pass_at_k_from_p
+
+__all__ = [
+    "BanditConfig", "Bandit", "make_bandit", "softmax", "pass1", "exact_gradient", "exact_objective",
+    "TrainConfig", "History", "EXACT_OBJECTIVES", "SAMPLED_OBJECTIVES", "OBJECTIVES", "train", "train_many",
+    "group_weights", "sampled_gradient", "expected_weight",
+    "anneal_k",
+]
+
+MODE_THRESHOLD = 0.01
+"""A correct answer "holds a mode" when its probability exceeds this (1 %)."""
+
+
+# ----------------------------------------------------------------------------- the environment
+@dataclass(frozen=True)
+class BanditConfig:
+    """The prompts, answers and initial policy of the bandit."""
+
+    num_prompts: int = 8
+    """P, number of prompts."""
+    num_answers: int = 12
+    """M, candidate answers per prompt."""
+    num_correct: int = 3
+    """Correct answers per prompt (answers 0 .. num_correct-1; answer 0 is the dominant mode)."""
+    num_hard: int = 2
+    """How many prompts (the last ones) start with tiny mass on every correct answer."""
+    dominant_boost: float = 1.5
+    """Extra initial logit of the dominant correct answer over the other correct answers."""
+    hard_logit: float = -6.0
+    """Initial logit of the correct answers on hard prompts (wrong answers sit near 0)."""
+    noise: float = 0.2
+    """Standard deviation of the random perturbation of all initial logits."""
+    seed: int = 0
+    """Seed of the initial logits."""
+
+
+@dataclass(frozen=True)
+class Bandit:
+    """Initial logits and verifier of a bandit; build it with :func:`make_bandit`."""
+
+    logits: np.ndarray
+    """(P, M) initial logits theta."""
+    correct: np.ndarray
+    """(P, M) bool, True where the verifier accepts the answer."""
+    hard: np.ndarray
+    """(P,) bool, True for the hard prompts."""
+    config: BanditConfig
+    """The configuration it was built from."""
+
+
+def make_bandit(config: BanditConfig | None = None) -> Bandit:
+    """Build the bandit described by ``config`` (deterministic given ``config.seed``).
+
+    Raises
+    ------
+    ValueError
+        If the sizes are not positive integers, ``num_correct >= num_answers`` or
+        ``num_hard > num_prompts``.
+    """
+    cfg = config or BanditConfig()
+    P = as_positive_int("num_prompts", cfg.num_prompts)
+    M = as_positive_int("num_answers", cfg.num_answers, minimum=2)
+    C = as_positive_int("num_correct", cfg.num_correct)
+    if C >= M:
+        raise ValueError(f"num_correct must be < num_answers (some answer must be wrong), got {C} >= {M}")
+    H = as_positive_int("num_hard", cfg.num_hard, minimum=0)
+    if H > P:
+        raise ValueError(f"num_hard must be <= num_prompts, got {H} > {P}")
+    rng = np.random.default_rng(cfg.seed)
+    logits = cfg.noise * rng.standard_normal((P, M))  # (P, M)
+    correct = np.zeros((P, M), dtype=bool)
+    correct[:, :C] = True
+    hard = np.zeros(P, dtype=bool)
+    hard[P - H:] = True
+    logits[hard, :C] += cfg.hard_logit
+    logits[:, 0] += cfg.dominant_boost
+    for arr in (logits, correct, hard):
+        arr.setflags(write=False)
+    return Bandit(logits=logits, correct=correct, hard=hard, config=cfg)
+
+
+# ----------------------------------------------------------------------------- exact math
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (P, M) logits (max subtracted)."""
+    z = np.asarray(logits, dtype=np.float64)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def pass1(pi: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-prompt (J_1, 1 - J_1), each summed over its own answers so both keep full precision."""
+    p = np.where(correct, pi, 0.0).sum(axis=-1)
+    q = np.where(correct, 0.0, pi).sum(axis=-1)
+    return np.clip(p, 0.0, 1.0), np.clip(q, 0.0, 1.0)
+
+
+def _entropy_grad(pi: np.ndarray) -> np.ndarray:
+    """d H / d theta = -pi * (log pi + H) for a softmax policy."""
+    logp = np.log(np.where(pi > 0, pi, 1.0))
+    h = -(pi * logp).sum(axis=-1, keepdims=True)
+    return -pi * (logp + h)
+
+
+def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0):
+    r"""Exact gradient of each prompt's objective with respect to its logits.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (P, M)
+        Current logits theta.
+    correct : ndarray of bool, shape (P, M)
+        Verifier.
+    objective : {"pass@1", "pass@k"}
+        J_1 or J_k = 1 - (1 - J_1)^k.
+    k : int
+        k of pass@k (ignored for pass@1).
+    entropy_coef : float
+        tau >= 0; adds ``tau * grad H(pi_x)``.
+
+    Returns
+    -------
+    ndarray, shape (P, M)
+        Row x is ``grad_{theta_x} [J(x) + tau H(x)]``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown objective, ``k < 1`` or ``entropy_coef < 0``.
+
+    Notes
+    -----
+    For a softmax policy ``d pi_a / d theta_b = pi_a (1[a=b] - pi_b)``, hence
+
+    .. math:: \nabla J_1 = \pi \odot (\mathbb 1_C - J_1), \quad
+              \nabla J_k = \alpha_k \nabla J_1, \quad
+              \nabla H = -\pi \odot (\log \pi + H)
+
+    Plain text: ``grad J_1 = pi * (correct - J_1)``; ``grad J_k = k (1 - J_1)^(k-1) grad J_1``
+    (Yu, Thm 3.1); ``grad H = -pi * (log pi + H)``. Correct answers gain in proportion to their
+    current mass -- the rich-get-richer step behind mode collapse.
+
+    Examples
+    --------
+    >>> g = exact_gradient(np.zeros((1, 2)), np.array([[True, False]]))
+    >>> g.tolist()  # pi = (1/2, 1/2), J_1 = 1/2
+    [[0.25, -0.25]]
+    """
+    if objective not in EXACT_OBJECTIVES:
+        raise ValueError(f"objective must be one of {sorted(EXACT_OBJECTIVES)}, got {objective!r}")
+    tau = _nonneg("entropy_coef", entropy_coef)
+    pi = softmax(logits)
+    correct = np.asarray(correct, dtype=bool)
+    p, q = pass1(pi, correct)
+    g = pi * np.where(correct, q[:, None], -p[:, None])  # (P, M), pi * (1_C - J_1)
+    if objective == "pass@k":
+        g = np.asarray(alpha_k(p, as_positive_int("k", k)))[..., None] * g
+    if tau:
+        g = g + tau * _entropy_grad(pi)
+    return g
+
+
+def exact_objective(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0):
+    """Per-prompt value ``J(x) + tau H(x)`` whose gradient :func:`exact_gradient` returns; shape (P,)."""
+    if objective not in EXACT_OBJECTIVES:
+        raise ValueError(f"objective must be one of {sorted(EXACT_OBJECTIVES)}, got {objective!r}")
+    tau = _nonneg("entropy_coef", entropy_coef)
+    p, _ = pass1(softmax(logits), np.asarray(correct, dtype=bool))
+    value = np.asarray(pass_at_k_from_p(p, as_positive_int("k", k))) if objective == "pass@k" else p
+    return value + tau * np.asarray(adv.softmax_entropy(logits))
+
+
+def _nonneg(name: str, x) -> float:
+    """A finite float >= 0."""
+    x = float(x)
+    if not (np.isfinite(x) and x >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+    return x
+
+
+# ----------------------------------------------------------------------------- training
+EXACT_OBJECTIVES = {
+    "pass@1": "exact gradient of J_1",
+    "pass@k": "exact gradient of J_k = alpha_k grad J_1",
+}
+SAMPLED_OBJECTIVES = {
+    "grpo": "n samples, GRPO advantage (mean form)",
+    "rloo": "n samples, RLOO advantage (mean form, unbiased for grad J_1)",
+    "chen": "n samples, Chen et al. analytic pass@k advantage (mean form)",
+    "pkpo": "n samples, PKPO weights (sum form, unbiased for grad J_k), k annealed k_start -> 1",
+    "risk_seeking": "n samples, RS-GRPO advantage (mean form)",
+}
+OBJECTIVES = {**EXACT_OBJECTIVES, **SAMPLED_OBJECTIVES}
+"""Every objective :func:`train` accepts, with a one-line description."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of one training run on the bandit."""
+
+    objective: str = "pass@1"
+    """One of :data:`OBJECTIVES`."""
+    k: int = 4
+    """k of the pass@k objective and of the sampled pass@k estimators (Chen, PKPO)."""
+    k_eval: int = 8
+    """k of the reported J_k, Delta(k), alpha_k and gradient cosine (the diagnostic)."""
+    lr: float = 1.0
+    """Step size of the gradient ascent on each prompt's logits."""
+    steps: int = 400
+    """Number of updates."""
+    entropy_coef: float = 0.0
+    """tau: exact entropy bonus tau * H added to any objective."""
+    n: int = 8
+    """Samples per prompt per step (sampled objectives)."""
+    k_start: int | None = None
+    """PKPO: k at step 0, annealed linearly to 1 (None: k_start = k, no annealing if anneal_frac = 0)."""
+    anneal_frac: float = 0.5
+    """PKPO: fraction of the steps after which k has reached 1."""
+    beta: float = 2.0
+    """Risk-seeking parameter of RS-GRPO."""
+    seed: int = 0
+    """Seed of the sampled rollouts."""
+
+
+def anneal_k(step: int, steps: int, k_start: int, anneal_frac: float) -> int:
+    """k used at ``step``: linear from ``k_start`` at step 0 to 1 at ``anneal_frac * steps``, then 1."""
+    end = anneal_frac * steps
+    if end <= 0:  # no annealing
+        return k_start
+    if step >= end:
+        return 1
+    return max(1, int(round(k_start + (1 - k_start) * step / end)))
+
+
+@dataclass
+class History:
+    """Per-step record of a run; arrays have one row per step 0..steps (step 0 = initial policy)."""
+
+    config: TrainConfig
+    """The run's configuration."""
+    J1: np.ndarray = field(repr=False)
+    """(T,) dataset pass@1, mean over prompts."""
+    Jk: np.ndarray = field(repr=False)
+    """(T,) dataset pass@k."""
+    delta: np.ndarray = field(repr=False)
+    """(T,) Delta(k) = J_k - J_1 (dataset)."""
+    alpha: np.ndarray = field(repr=False)
+    """(T,) mean over prompts of alpha_k."""
+    entropy: np.ndarray = field(repr=False)
+    """(T,) mean policy entropy (nats)."""
+    modes: np.ndarray = field(repr=False)
+    """(T,) mean number of correct answers holding > 1 % mass."""
+    dominant_share: np.ndarray = field(repr=False)
+    """(T,) mean over solvable prompts (J_1 > 1e-3) of pi(dominant answer) / J_1."""
+    grad_norm: np.ndarray = field(repr=False)
+    """(T,) norm of the applied update direction (all prompts; NaN at the last row)."""
+    cos_k1: np.ndarray = field(repr=False)
+    """(T,) cosine between the exact dataset gradients of J_k and J_1."""
+    zero_signal: np.ndarray = field(repr=False)
+    """(T,) fraction of prompts whose policy-gradient part was exactly zero (NaN at the last row)."""
+    all_fail: np.ndarray = field(repr=False)
+    """(T,) sampled runs: fraction of prompts whose n samples all failed (NaN for exact runs)."""
+    k_used: np.ndarray = field(repr=False)
+    """(T,) k of the estimator at each step (PKPO annealing; k otherwise)."""
+    p: np.ndarray = field(repr=False)
+    """(T, P) per-prompt pass@1."""
+    prompt_grad: np.ndarray = field(repr=False)
+    """(T, P) norm of each prompt's exact pass@1 gradient."""
+    prompt_zero: np.ndarray = field(repr=False)
+    """(T, P) bool, the policy-gradient estimate of that prompt was exactly zero."""
+    prompt_update: np.ndarray = field(repr=False)
+    """(T, P) norm of each prompt's policy-gradient estimate (before the entropy bonus; NaN at the last row)."""
+    pi: np.ndarray = field(repr=False)
+    """(T, P, M) the policy at every step."""
+    logits: np.ndarray = field(repr=False)
+    """(P, M) final logits."""
+
+    METRICS = ("J1", "Jk", "delta", "alpha", "entropy", "modes", "dominant_share", "grad_norm", "cos_k1",
+               "zero_signal", "all_fail", "k_used")
+
+    def table(self) -> dict:
+        """Scalar metrics as a table (column -> (T,) array), with a ``step`` column."""
+        out = {"step": np.arange(len(self.J1))}
+        out.update({name: getattr(self, name) for name in self.METRICS})
+        return out
+
+    def summary(self) -> dict:
+        """Start and end values of the headline metrics (floats)."""
+        return {f"{name}_{when}": float(getattr(self, name)[i])
+                for name in ("J1", "Jk", "delta", "entropy", "modes") for when, i in (("start", 0), ("end", -1))}
+
+
+def group_weights(objective: str, r, k: int = 4, beta: float = 2.0):
+    """Advantages (or PKPO weights) of binary rewards ``r`` (n,) or (B, n), and the scale of the estimate.
+
+    Returns ``(w, scale)``: the estimate is ``scale * sum_i w_i grad log pi(y_i)``, with
+    scale 1/n for the mean-form advantages and 1 for PKPO's sum-form weights (PKPO uses the
+    ``"loo-1"`` baseline for k >= 2 and ``"loo"`` at k = 1).
+    """
+    if objective not in SAMPLED_OBJECTIVES:
+        raise ValueError(f"objective must be one of {sorted(SAMPLED_OBJECTIVES)}, got {objective!r}")
+    n = np.shape(r)[-1]
+    if objective == "grpo":
+        return adv.grpo(r), 1.0 / n
+    if objective == "rloo":
+        return adv.rloo(r), 1.0 / n
+    if objective == "chen":
+        return adv.passk_group_analytic(r, k), 1.0 / n
+    if objective == "risk_seeking":
+        return adv.risk_seeking(r, beta), 1.0 / n
+    return adv.pkpo(r, k, baseline="loo-1" if k >= 2 else "loo"), 1.0
+
+
+def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Generator, k: int = 4,
+                     beta: float = 2.0):
+    r"""One sampled policy-gradient estimate per prompt from ``n`` rollouts.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (P, M)
+    correct : ndarray of bool, shape (P, M)
+    objective : str
+        A key of :data:`SAMPLED_OBJECTIVES`.
+    n : int
+        Rollouts per prompt.
+    rng : numpy.random.Generator
+        Source of the rollouts.
+    k, beta : int, float
+        Passed to the estimator (see :func:`group_weights`).
+
+    Returns
+    -------
+    g : ndarray, shape (P, M)
+        ``scale * sum_i w_i (e_{y_i} - pi)``, since ``grad log pi(y) = e_y - pi``.
+    zero : ndarray of bool, shape (P,)
+        The estimate is exactly zero.
+    all_fail : ndarray of bool, shape (P,)
+        All n rollouts were wrong.
+    """
+    pi = softmax(logits)
+    correct = np.asarray(correct, dtype=bool)
+    P, M = pi.shape
+    cdf = np.cumsum(pi, axis=-1)
+    u = rng.random((P, n)) * cdf[:, -1:]
+    y = np.minimum((u[..., None] >= cdf[:, None, :]).sum(-1), M - 1)  # (P, n) sampled answers
+    r = np.take_along_axis(correct, y, axis=-1).astype(np.float64)  # (P, n) binary rewards
+    w, scale = group_weights(objective, r, k, beta)
+    onehot = y[..., None] == np.arange(M)  # (P, n, M)
+    g = scale * (np.einsum("pn,pnm->pm", w, onehot) - w.sum(axis=-1, keepdims=True) * pi)
+    return g, np.all(g == 0.0, axis=-1), r.sum(axis=-1) == 0
+
+
+def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0):
+    r"""Exact lambda(p) with E[sampled estimate] = lambda(p) * grad J_1, for a tabular softmax policy.
+
+    Parameters
+    ----------
+    objective : str
+        A key of :data:`SAMPLED_OBJECTIVES`.
+    p : float or array_like
+        Pass@1 of the prompt(s), in [0, 1].
+    n : int
+        Rollouts per prompt, ``>= 2``.
+    k, beta : int, float
+        As in :func:`group_weights`.
+
+    Returns
+    -------
+    float or ndarray
+        lambda(p), shaped like ``p``.
+
+    Raises
+    ------
+    ValueError
+        On invalid ``p``, ``n``, ``k`` or objective.
+
+    Notes
+    -----
+    Every estimator here gives rollout i an advantage that depends only on its own reward
+    and on c, the number of correct rollouts: A_pos(c) or A_neg(c). Conditioning on c and
+    using ``E[e_y | correct] = pi 1_C / p``, the expected estimate is parallel to
+    ``grad J_1 = pi (1_C - p)`` for every prompt, with
+
+    .. math:: \lambda(p) = s\,n \sum_{c} \Big[\mathrm{Bin}(c-1; n-1, p)\,A_{pos}(c)
+              - \mathrm{Bin}(c; n-1, p)\,A_{neg}(c)\Big]
+
+    Plain text: ``lambda = s n sum_c [Bin(c-1; n-1, p) A_pos(c) - Bin(c; n-1, p) A_neg(c)]``
+    (s the scale of :func:`group_weights`). So in expectation each method is pass@1 with a
+    per-prompt step size lambda(p) -- a reweighting, like pass@k's alpha_k (Yu, arXiv
+    2511.16231). Checks: RLOO gives 1, PKPO gives alpha_k exactly.
+    """
+    p_arr = np.asarray(as_prob_array("p", p), dtype=np.float64)
+    n = as_positive_int("n", n, minimum=2)
+    c = np.arange(n + 1)
+    groups = (np.arange(n)[None, :] < c[:, None]).astype(np.float64)  # row c: c ones then zeros
+    w, scale = group_weights(objective, groups, k, beta)
+    a_pos = np.where(c > 0, w[:, 0], 0.0)  # (n+1,)
+    a_neg = np.where(c < n, w[:, -1], 0.0)
+    pmf = np.array([binomial_pmf(n - 1, float(x)) for x in p_arr.ravel()])  # (len p, n)
+    first = pmf @ a_pos[1:]  # Bin(c-1; n-1, p) for c = 1..n
+    second = pmf @ a_neg[:-1]  # Bin(c; n-1, p) for c = 0..n-1
+    lam = scale * n * (first - second)
+    return scalar_or_array(lam.reshape(p_arr.shape))
+
+
+def _check_train(cfg: TrainConfig) -> None:
+    """Validate a TrainConfig with clear messages."""
+    if cfg.objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {cfg.objective!r}")
+    as_positive_int("k", cfg.k)
+    as_positive_int("k_eval", cfg.k_eval)
+    as_positive_int("steps", cfg.steps, minimum=0)
+    lr = float(cfg.lr)
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {cfg.lr!r}")
+    _nonneg("entropy_coef", cfg.entropy_coef)
+    if cfg.objective in SAMPLED_OBJECTIVES:
+        n = as_positive_int("n", cfg.n, minimum=2)
+        k_max = max(cfg.k, cfg.k_start or cfg.k) if cfg.objective in ("chen", "pkpo") else 1
+        if k_max > n:
+            raise ValueError(f"k must be <= n (samples per prompt) for sampled pass@k estimators, got k={k_max}, n={n}")
+    if not 0 <= float(cfg.anneal_frac) <= 1:
+        raise ValueError(f"anneal_frac must be in [0, 1], got {cfg.anneal_frac!r}")
+
+
+def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> History:
+    """Train the bandit's policy and record every metric at every step.
+
+    Parameters
+    ----------
+    bandit : Bandit
+        From :func:`make_bandit`.
+    config : TrainConfig, optional
+        Hyper-parameters; keyword ``overrides`` replace its fields (``train(b, lr=0.5)``).
+
+    Returns
+    -------
+    History
+        Metrics for steps 0..steps (step 0 is the initial policy) and the final logits.
+
+    Raises
+    ------
+    ValueError
+        On an unknown objective or invalid hyper-parameters (e.g. k > n for a sampled
+        pass@k estimator).
+
+    Notes
+    -----
+    Exact objectives use :func:`exact_gradient`. Sampled ones draw ``n`` answers per prompt
+    with a seeded ``numpy.random.Generator``, turn the binary rewards into advantages with
+    :mod:`course_lib.advantages`, and form ``scale * sum_i A_i grad log pi(y_i)`` with
+    ``grad log pi(y) = e_y - pi`` (scale 1/n, or 1 for PKPO's sum-form weights). The entropy
+    bonus is always added exactly. Same bandit, config and seed give identical histories.
+    """
+    cfg = replace(config or TrainConfig(), **overrides)
+    _check_train(cfg)
+    correct, k, k_eval, steps = bandit.correct, int(cfg.k), int(cfg.k_eval), int(cfg.steps)
+    sampled = cfg.objective in SAMPLED_OBJECTIVES
+    k_start = int(cfg.k_start if cfg.k_start is not None else cfg.k)
+    rng = np.random.default_rng(cfg.seed)
+    theta = np.array(bandit.logits, dtype=np.float64)
+    T, P = steps + 1, theta.shape[0]
+    rec = {name: np.full(T, np.nan) for name in History.METRICS}
+    per = {"p": np.zeros((T, P)), "prompt_grad": np.zeros((T, P)), "prompt_zero": np.zeros((T, P), dtype=bool),
+           "prompt_update": np.full((T, P), np.nan), "pi": np.zeros((T,) + theta.shape)}
+    dominant = np.argmax(np.where(correct, bandit.logits, -np.inf), axis=-1)  # (P,) initial dominant mode
+    for t in range(T):
+        pi = softmax(theta)
+        p, q = pass1(pi, correct)
+        g1 = pi * np.where(correct, q[:, None], -p[:, None])  # exact grad J_1, (P, M)
+        alpha = np.asarray(alpha_k(p, k_eval))
+        gk = alpha[:, None] * g1  # exact grad J_{k_eval}
+        norm1, normk = np.linalg.norm(g1), np.linalg.norm(gk)
+        rec["J1"][t] = p.mean()
+        rec["Jk"][t] = np.mean(pass_at_k_from_p(p, k_eval))
+        rec["delta"][t] = np.mean(delta_k(p, k_eval))
+        rec["alpha"][t] = alpha.mean()
+        rec["entropy"][t] = np.mean(adv.softmax_entropy(theta))
+        rec["modes"][t] = np.mean(((pi > MODE_THRESHOLD) & correct).sum(axis=-1))
+        solvable = p > 1e-3
+        share = pi[np.arange(P), dominant] / np.where(solvable, p, 1.0)
+        rec["dominant_share"][t] = share[solvable].mean() if solvable.any() else np.nan
+        rec["cos_k1"][t] = float(np.sum(gk * g1) / (norm1 * normk)) if norm1 * normk > 0 else np.nan
+        per["p"][t], per["prompt_grad"][t], per["pi"][t] = p, np.linalg.norm(g1, axis=-1), pi
+        k_t = anneal_k(t, steps, k_start, float(cfg.anneal_frac)) if cfg.objective == "pkpo" else k
+        rec["k_used"][t] = k_t
+        if t == steps:
+            break
+        if sampled:
+            g, zero, fail = sampled_gradient(theta, correct, cfg.objective, cfg.n, rng, k_t, cfg.beta)
+            rec["all_fail"][t] = fail.mean()
+        else:
+            g = np.asarray(alpha_k(p, k))[:, None] * g1 if cfg.objective == "pass@k" else g1
+            zero = np.all(g == 0.0, axis=-1)
+        per["prompt_zero"][t], per["prompt_update"][t] = zero, np.linalg.norm(g, axis=-1)
+        rec["zero_signal"][t] = zero.mean()
+        if cfg.entropy_coef:
+            g = g + float(cfg.entropy_coef) * _entropy_grad(pi)
+        rec["grad_norm"][t] = np.linalg.norm(g)
+        theta += float(cfg.lr) * g
+    return History(config=cfg, logits=theta, **rec, **per)
+
+
+def train_many(bandit: Bandit, runs: dict, base: TrainConfig | None = None) -> dict:
+    """Run several configurations: ``runs`` maps a label to a dict of TrainConfig overrides."""
+    base = base or TrainConfig()
+    names = {f.name for f in fields(TrainConfig)}
+    out = {}
+    for label, over in runs.items():
+        unknown = set(over) - names
+        if unknown:
+            raise ValueError(f"unknown TrainConfig field(s) {sorted(unknown)} in run {label!r}")
+        out[label] = train(bandit, base, **over)
+    return out

@@ -1,0 +1,202 @@
+"""Executable specification of course_lib.bandit (the exact exploration-collapse simulator).
+
+References: central finite differences of the exact objective (float64, h = 1e-6);
+enumeration of all M**n joint samples of a small bandit for exact expectations of the
+sampled estimators; seeded Monte Carlo for the sampler itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from course_lib import advantages as A
+from course_lib import bandit as B
+from course_lib.passk import alpha_k
+
+
+def _logits(seed, shape=(4, 6), scale=2.0):
+    return scale * np.random.default_rng(seed).standard_normal(shape)
+
+
+def _correct(shape=(4, 6)):
+    c = np.zeros(shape, dtype=bool)
+    c[:, :2] = True
+    c[1, 2] = True
+    return c
+
+
+# ----------------------------------------------------------------------------- exact gradients
+
+
+@pytest.mark.parametrize("objective,k,tau", [("pass@1", 1, 0.0), ("pass@k", 2, 0.0), ("pass@k", 8, 0.0),
+                                             ("pass@1", 1, 0.3), ("pass@k", 4, 0.1)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exact_gradient_matches_finite_differences(objective, k, tau, seed):
+    theta, correct, h = _logits(seed), _correct(), 1e-6
+    g = B.exact_gradient(theta, correct, objective, k, tau)
+    fd = np.zeros_like(theta)
+    for idx in np.ndindex(theta.shape):
+        up, dn = theta.copy(), theta.copy()
+        up[idx] += h
+        dn[idx] -= h
+        row = idx[0]
+        fd[idx] = (B.exact_objective(up, correct, objective, k, tau)[row]
+                   - B.exact_objective(dn, correct, objective, k, tau)[row]) / (2 * h)
+    np.testing.assert_allclose(g, fd, atol=1e-8)
+
+
+def test_exact_gradient_keeps_precision_near_saturation():
+    theta = np.array([[30.0, 0.0, 0.0]])  # J_1 = 1 - 2e-13
+    g = B.exact_gradient(theta, np.array([[True, False, False]]))
+    q = 2 * math.exp(-30) / (1 + 2 * math.exp(-30))
+    assert g[0, 0] == pytest.approx((1 - q) * q, rel=1e-12)  # not rounded to 0 by 1 - J_1
+
+
+# ----------------------------------------------------------------------------- expected estimates
+
+
+def test_expected_weight_known_cases():
+    p = np.linspace(0, 1, 11)
+    np.testing.assert_allclose(B.expected_weight("rloo", p, 8), 1.0, atol=1e-13)
+    for k in range(1, 9):  # PKPO is unbiased for grad J_k = alpha_k grad J_1 (Yu, Thm 3.1)
+        np.testing.assert_allclose(B.expected_weight("pkpo", p, 8, k=k), alpha_k(p, k), atol=1e-12)
+    np.testing.assert_allclose(B.expected_weight("chen", p, 8, k=1), B.expected_weight("grpo", p, 8), atol=1e-12)
+
+
+@pytest.mark.parametrize("objective", sorted(B.SAMPLED_OBJECTIVES))
+def test_expected_weight_equals_enumeration_of_all_samples(objective):
+    """E over all M**n joint rollouts of the estimate equals lambda(p) * grad J_1, per prompt."""
+    theta = np.array([[0.3, -0.2, 0.5], [1.5, 0.0, -1.0]])
+    correct = np.array([[True, False, False], [False, True, True]])
+    n, k, beta = 4, 2, 1.5
+    pi = B.softmax(theta)
+    for row in range(2):
+        tuples = np.array(list(itertools.product(range(3), repeat=n)))  # (81, n)
+        prob = np.prod(pi[row][tuples], axis=1)
+        r = correct[row][tuples].astype(float)
+        w, scale = B.group_weights(objective, r, k, beta)
+        est = scale * (np.einsum("tn,tnm->tm", w, np.eye(3)[tuples]) - w.sum(1, keepdims=True) * pi[row])
+        p = pi[row][correct[row]].sum()
+        lam = B.expected_weight(objective, p, n, k=k, beta=beta)
+        np.testing.assert_allclose(prob @ est, lam * B.exact_gradient(theta, correct)[row], atol=1e-13)
+
+
+@pytest.mark.parametrize("objective", ["rloo", "pkpo", "grpo", "chen"])
+def test_sampled_gradient_mean_within_statistical_bounds(objective):
+    bandit = B.make_bandit(B.BanditConfig(num_prompts=3, num_answers=5, num_correct=2, num_hard=0, seed=3))
+    n, k, draws = 8, 4, 4000
+    rng = np.random.default_rng(12)
+    samples = np.stack([B.sampled_gradient(bandit.logits, bandit.correct, objective, n, rng, k=k)[0]
+                        for _ in range(draws)])  # (draws, P, M)
+    mean, se = samples.mean(0), samples.std(0) / math.sqrt(draws)
+    p = B.softmax(bandit.logits)[bandit.correct].reshape(3, 2).sum(1)
+    exact = B.expected_weight(objective, p, n, k=k)[:, None] * B.exact_gradient(bandit.logits, bandit.correct)
+    assert (np.abs(mean - exact) <= 4.5 * se + 1e-12).all(), (objective, mean - exact, se)
+
+
+# ----------------------------------------------------------------------------- training dynamics
+
+
+@pytest.fixture(scope="module")
+def bandit():
+    return B.make_bandit()
+
+
+def test_pass1_training_collapses_exploration(bandit):
+    """Regression: exact pass@1 on the default bandit drives Delta(8) from > 0.4 to < 0.02."""
+    h = B.train(bandit, objective="pass@1", steps=400, lr=1.0)
+    assert h.delta[0] > 0.4 and h.delta[-1] < 0.02, (h.delta[0], h.delta[-1])
+    assert h.modes[-1] < h.modes[0] and h.dominant_share[-1] > 0.9
+    assert h.entropy[-1] < 0.5 * h.entropy[0]
+
+
+def test_grpo_training_collapses_exploration(bandit):
+    h = B.train(bandit, objective="grpo", steps=400, lr=1.0, seed=0)
+    assert h.delta[-1] < 0.02 and h.modes[-1] <= 1.0
+
+
+def test_entropy_bonus_keeps_the_gap_open(bandit):
+    plain = B.train(bandit, objective="pass@k", steps=400)
+    bonus = B.train(bandit, objective="pass@k", steps=400, entropy_coef=0.05)
+    assert bonus.delta[-1] > 0.2 and bonus.delta[-1] > plain.delta[-1]
+    assert bonus.entropy[-1] > plain.entropy[-1]
+
+
+def test_passk_follows_the_pass1_path_more_slowly(bandit):
+    """Per prompt grad J_k = alpha_k grad J_1: same path in policy space, different speed."""
+    one = B.train(bandit, objective="pass@1", steps=400, lr=0.05)
+    kk = B.train(bandit, objective="pass@k", steps=400, lr=0.05, k=4)
+    easy = ~bandit.hard
+    # pass@k moves an easy prompt's J_1 less far in the same number of steps ...
+    assert (kk.p[-1, easy] < one.p[-1, easy]).all()
+    # ... but along the same curve: at equal J_1 the two policies agree
+    for x in np.flatnonzero(easy):
+        target = kk.p[-1, x]
+        t = int(np.searchsorted(one.p[:, x], target))  # p rises monotonically under exact ascent
+        frac = (target - one.p[t - 1, x]) / (one.p[t, x] - one.p[t - 1, x])
+        pi_one = (1 - frac) * one.pi[t - 1, x] + frac * one.pi[t, x]
+        np.testing.assert_allclose(kk.pi[-1, x], pi_one, atol=5e-4, err_msg=f"prompt {x}")
+    assert np.abs(kk.pi[-1] - one.pi[-1]).max() > 0.05  # while at equal *step* they differ
+
+
+def test_low_pass1_regime_sampled_signal_is_exactly_zero(bandit):
+    h = B.train(bandit, objective="grpo", steps=200, seed=0)
+    hard = np.flatnonzero(bandit.hard)
+    first = np.argmax(~h.prompt_zero[:-1, hard], axis=0)  # first step with a non-zero estimate
+    assert (first >= 20).all(), first
+    for j, x in enumerate(hard):
+        assert (h.prompt_update[: first[j], x] == 0).all()
+        assert (h.prompt_grad[: first[j], x] > 0).all() and (h.prompt_grad[: first[j], x] < 1e-2).all()
+
+
+def test_same_seed_same_history_and_seeds_matter(bandit):
+    a = B.train(bandit, objective="pkpo", steps=60, seed=5, k_start=8)
+    b = B.train(bandit, objective="pkpo", steps=60, seed=5, k_start=8)
+    c = B.train(bandit, objective="pkpo", steps=60, seed=6, k_start=8)
+    for name in B.History.METRICS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert not np.array_equal(a.J1, c.J1)
+    assert a.k_used[0] == 8 and a.k_used[-1] == 1 and (np.diff(a.k_used) <= 0).all()
+
+
+def test_cosine_is_one_for_identical_prompts_and_below_one_otherwise(bandit):
+    same = B.make_bandit(B.BanditConfig(num_hard=0, noise=0.0))
+    h = B.train(same, steps=1)
+    assert h.cos_k1[0] == pytest.approx(1.0, abs=1e-12)
+    assert B.train(bandit, steps=1).cos_k1[0] < 0.95
+
+
+def test_anneal_schedule():
+    ks = [B.anneal_k(t, 100, 8, 0.5) for t in range(101)]
+    assert ks[0] == 8 and ks[50] == 1 and ks[-1] == 1 and all(a >= b for a, b in zip(ks, ks[1:]))
+    assert {B.anneal_k(t, 100, 8, 0.0) for t in range(101)} == {8}
+
+
+def test_entropy_metric_uses_course_lib_entropy(bandit):
+    h = B.train(bandit, steps=0)
+    assert h.entropy[0] == pytest.approx(np.mean(A.softmax_entropy(bandit.logits)))
+    assert h.J1.shape == (1,) and h.logits.shape == bandit.logits.shape
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda b: B.train(b, objective="sgd"), "objective"),
+        (lambda b: B.train(b, objective="chen", k=9, n=8), "k must be <= n"),
+        (lambda b: B.train(b, lr=0), "lr"),
+        (lambda b: B.train(b, entropy_coef=-1), "entropy_coef"),
+        (lambda b: B.train(b, objective="grpo", n=1), "n must be >= 2"),
+        (lambda b: B.train_many(b, {"x": {"learning_rate": 1}}), "unknown TrainConfig"),
+        (lambda b: B.make_bandit(B.BanditConfig(num_correct=12)), "num_correct"),
+        (lambda b: B.make_bandit(B.BanditConfig(num_hard=9)), "num_hard"),
+        (lambda b: B.exact_gradient(b.logits, b.correct, "pass@2"), "objective"),
+        (lambda b: B.expected_weight("grpo", 1.5, 8), "probability"),
+    ],
+)
+def test_bad_input_raises_clear_value_error(bandit, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(bandit)
