@@ -307,3 +307,15 @@ def test_plugin_bias_and_variance_match_passk():
     variance = S.estimator_expectation(lambda c: S.rho_expr(n, c, k) ** 2, n) - sp.expand(pass_at_k_expr(P, k) ** 2)
     for q in (0.05, 0.3, 0.8):
         assert math.isclose(float(variance.subs(P, sp.nsimplify(q))), pk.pass_at_k_variance(q, n, k), rel_tol=1e-10)
+
+
+def test_expected_weights_match_numeric_bandit_module():
+    """bandit.expected_weight uses mean-form advantages (scale 1/n) and eps = 1e-6 in sigma."""
+    from course_lib import bandit
+
+    p = np.array([0.01, 0.2, 0.5, 0.9])
+    for n, k in [(4, 2), (8, 4), (6, 1)]:
+        chen = sp.lambdify(P, S.expected_group_gradient(lambda r: S.chen_advantages(r, k), n) / n)
+        np.testing.assert_allclose(bandit.expected_weight("chen", p, n, k), chen(p), rtol=1e-5)
+        pkpo = sp.lambdify(P, S.expected_group_gradient(lambda r: S.pkpo_weights(r, k), n))
+        np.testing.assert_allclose(bandit.expected_weight("pkpo", p, n, k), pkpo(p), rtol=1e-12)
