@@ -73,15 +73,44 @@ def _check_nck(n, c, k):
     return n, c, k
 
 
-def _log_fail_ratio(n: int, k: int, c: np.ndarray) -> np.ndarray:
-    """log C(n-c, k)/C(n, k) for one (n, k) and an array of c with n - c >= k."""
-    c_max = int(c.max(initial=0))
-    # log(1 - k/i) for i = n, n-1, ..., n-c_max+1, accumulated in extended precision so
-    # that a million terms still sum to ~1e-13 (a plain float64 cumsum drifts ~1e-11).
-    i = np.arange(n, n - c_max, -1, dtype=np.float64)
-    terms = np.log1p(-k / i).astype(np.longdouble)
-    table = np.concatenate([[0.0], np.cumsum(terms)]).astype(np.float64)
-    return table[c]
+_TABLE_BUDGET = 2**20
+"""Most entries of one (k rows x c columns) table of running log-products built at once."""
+
+
+def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of a non-negative 1-D int array and each entry's index into them."""
+    top = int(x.max())
+    if top > 4 * x.size + 2**16:  # sparse values: sort
+        values, index = np.unique(x, return_inverse=True)
+        return values, index.reshape(-1)
+    present = np.zeros(top + 1, dtype=bool)  # dense values: a presence table, no sort
+    present[x] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[x]
+
+
+def _pass_at_k_same_n(n: int, c: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """1 - C(n-c, k)/C(n, k) for one n and 1-D arrays c, k; c = -1 marks n - c < k (value 1)."""
+    c_max = max(int(c.max()), 0)
+    k_values, k_row = _distinct(k)
+    i = n - np.arange(c_max, dtype=np.float64)  # i = n, n-1, ..., n-c_max+1
+    width = c_max + 2  # column 0 holds log 0 (the value 1, c = -1); column c + 1 holds c
+    rows = max(1, _TABLE_BUDGET // width)
+    out = np.empty(c.shape, dtype=np.float64)
+    for start in range(0, len(k_values), rows):  # usually one block
+        ks = k_values[start:start + rows, None]
+        # log_fail[r, c + 1] = sum of log(1 - k_r/i) over the first c values of i, summed in
+        # extended precision so that a million terms still sum to ~1e-13 (a float64 cumsum
+        # drifts ~1e-11). Entries with i <= k_r are -inf/NaN but never read (n - c >= k).
+        log_fail = np.zeros((len(ks), width), dtype=np.longdouble)
+        log_fail[:, 0] = -np.inf
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.cumsum(np.log1p(-ks / i), axis=1, dtype=np.longdouble, out=log_fail[:, 2:])
+            table = (0.0 - np.expm1(log_fail.astype(np.float64))).ravel()  # 0.0 - : no -0.0
+        if rows >= len(k_values):
+            return table[k_row * width + 1 + c]
+        sel = np.flatnonzero((k_row >= start) & (k_row < start + rows))
+        out[sel] = table[(k_row[sel] - start) * width + 1 + c[sel]]
+    return out
 
 
 def pass_at_k(n, c, k):
@@ -131,18 +160,18 @@ def pass_at_k(n, c, k):
     True
     """
     n, c, k = _check_nck(n, c, k)
-    out = np.ones(n.shape, dtype=np.float64)
-    live = (n - c) >= k  # otherwise every size-k subset holds a correct sample
-    if live.any():
-        nl, cl, kl = n[live], c[live], k[live]
-        log_ratio = np.empty(nl.shape, dtype=np.float64)
-        pairs, inverse = np.unique(np.stack([nl, kl]), axis=1, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        for j, (nj, kj) in enumerate(pairs.T):  # one vectorised table per distinct (n, k)
-            sel = inverse == j
-            log_ratio[sel] = _log_fail_ratio(int(nj), int(kj), cl[sel])
-        out[live] = -np.expm1(log_ratio)
-    return scalar_or_array(out)
+    # c = -1 marks n - c < k: every size-k subset then holds a correct sample (value 1)
+    shape, n, k = n.shape, n.ravel(), k.ravel()
+    c = np.where((n - c.ravel()) >= k, c.ravel(), -1)
+    out = np.empty(n.shape, dtype=np.float64)
+    if n.size and n.min() == n.max():  # the common case: one sample count for all problems
+        out = _pass_at_k_same_n(int(n[0]), c, k)
+    elif n.size:
+        n_values, n_group = _distinct(n)
+        for g, n_g in enumerate(n_values):  # one table per distinct n
+            sel = np.flatnonzero(n_group == g)
+            out[sel] = _pass_at_k_same_n(int(n_g), c[sel], k[sel])
+    return scalar_or_array(out.reshape(shape))
 
 
 def pass_at_k_plugin(n, c, k):
@@ -237,7 +266,7 @@ def pass_at_k_from_p(p, k):
     p = as_prob_array("p", p)
     k = as_int_array("k", k, minimum=1)
     with np.errstate(divide="ignore"):
-        out = -np.expm1(k * np.log1p(-p))
+        out = 0.0 - np.expm1(k * np.log1p(-p))  # 0.0 - x, not -x: p = 0 gives 0.0, not -0.0
     return scalar_or_array(out)
 
 

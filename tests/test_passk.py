@@ -24,6 +24,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_lib import passk
 from course_lib.passk import (
     alpha_k,
     binomial_pmf,
@@ -182,12 +183,20 @@ def test_unbiased_as_a_polynomial_identity_in_p(n):
         assert sympy.expand(mean - (1 - (1 - p) ** k)) == 0, (n, k)
 
 
-def test_vectorised_equals_scalar_loop():
+@pytest.mark.parametrize("budget", [None, 64])
+def test_vectorised_equals_scalar_loop(budget, monkeypatch):
+    """One call on many problems = one call per problem (also when tables are built in blocks)."""
+    if budget is not None:
+        monkeypatch.setattr(passk, "_TABLE_BUDGET", budget)
     rng = np.random.default_rng(7)
     rows = random_triples(rng, 300, 5000)
-    vec = pass_at_k(rows[:, 0], rows[:, 1], rows[:, 2])
-    loop = np.array([pass_at_k(int(n), int(c), int(k)) for n, c, k in rows])
-    np.testing.assert_allclose(vec, loop, rtol=0, atol=1e-15)
+    same_n = np.column_stack([np.full(300, 500), rng.integers(0, 501, 300), rng.integers(1, 501, 300)])
+    for batch in (rows, same_n):
+        vec = pass_at_k(batch[:, 0], batch[:, 1], batch[:, 2])
+        loop = np.array([pass_at_k(int(n), int(c), int(k)) for n, c, k in batch])
+        np.testing.assert_allclose(vec, loop, rtol=0, atol=1e-15)
+        exact = np.array([float(exact_pass_at_k(int(n), int(c), int(k))) for n, c, k in batch])
+        np.testing.assert_allclose(vec, exact, rtol=0, atol=1e-14)
 
 
 def test_broadcasting_shapes_and_scalar_type():
@@ -202,6 +211,12 @@ def test_broadcasting_shapes_and_scalar_type():
     assert isinstance(pass_at_k(10, 3, 5), float)
     assert isinstance(pass_at_k(np.int64(10), np.array(3), 5.0), float)  # whole floats are fine
     assert pass_at_k(np.zeros(0, int), np.zeros(0, int), 1).shape == (0,)
+
+
+def test_zero_is_positive_zero():
+    """No "-0.0" in a learner's output."""
+    for value in (pass_at_k(10, 0, 3), pass_at_k_from_p(0.0, 3), delta_k(0.0, 3), pass_at_k_plugin(5, 0, 2)):
+        assert value == 0.0 and not math.copysign(1.0, value) < 0
 
 
 def test_extremes_at_large_n():
