@@ -468,7 +468,8 @@ def _group(rewards, k: int, minimum_n: int):
         raise ValueError(f"rewards must be 0 or 1, got {rewards}")
     k = as_positive_int("k", k)
     if len(r) < k + minimum_n:
-        raise ValueError(f"the group needs at least k + {minimum_n} = {k + minimum_n} samples, got n={len(r)}")
+        extra = " (k plus the one left out)" if minimum_n else " (k)"
+        raise ValueError(f"rewards must hold at least {k + minimum_n} samples{extra} for k={k}, got n={len(r)}")
     return len(r), sum(r), k
 
 
