@@ -36,7 +36,7 @@ from .passk import alpha_k, binomial_pmf, delta_k, pass_at_k_from_p
 __all__ = [
     "BanditConfig", "Bandit", "make_bandit", "softmax", "pass1", "exact_gradient", "exact_objective",
     "TrainConfig", "History", "EXACT_OBJECTIVES", "SAMPLED_OBJECTIVES", "OBJECTIVES", "train", "train_many",
-    "group_weights", "sampled_gradient", "expected_weight",
+    "group_weights", "sampled_gradient", "expected_weight", "policy_at_pass1",
     "anneal_k",
 ]
 
@@ -383,7 +383,7 @@ def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Gen
 
 
 def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0):
-    r"""Exact lambda(p) with E[sampled estimate] = lambda(p) * grad J_1, for a tabular softmax policy.
+    r"""Exact lambda(p) with E[sampled estimate] = lambda(p) * grad J_1 (any policy, binary rewards).
 
     Parameters
     ----------
@@ -409,9 +409,11 @@ def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0):
     Notes
     -----
     Every estimator here gives rollout i an advantage that depends only on its own reward
-    and on c, the number of correct rollouts: A_pos(c) or A_neg(c). Conditioning on c and
-    using ``E[e_y | correct] = pi 1_C / p``, the expected estimate is parallel to
-    ``grad J_1 = pi (1_C - p)`` for every prompt, with
+    and on c, the number of correct rollouts: A_pos(c) or A_neg(c). Given the rewards, the
+    rollouts are independent draws from pi restricted to the correct (or wrong) answers, and
+    ``E[grad log pi(y) | correct] = grad p / p``, ``E[grad log pi(y) | wrong] = -grad p / (1 - p)``
+    for *any* differentiable policy. So the expected estimate is parallel to ``grad J_1``
+    for every prompt, with
 
     .. math:: \lambda(p) = s\,n \sum_{c} \Big[\mathrm{Bin}(c-1; n-1, p)\,A_{pos}(c)
               - \mathrm{Bin}(c; n-1, p)\,A_{neg}(c)\Big]
@@ -531,6 +533,22 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         rec["grad_norm"][t] = np.linalg.norm(g)
         theta += float(cfg.lr) * g
     return History(config=cfg, logits=theta, **rec, **per)
+
+
+def policy_at_pass1(history: History, prompt: int, p: float) -> np.ndarray:
+    """The (M,) policy of ``prompt`` at the moment its J_1 first reached ``p`` (linear interpolation between steps).
+
+    Raises
+    ------
+    ValueError
+        If the run's J_1 on that prompt never reached ``p`` (or started above it).
+    """
+    path = history.p[:, prompt]
+    t = int(np.argmax(path >= p)) if (path >= p).any() else -1
+    if t < 1:
+        raise ValueError(f"J_1 of prompt {prompt} must cross p={p} during the run (range {path.min():.4f}..{path.max():.4f})")
+    frac = (p - path[t - 1]) / (path[t] - path[t - 1])
+    return (1 - frac) * history.pi[t - 1, prompt] + frac * history.pi[t, prompt]
 
 
 def train_many(bandit: Bandit, runs: dict, base: TrainConfig | None = None) -> dict:

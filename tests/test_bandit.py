@@ -135,10 +135,7 @@ def test_passk_follows_the_pass1_path_more_slowly(bandit):
     assert (kk.p[-1, easy] < one.p[-1, easy]).all()
     # ... but along the same curve: at equal J_1 the two policies agree
     for x in np.flatnonzero(easy):
-        target = kk.p[-1, x]
-        t = int(np.searchsorted(one.p[:, x], target))  # p rises monotonically under exact ascent
-        frac = (target - one.p[t - 1, x]) / (one.p[t, x] - one.p[t - 1, x])
-        pi_one = (1 - frac) * one.pi[t - 1, x] + frac * one.pi[t, x]
+        pi_one = B.policy_at_pass1(one, x, kk.p[-1, x])
         np.testing.assert_allclose(kk.pi[-1, x], pi_one, atol=5e-4, err_msg=f"prompt {x}")
     assert np.abs(kk.pi[-1] - one.pi[-1]).max() > 0.05  # while at equal *step* they differ
 
@@ -195,6 +192,7 @@ def test_entropy_metric_uses_course_lib_entropy(bandit):
         (lambda b: B.make_bandit(B.BanditConfig(num_hard=9)), "num_hard"),
         (lambda b: B.exact_gradient(b.logits, b.correct, "pass@2"), "objective"),
         (lambda b: B.expected_weight("grpo", 1.5, 8), "probability"),
+        (lambda b: B.policy_at_pass1(B.train(b, steps=3), 0, 0.99), "must cross"),
     ],
 )
 def test_bad_input_raises_clear_value_error(bandit, call, match):
