@@ -13,6 +13,7 @@ import importlib
 import sys
 
 _SUBCOMMAND_MODULES: list[str] = [
+    "course_lib.grading.cli",
 ]
 """Modules that contribute subcommands (``add_cli(subparsers)``)."""
 

@@ -1,0 +1,215 @@
+"""Grade submitted notebooks in fresh kernels (``passk grade``).
+
+For each submission: read it (never modify it), find its exercise id, append one grading cell that
+loads the instructor's hidden tests from the matching solution notebook and re-judges every question,
+execute the copy in a temporary folder with a fresh kernel (nbclient) under per-cell and total time
+limits, and read the report back. Each submission gives one row per question; a submission that is
+missing, not a notebook, malformed, crashes the kernel or never ends gives rows with the reason, and
+grading goes on.
+
+Trust model
+-----------
+Submitted notebooks are arbitrary Python and run with the rights of whoever runs ``passk grade``:
+they can read and write files, use the network, and tamper with the grading code loaded in their own
+kernel. The grader guards against accidents (infinite loops, crashes, print floods, clobbered names)
+and against trivial forgery (the report line carries a nonce the notebook cannot know in advance),
+not against a determined adversary. For an untrusted room, run ``passk grade`` inside a throwaway
+container or VM with no network and no secrets, e.g. ``docker run --rm --network none -v
+$PWD:/work ...``. Hidden tests are hidden from the *exercise* notebooks only; the public repository
+ships its solutions, so an instructor who needs secret tests keeps a private solutions folder and
+passes it with ``--solutions``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import secrets
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nbformat
+
+from .api import REPORT_PREFIX
+from .build import exercise_id, hidden_source
+from .questions import exercise_ids, exercise_questions
+
+__all__ = ["GradeConfig", "Row", "grade_submission", "grade_all", "write_csv", "summarise", "FIELDS"]
+
+FIELDS = ("submission", "exercise", "question", "points", "score", "status", "message")
+"""CSV columns, one row per submission x question."""
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """How ``passk grade`` runs submissions."""
+
+    solutions: Path = Path("solutions")
+    """Folder of solution notebooks, source of the hidden tests."""
+    cell_timeout: float = 60.0
+    """Seconds one cell may run before the kernel is interrupted (the cell then counts as an error)."""
+    total_timeout: float = 600.0
+    """Seconds one whole submission may take, kernel start included."""
+    kernel_name: str = "python3"
+    """Jupyter kernel to run submissions in."""
+    startup_timeout: float = 60.0
+    """Seconds to wait for the kernel to start."""
+
+
+@dataclass
+class Row:
+    """One line of the grades CSV."""
+
+    submission: str
+    """The submitted file, as given."""
+    exercise: str
+    """Exercise id, or empty when it could not be told."""
+    question: str
+    """Question id, or ``*`` for a row about the whole submission."""
+    points: float
+    """What the question is worth (0 for ``*`` rows)."""
+    score: float
+    """Points earned."""
+    status: str
+    """passed, failed or not graded."""
+    message: str
+    """Why: the check's message, or what went wrong with the submission."""
+
+
+def _rows_for_problem(path: str, exercise: str | None, reason: str) -> list[Row]:
+    """Rows that give every question of ``exercise`` zero with ``reason`` (one ``*`` row if unknown)."""
+    if exercise:
+        return [Row(path, exercise, q.qid, q.points, 0.0, "not graded", reason)
+                for q in exercise_questions(exercise).values()]
+    return [Row(path, "", "*", 0.0, 0.0, "not graded", reason)]
+
+
+def _solution_hidden_tests(exercise: str, solutions: Path) -> str:
+    for path in sorted(Path(solutions).glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        if exercise_id(nb, path) == exercise:
+            return hidden_source(nb)
+    return ""
+
+
+def _grading_cell(exercise: str, nonce: str, hidden: str) -> nbformat.NotebookNode:
+    # Bound to a fresh, nonce-named alias: the learner's variables cannot shadow it.
+    alias = f"_passk_grading_{nonce}"
+    source = (f"import course_lib.grading.api as {alias}\n"
+              f"{alias}.emit_report({exercise!r}, {nonce!r}, hidden={hidden!r})")
+    return nbformat.v4.new_code_cell(source)
+
+
+def _report_from(cell: nbformat.NotebookNode, nonce: str) -> list[dict] | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            for line in output.get("text", "").splitlines():
+                if line.startswith(f"{REPORT_PREFIX} {nonce} "):
+                    return json.loads(line.split(" ", 2)[2])
+    return None
+
+
+def _cell_errors(nb: nbformat.NotebookNode, upto: int) -> list[str]:
+    errors = []
+    for i, cell in enumerate(nb.cells[:upto]):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                errors.append(f"cell {i}: {output.get('ename')}")
+    return errors
+
+
+async def _execute(nb: nbformat.NotebookNode, folder: Path, config: GradeConfig) -> None:
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=config.cell_timeout, startup_timeout=config.startup_timeout,
+                            kernel_name=config.kernel_name, allow_errors=True, interrupt_on_timeout=True,
+                            record_timing=False, resources={"metadata": {"path": str(folder)}})
+    await asyncio.wait_for(client.async_execute(), timeout=config.total_timeout)
+
+
+def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> list[Row]:
+    """Grade one submitted notebook; never raises for a bad submission, never modifies the file."""
+    name = str(path)
+    path = Path(path)
+    guess = exercise_id({}, path) if path.suffix == ".ipynb" else None
+    guess = guess if guess in exercise_ids() else None
+    if not path.is_file():
+        return _rows_for_problem(name, guess, "file not found")
+    try:
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except Exception as exc:
+        return _rows_for_problem(name, guess, f"not a readable Jupyter notebook ({type(exc).__name__}: "
+                                              f"{str(exc).splitlines()[0][:120] if str(exc) else ''})")
+    exercise = exercise_id(nb, path)
+    if exercise not in exercise_ids():
+        return _rows_for_problem(name, None, "cannot tell which exercise this is (no passk.exercise metadata "
+                                             "and no exNN file-name prefix)")
+    nonce = secrets.token_hex(8)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.cells.append(_grading_cell(exercise, nonce, _solution_hidden_tests(exercise, config.solutions)))
+    with tempfile.TemporaryDirectory(prefix="passk-grade-") as tmp:
+        nbformat.write(nb, Path(tmp) / "submission.ipynb")  # the copy that runs; the original is only read
+        start = time.monotonic()
+        try:
+            asyncio.run(_execute(nb, Path(tmp), config))
+        except Exception as exc:  # timeout, dead kernel, malformed cells, kernel that will not start ...
+            if isinstance(exc, asyncio.TimeoutError) or time.monotonic() - start >= config.total_timeout:
+                # (shutting the kernel down at the deadline can surface as DeadKernelError instead)
+                return _rows_for_problem(name, exercise, f"did not finish within {config.total_timeout:g} s "
+                                                         "(a never-ending cell that ignores interrupts?)")
+            detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
+            return _rows_for_problem(name, exercise, f"execution failed: {type(exc).__name__}"
+                                                     + (f": {detail}" if detail else ""))
+    report = _report_from(nb.cells[-1], nonce)
+    if report is None:
+        errs = [o for o in nb.cells[-1].get("outputs", []) if o.get("output_type") == "error"]
+        why = f"{errs[0].get('ename')}: {errs[0].get('evalue')}" if errs else "no report was printed"
+        return _rows_for_problem(name, exercise, f"the grading cell did not report ({why})")
+    errors = _cell_errors(nb, len(nb.cells) - 1)
+    suffix = f" [notebook had errors in {len(errors)} cell(s): {', '.join(errors[:3])}]" if errors else ""
+    return [Row(name, exercise, r["qid"], r["points"], r["score"], "passed" if r["passed"] else "failed",
+                r["message"] + ("" if r["passed"] else suffix)) for r in report]
+
+
+def grade_all(paths, config: GradeConfig = GradeConfig(), progress=None) -> list[Row]:
+    """Grade several submissions in turn; ``progress(path, rows)`` is called after each one."""
+    rows = []
+    for path in paths:
+        result = grade_submission(path, config)
+        rows += result
+        if progress:
+            progress(path, result)
+    return rows
+
+
+def write_csv(rows: list[Row], out: str | Path) -> None:
+    """Write the grades CSV (columns :data:`FIELDS`)."""
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(asdict(r) for r in rows)
+
+
+def summarise(rows: list[Row]) -> list[dict]:
+    """One dict per submission: exercise, score, points, questions passed, and a note."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        s = out.setdefault(r.submission, {"submission": r.submission, "exercise": r.exercise, "score": 0.0,
+                                          "points": 0.0, "passed": 0, "questions": 0, "note": ""})
+        s["score"] += r.score
+        s["points"] += r.points
+        s["questions"] += r.question != "*"
+        s["passed"] += r.status == "passed"
+        if r.status == "not graded" and not s["note"]:
+            s["note"] = r.message
+    return list(out.values())
