@@ -95,6 +95,13 @@ def uses_chart_widget(env: str | None = None) -> bool:
     return choose_renderer(env) in WIDGET_RENDERERS
 
 
+def explorers_use_widget() -> bool:
+    """True if the *active* Altair renderer is a widget renderer (what :func:`setup_notebook` enabled)."""
+    import altair as alt
+
+    return alt.renderers.active in WIDGET_RENDERERS
+
+
 def setup_notebook(env: str | None = None) -> str:
     """Enable the chart renderer for this environment; call once at the top of a notebook.
 

@@ -30,3 +30,117 @@ def test_setup_notebook_enables_the_chosen_renderer(env):
         assert alt.renderers.active == name
     finally:
         alt.renderers.enable(before)
+
+
+# ------------------------------------------------------------------------- widgets
+import asyncio  # noqa: E402
+
+import ipywidgets  # noqa: E402
+import numpy as np  # noqa: E402
+
+from course_lib import charts, widgets  # noqa: E402
+
+EXPLORERS = {
+    "alpha": (widgets.alpha_explorer, "p", 0.55, charts.alpha_tables),
+    "estimator": (widgets.estimator_explorer, "p", 0.55, charts.estimator_tables),
+    "zero_signal": (widgets.zero_signal_explorer, "n", 64, charts.zero_signal_tables),
+    "advantage": (widgets.advantage_explorer, "c", 5, charts.advantage_tables),
+}
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_moving_a_control_sends_the_new_tables_to_the_chart(name):
+    make, control, value, tables = EXPLORERS[name]
+    ex = make(use_widget=True, throttle_s=0)
+    assert isinstance(ex, ipywidgets.VBox) and isinstance(ex.pane.widget, widgets.VegaPane)
+    before = ex.pane.widget.datasets
+    ex.controls[control].value = value
+    assert ex.pane.widget.datasets == charts.datasets(tables(**ex.values()))
+    assert ex.pane.widget.datasets != before
+    assert ex.pane.widget.spec == ex.pane.spec  # the template is never re-sent
+
+
+def test_mixture_explorer_tracks_its_sliders():
+    ex = widgets.mixture_explorer(use_widget=True, throttle_s=0)
+    ex.controls["k"].value = 64
+    ex.controls["p_easy"].value = 0.9
+    expected = charts.mixture_tables([0.02, 0.2, 0.9], [0.5, 0.3, 0.2], 64, ("hard", "medium", "easy"))
+    assert ex.pane.widget.datasets == charts.datasets(expected)
+    assert "k = 64" in ex.readout.value
+
+
+def test_bad_input_is_reported_in_the_readout_and_the_chart_is_kept():
+    ex = widgets.mixture_explorer(use_widget=True, throttle_s=0)
+    ex.controls["w_hard"].value = ex.controls["w_medium"].value = 0.0
+    before = ex.pane.widget.datasets
+    ex.controls["w_easy"].value = 0.0
+    assert "weights must be non-negative, not all zero" in ex.readout.value
+    assert ex.pane.widget.datasets == before
+
+
+def test_estimator_k_never_exceeds_n():
+    ex = widgets.estimator_explorer(n=10, k=8, use_widget=True, throttle_s=0)
+    ex.controls["n"].value = 4
+    assert ex.controls["k"].max == 4 and ex.controls["k"].value == 4
+    assert "true pass@k" in ex.readout.value and "k = 4" in ex.readout.value
+
+
+def test_readout_numbers_come_from_the_tables():
+    ex = widgets.zero_signal_explorer(p=0.01, n=8, use_widget=False)
+    assert f"{0.99 ** 8:.4f}" in ex.readout.value
+    ex = widgets.estimator_explorer(n=10, p=0.3, k=5, use_widget=False)
+    assert "-0.0000" not in ex.readout.value and "+0.0000" in ex.readout.value  # exactly unbiased
+
+
+def test_output_backend_redraws_with_the_active_html_renderer():
+    before = alt.renderers.active
+    try:
+        alt.renderers.enable("colab")
+        assert not rendering.explorers_use_widget()
+        ex = widgets.alpha_explorer(throttle_s=0)
+        assert isinstance(ex.pane.widget, ipywidgets.Output)
+        ex.controls["p"].value = 0.73
+        (out,) = ex.pane.widget.outputs
+        assert out["output_type"] == "display_data" and "vega" in out["data"]["text/html"]
+        assert '"p": 0.73' in out["data"]["text/html"]
+    finally:
+        alt.renderers.enable(before)
+
+
+def test_explorer_chart_is_the_current_state_and_saves(tmp_path):
+    ex = widgets.alpha_explorer(p=0.4, ks=(2, 8), use_widget=True)
+    chart = ex.chart()
+    assert chart.to_dict()["datasets"] == charts.datasets(charts.alpha_tables((2, 8), 0.4))
+    chart.save(tmp_path / "a.svg")
+    assert (tmp_path / "a.svg").stat().st_size > 1000
+
+
+def test_pane_bundle_is_offline_and_exports_render():
+    js = widgets._pane_bundle()
+    assert "passk-vega-pane" in js and "export" in js
+    assert "https://" not in js.split("passk-vega-pane")[0][-200:]  # no CDN import left before our code
+    assert "esm.sh" not in js
+
+
+def test_throttle_runs_each_call_without_an_event_loop():
+    calls = []
+    t = widgets.Throttle(lambda: calls.append(1), interval=10.0)
+    for _ in range(3):
+        t()
+    assert len(calls) == 3
+
+
+def test_throttle_coalesces_a_burst_and_always_runs_the_last_call():
+    seen, state = [], {"v": 0}
+    t = widgets.Throttle(lambda: seen.append(state["v"]), interval=0.05)
+
+    async def burst():
+        for v in range(1, 21):  # 20 changes in ~20 ms
+            state["v"] = v
+            t()
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.15)
+
+    asyncio.run(burst())
+    assert seen[0] == 1 and seen[-1] == 20  # leading and trailing edge
+    assert len(seen) <= 3

@@ -1,0 +1,198 @@
+"""Tests for course_lib.charts: the numbers each chart draws, and that every chart is a valid, saveable spec.
+
+Exact references: fractions for the Jensen example and Chen et al.'s worked example (arXiv 2508.10751),
+the closed forms in course_lib.passk for everything else.
+"""
+
+from fractions import Fraction
+from math import comb
+
+import numpy as np
+import pytest
+
+from course_lib import advantages, charts, passk
+
+CHARTS = {
+    "alpha": (charts.alpha_template, charts.alpha_tables, charts.alpha_chart),
+    "estimator": (charts.estimator_template, charts.estimator_tables, charts.estimator_chart),
+    "zero_signal": (charts.zero_signal_template, charts.zero_signal_tables, charts.zero_signal_chart),
+    "advantage": (charts.advantage_template, charts.advantage_tables, charts.advantage_chart),
+    "mixture": (charts.mixture_template, charts.mixture_tables, charts.mixture_chart),
+}
+
+
+# ------------------------------------------------------------------------- plumbing
+def test_records_turns_columns_into_rows():
+    rows = charts.records({"a": np.array([1, 2]), "b": np.array([0.5, 0.25])})
+    assert rows == [{"a": 1, "b": 0.5}, {"a": 2, "b": 0.25}]
+    assert all(type(r["a"]) is int for r in rows)  # plain Python values, JSON-ready
+
+
+def test_records_rejects_ragged_columns():
+    with pytest.raises(ValueError, match="equal lengths"):
+        charts.records({"a": [1, 2], "b": [1]})
+
+
+def test_datasets_replace_infinity_by_null():
+    out = charts.datasets({"t": {"steps": np.array([1.0, np.inf])}})
+    assert out == {"t": [{"steps": 1.0}, {"steps": None}]}
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_template_names_exactly_the_datasets_its_tables_fill(name):
+    template, tables, _ = CHARTS[name]
+    spec = template().to_dict()
+    used = {m for m in _named_sources(spec)}
+    assert used == set(tables()), (used, set(tables()))
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_chart_is_valid_vega_lite_with_title_tooltips_and_saves_offline(name, tmp_path):
+    template, tables, full = CHARTS[name]
+    chart = full()
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    assert spec["title"]["text"]
+    assert '"tooltip"' in str(spec).replace("'", '"')
+    assert spec["datasets"] == charts.spec_with_data(template().to_dict(), tables())["datasets"]
+    chart.save(tmp_path / "c.svg")
+    assert (tmp_path / "c.svg").read_text().lstrip().startswith("<svg")
+
+
+def _named_sources(spec):
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and "name" in data:
+            yield data["name"]
+        for value in spec.values():
+            yield from _named_sources(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _named_sources(value)
+
+
+# --------------------------------------------------------------------- 1. alpha
+def test_gap_peak_marker_sits_at_gap_argmax():
+    peaks = charts.alpha_tables(ks=(1, 2, 4, 8, 16), p=0.2)["alpha_peaks"]
+    assert peaks["k"].tolist() == [2, 4, 8, 16]  # k = 1 has no gap
+    np.testing.assert_allclose(peaks["p_star"], passk.gap_argmax(peaks["k"]), rtol=0, atol=0)
+    np.testing.assert_allclose(peaks["delta_star"], passk.delta_k(peaks["p_star"], peaks["k"]))
+    # and it is the maximum of the drawn gap curve, up to the grid spacing
+    curves = charts.alpha_tables(ks=(4,))["alpha_curves"]
+    best = curves["p"][np.argmax(curves["delta_k"])]
+    assert abs(best - passk.gap_argmax(4)) <= 0.5 * (charts.P_GRID[1] - charts.P_GRID[0])
+
+
+def test_alpha_readout_and_curves_come_from_passk():
+    t = charts.alpha_tables(ks=(3, 1, 3, 5), p=0.35)
+    now = t["alpha_now"]
+    assert now["k"].tolist() == [1, 3, 5]  # sorted, unique
+    np.testing.assert_allclose(now["alpha_k"], [k * 0.65 ** (k - 1) for k in (1, 3, 5)], rtol=1e-14)
+    np.testing.assert_allclose(now["J_k"], passk.pass_at_k_from_p(0.35, now["k"]))
+    c = t["alpha_curves"]
+    assert len(c["p"]) == 3 * charts.P_GRID.size
+    np.testing.assert_allclose(c["delta_k"], c["J_k"] - c["p"], atol=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"ks": []}, "ks"), ({"ks": [0]}, "ks"), ({"p": 1.5}, "p"),
+                                           ({"p": [0.1, 0.2]}, "single probability")])
+def test_alpha_tables_reject_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        charts.alpha_tables(**kwargs)
+
+
+# ----------------------------------------------------------------- 2. estimator
+def test_estimator_stats_match_exact_mean_and_variance():
+    n, p, k = 10, 0.3, 5
+    t = charts.estimator_tables(n, p, k)
+    s = t["est_stats"]
+    assert abs(s["bias"][0]) < 1e-12  # unbiased, exactly
+    assert s["sd"][0] ** 2 == pytest.approx(passk.pass_at_k_variance(p, n, k), rel=1e-12)
+    # plug-in is biased low (reference: E = 0.75974 vs 0.83193, computed by exact enumeration)
+    assert s["mean"][1] == pytest.approx(0.75974, abs=5e-6) and s["truth"][0] == pytest.approx(0.83193, abs=5e-6)
+    d = t["est_dist"]
+    for label in charts.ESTIMATORS.values():
+        on = d["estimator"] == label
+        assert on.sum() == n + 1 and d["prob"][on].sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_estimator_tables_refuse_k_above_n():
+    with pytest.raises(ValueError):
+        charts.estimator_tables(n=3, p=0.5, k=4)
+
+
+# --------------------------------------------------------------- 3. zero signal
+def test_zero_signal_heatmap_values_and_cells():
+    t = charts.zero_signal_tables(p=0.02, n=16)
+    h = t["zero_heat"]
+    np.testing.assert_array_equal(h["prob"], passk.zero_signal_prob(h["p"], h["n"]))
+    assert np.all(h["p_lo"] < h["p"]) and np.all(h["p"] < h["p_hi"])
+    assert np.all(h["n_lo"] < h["n"]) and np.all(h["n"] < h["n_hi"])
+    assert len(h["p"]) == (charts.P_LOG_EDGES.size - 1) * charts.N_VALUES.size
+    now = t["zero_now"]
+    assert now["prob"][0] == pytest.approx(0.98 ** 16, rel=1e-14)
+    assert now["steps"][0] == pytest.approx(1 / (1 - 0.98 ** 16), rel=1e-14)
+    assert set(t["zero_curve"]["n"].tolist()) == {16}
+
+
+def test_zero_signal_rejects_p_zero():
+    with pytest.raises(ValueError, match="p must be > 0"):
+        charts.zero_signal_tables(p=0.0, n=4)
+
+
+# ---------------------------------------------------------------- 4. advantages
+def test_advantage_bars_match_chen_et_al_worked_example():
+    t = charts.advantage_tables(n=8, c=3, k=4)
+    b = t["adv_bars"]
+    pick = b["method"] == charts.ADVANTAGES["passk_analytic"]
+    a_pos, a_neg = b["advantage"][pick]
+    r_bar = 1 - Fraction(comb(5, 4), comb(8, 4))  # N_neg = 5 wrong of N = 8
+    assert r_bar == Fraction(13, 14)
+    sigma = float(r_bar * (1 - r_bar)) ** 0.5
+    eps = 1e-6  # the estimator's default, as in the authors' code
+    assert a_pos == pytest.approx(float(1 - r_bar) / (sigma + eps), rel=1e-12)
+    assert a_neg == pytest.approx(float(1 - r_bar - Fraction(comb(4, 3), comb(7, 3))) / (sigma + eps), rel=1e-12)
+    assert b["count"][pick].tolist() == [3, 5]
+    # eta at the current point = sum over the group of |A_i|
+    assert t["adv_now"]["eta"][0] == pytest.approx(3 * abs(a_pos) + 5 * abs(a_neg), rel=1e-12)
+
+
+def test_eta_curve_k1_is_grpo_and_pkpo_is_rescaled():
+    t = charts.advantage_tables(n=6, c=2, k=3)
+    e = t["adv_eta"]
+    rows = (np.arange(6)[None, :] < np.arange(7)[:, None]).astype(float)
+    np.testing.assert_allclose(e["eta"][e["k"] == 1], np.abs(advantages.grpo(rows)).sum(axis=1), rtol=1e-12)
+    assert e["eta"][(e["k"] == 3) & (e["c"] == 0)][0] == 0  # all wrong: no signal
+    b = t["adv_bars"]
+    pk = b["advantage"][b["method"] == charts.ADVANTAGES["pkpo_binary"]]
+    np.testing.assert_allclose(pk, 6 * advantages.pkpo_binary([1, 1, 0, 0, 0, 0], 3)[[0, -1]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"c": 9}, "c"), ({"k": 9}, "k must be <= n"), ({"n": 1}, "n")])
+def test_advantage_tables_reject_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        charts.advantage_tables(**{"n": 8, "c": 3, "k": 4, **kwargs})
+
+
+# ------------------------------------------------------------------- 5. mixture
+def test_mixture_matches_the_jensen_example_exactly():
+    t = charts.mixture_tables([0.0, 0.5], [1, 1], k=4, names=["a", "b"])
+    true, bound = t["mix_now"]["value"]
+    assert true == float(Fraction(1, 2) * (1 - Fraction(1, 2) ** 4))      # 15/32
+    assert bound == pytest.approx(float(1 - Fraction(3, 4) ** 4), rel=1e-15)  # 175/256
+    curves = t["mix_curves"]
+    lower, upper = (curves["value"][curves["curve"] == name] for name in charts.MIX_CURVES)
+    assert np.all(lower <= upper + 1e-15) and lower[0] == pytest.approx(upper[0])  # equal at k = 1
+
+
+def test_mixture_shares_follow_alpha_and_sum_to_one():
+    g = charts.mixture_tables([0.02, 0.2, 0.7], [5, 3, 2], k=16)["mix_groups"]
+    np.testing.assert_allclose(g["weight"], [0.5, 0.3, 0.2])
+    np.testing.assert_allclose(g["alpha_k"], passk.alpha_k(np.array([0.02, 0.2, 0.7]), 16))
+    assert g["share"].sum() == pytest.approx(1.0)
+    assert np.argmax(g["share"]) == 0  # at large k the hard prompts drive the gradient
+
+
+@pytest.mark.parametrize("weights", [[0, 0, 0], [1, -1, 1], [1, 1]])
+def test_mixture_rejects_bad_weights(weights):
+    with pytest.raises(ValueError, match="weights"):
+        charts.mixture_tables([0.1, 0.2, 0.3], weights, k=2)
