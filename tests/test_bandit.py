@@ -198,3 +198,64 @@ def test_entropy_metric_uses_course_lib_entropy(bandit):
 def test_bad_input_raises_clear_value_error(bandit, call, match):
     with pytest.raises(ValueError, match=match):
         call(bandit)
+
+
+# ----------------------------------------------------------------------------- charts and explorer
+
+
+@pytest.fixture(scope="module")
+def runs(bandit):
+    return {"pass@1": B.train(bandit, steps=120), "grpo": B.train(bandit, objective="grpo", steps=120, seed=1)}
+
+
+def test_collapse_tables_thin_but_keep_values(runs):
+    from course_lib import bandit_charts as BC
+
+    t = BC.collapse_tables(runs, metrics=("delta", "J1"), max_points=31)["collapse"]
+    assert len({len(col) for col in t.values()}) == 1
+    for label, h in runs.items():
+        sel = (t["run"] == label) & (t["metric"] == BC.METRIC_TITLES["delta"])
+        assert sel.sum() <= 31 and t["step"][sel][0] == 0 and t["step"][sel][-1] == len(h.J1) - 1
+        np.testing.assert_array_equal(t["value"][sel], h.delta[t["step"][sel]])
+    with pytest.raises(ValueError, match="metrics"):
+        BC.collapse_tables(runs, metrics=("loss",))
+
+
+def test_every_chart_builds_a_valid_spec(bandit, runs):
+    from course_lib import bandit_charts as BC
+
+    charts = [BC.collapse_chart(runs), BC.mass_chart(bandit, runs, prompts=(0, 7)), BC.signal_chart(runs["grpo"], 7),
+              BC.weight_chart(n=8, k=4), BC.path_chart(runs, 0)]
+    for chart in charts:
+        spec = chart.to_dict()  # Altair validates against the Vega-Lite schema here
+        assert spec["datasets"] and all(len(rows) > 0 for rows in spec["datasets"].values())
+
+
+def test_chart_tables_carry_the_simulator_numbers(bandit, runs):
+    from course_lib import bandit_charts as BC
+
+    mass = BC.mass_tables(bandit, runs, prompts=(0, 7))["mass"]
+    for panel in set(mass["panel"]):
+        for when in ("start", "end"):
+            sel = (mass["panel"] == panel) & (mass["when"] == when)
+            assert mass["prob"][sel].astype(float).sum() == pytest.approx(1.0)
+    sig = BC.signal_tables(runs["grpo"], 7)
+    nonzero = sig["signal"]["series"] != "exact ‖∇J_1‖"
+    assert (sig["signal"]["norm"][nonzero] > 0).all()
+    assert nonzero.sum() == (sig["zero"]["zero"] == "non-zero").sum()
+    w = BC.weight_tables(n=8, k=4)["weights"]
+    np.testing.assert_allclose(w["lam"][w["estimator"] == "rloo"], 1.0, atol=1e-12)
+
+
+def test_explorer_reruns_the_bandit(bandit):
+    from course_lib import bandit_charts as BC
+
+    ex = BC.collapse_explorer(bandit, steps=50, use_widget=False)
+    first = ex.readout.value
+    ex.controls["objective"].value = "grpo"
+    ex.refresh()
+    assert ex.readout.value != first and "all n wrong" in ex.readout.value
+    ex.controls["objective"].value = "chen"
+    ex.controls["k"].value = 8
+    ex.refresh()  # k = n is allowed for Chen (degenerate but valid)
+    assert "Δ(8)" in ex.readout.value
