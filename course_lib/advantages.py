@@ -102,7 +102,7 @@ def grpo(r, scale: bool = True, eps: float = 1e-6):
 
     References
     ----------
-    Z. Shao et al., arXiv 2402.03300, Sec. 4.1.2.
+    Z. Shao et al., arXiv 2402.03300, Sec. 4.1 (GRPO).
 
     Examples
     --------
@@ -183,7 +183,7 @@ def risk_seeking(r, beta):
     Plain text: ``A_i = (exp(beta r_i) / mean_j exp(beta r_j) - 1) / beta``; computed with
     the max subtracted inside the exponentials. For binary rewards with c of n correct,
     a correct rollout gets ``(e^beta/(1 + (e^beta - 1) c/n) - 1)/beta``, close to
-    ``n/c``/beta when beta is large: rare successes dominate, as in pass@k objectives.
+    ``(n/c - 1)/beta`` when beta is large: rare successes dominate, as in pass@k objectives.
 
     References
     ----------

@@ -69,7 +69,7 @@ def passk_group_analytic(r, k, eps: float = 1e-6):
 
     References
     ----------
-    Z. Chen et al., arXiv 2508.10751, Sec. 3 (analytical derivation).
+    Z. Chen et al., arXiv 2508.10751 (the "analytical derivation" of the group advantage).
 
     Examples
     --------
@@ -135,7 +135,7 @@ def passk_group_bootstrap(r, k, num_groups, rng, eps: float = 1e-6):
 
     References
     ----------
-    Z. Chen et al., arXiv 2508.10751, Sec. 3 (bootstrap sampling).
+    Z. Chen et al., arXiv 2508.10751 ("bootstrap sampling").
 
     Examples
     --------
@@ -192,7 +192,7 @@ def passk_group_full(r, k, eps: float = 1e-6):
 
     References
     ----------
-    Z. Chen et al., arXiv 2508.10751, Sec. 3 (full sampling).
+    Z. Chen et al., arXiv 2508.10751 ("full sampling").
 
     Examples
     --------
@@ -244,7 +244,7 @@ def pkpo_binary(r, k):
 
     References
     ----------
-    C. Walder, D. Karkhanis, arXiv 2505.15201, Sec. 3.
+    C. Walder, D. Karkhanis, arXiv 2505.15201 (binary rewards).
 
     Examples
     --------
@@ -337,7 +337,7 @@ def pkpo(g, k, baseline: str | None = None):
 
     References
     ----------
-    C. Walder, D. Karkhanis, arXiv 2505.15201, Sec. 4.
+    C. Walder, D. Karkhanis, arXiv 2505.15201 (continuous rewards, baselines).
 
     Examples
     --------

@@ -282,7 +282,7 @@ def test_risk_seeking_formula_and_limits():
     np.testing.assert_allclose(A.risk_seeking(r, beta), (e / e.mean(1, keepdims=True) - 1) / beta, atol=1e-14)
     np.testing.assert_allclose(A.risk_seeking(r, 0.0), r - r.mean(1, keepdims=True))
     np.testing.assert_allclose(A.risk_seeking(r, 1e-7), r - r.mean(1, keepdims=True), atol=1e-6)
-    big = A.risk_seeking([1, 0, 0, 0], 1000.0)  # no overflow; the rare success takes ~n/c = 4
+    big = A.risk_seeking([1, 0, 0, 0], 1000.0)  # no overflow; the rare success gets ~(n/c - 1)/beta
     assert np.isfinite(big).all() and big[0] * 1000.0 == pytest.approx(3.0)
     np.testing.assert_allclose(A.risk_seeking(r, -3.0).sum(1), 0, atol=1e-12)
 
