@@ -91,9 +91,10 @@ def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetCh
                               subtitle="dataset means over prompts; exact values of the current policy"))
 
 
-def collapse_chart(histories: dict, metrics=COLLAPSE_METRICS) -> alt.FacetChart:
-    """:func:`collapse_template` with the data of ``histories``."""
-    return with_data(collapse_template(metrics), collapse_tables(histories, metrics))
+def collapse_chart(histories: dict, metrics=COLLAPSE_METRICS, columns: int | None = None) -> alt.FacetChart:
+    """:func:`collapse_template` with the data of ``histories`` (2 columns for 4 panels, else 3)."""
+    columns = columns or (2 if len(metrics) == 4 else 3)
+    return with_data(collapse_template(metrics, columns), collapse_tables(histories, metrics))
 
 
 def collapse_summary(histories: dict) -> list[dict]:
