@@ -40,8 +40,11 @@ import traitlets
 
 from . import charts, passk, rendering
 
-EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
-"""vega-embed options: crisp SVG, and a menu to save the chart as SVG/PNG (works offline)."""
+EMBED_OPTIONS = {"renderer": "canvas", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+"""vega-embed options: a canvas, and a menu to save the chart as SVG/PNG (works offline).
+
+Canvas, not SVG: every widget loads its own copy of Vega, and SVG gradient ids (colour
+legends) from different charts on one page collide, so one chart showed another's legend."""
 
 _PANE_JS = r"""
 async function render({ model, el }) {
@@ -234,10 +237,12 @@ class Explorer(W.VBox):
         See :class:`ChartPane`.
     throttle_s : float
         Minimum seconds between two redraws while a control is moved.
+    rows : list of list of str, optional
+        Control names per row; default: all controls in one wrapping row.
     """
 
     def __init__(self, title: str, controls: dict, template, tables_fn: Callable, readout_fn: Callable,
-                 use_widget: bool | None = None, throttle_s: float = 0.05):
+                 use_widget: bool | None = None, throttle_s: float = 0.05, rows=None):
         self.controls = controls
         self._tables_fn, self._readout_fn = tables_fn, readout_fn
         self.readout = W.HTML()
@@ -246,7 +251,9 @@ class Explorer(W.VBox):
         self.throttle = Throttle(self.refresh, throttle_s)
         for control in controls.values():
             control.observe(self.throttle, names="value")
-        box = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        rows = rows or [list(controls)]
+        box = W.VBox([W.HBox([controls[name] for name in row], layout=W.Layout(flex_flow="row wrap"))
+                      for row in rows])
         super().__init__([W.HTML(f"<b>{html.escape(title)}</b>"), box, self.readout, self.pane.widget])
         self.add_class("passk-explorer")
 
@@ -302,7 +309,7 @@ def alpha_explorer(p: float = 0.2, ks=(1, 2, 4, 8, 16), **kw) -> Explorer:
 
     controls = {
         "p": _slider(W.FloatSlider, "p = J₁", p, min=0.0, max=1.0, step=0.01, readout_format=".2f"),
-        "ks": W.SelectMultiple(options=options, value=tuple(ks), description="k (ctrl-click)", rows=4,
+        "ks": W.SelectMultiple(options=options, value=tuple(ks), description="k (ctrl-click)", rows=5,
                                style={"description_width": "initial"}),
     }
     return Explorer("α_k, J_k and Δ(k) against p", controls, charts.alpha_template(), charts.alpha_tables,
@@ -392,4 +399,6 @@ def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **
         controls[f"p_{g}"] = _slider(W.FloatSlider, f"p {g}", pg, min=0.0, max=1.0, step=0.01, readout_format=".2f")
         controls[f"w_{g}"] = _slider(W.FloatSlider, f"share {g}", wg, min=0.0, max=1.0, step=0.05,
                                      readout_format=".2f")
-    return Explorer("A mixture of prompt difficulties", controls, charts.mixture_template(), tables, readout, **kw)
+    rows = [["k"], [f"p_{g}" for g in names], [f"w_{g}" for g in names]]
+    return Explorer("A mixture of prompt difficulties", controls, charts.mixture_template(), tables, readout,
+                    rows=rows, **kw)
