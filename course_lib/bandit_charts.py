@@ -156,10 +156,11 @@ def mass_chart(bandit: B.Bandit, histories: dict, prompts=(0,)) -> alt.FacetChar
 
 # ----------------------------------------------------------------------------- 3. zero signal
 def signal_tables(history: B.History, prompt: int) -> dict:
-    """Tables ``signal`` (step, series, norm) and ``zero`` (step, zero) for one prompt of a run.
+    """Tables ``signal`` (step, series, norm) and ``zero`` (start, end, zero) for one prompt of a run.
 
     ``norm`` of the exact pass@1 gradient at every step and of the sampled estimate where it
-    is non-zero (a log axis cannot show 0); ``zero`` flags the steps whose estimate is exactly 0.
+    is non-zero (a log axis cannot show 0); ``zero`` lists the stretches of steps whose
+    estimate is exactly 0 (or not).
     """
     T = len(history.J1) - 1
     steps = np.arange(T)
@@ -171,8 +172,17 @@ def signal_tables(history: B.History, prompt: int) -> dict:
         "signal": {"step": np.concatenate([steps, steps[keep]]),
                    "series": np.array(["exact ‖∇J_1‖"] * T + ["sampled estimate ‖g‖"] * int(keep.sum()), dtype=object),
                    "norm": np.concatenate([exact, sampled[keep]])},
-        "zero": {"step": steps, "zero": np.where(zero, "exactly 0", "non-zero").astype(object)},
+        "zero": _runs(zero),
     }
+
+
+def _runs(flags: np.ndarray) -> dict:
+    """Maximal runs of equal flags as intervals: columns ``start``, ``end`` (exclusive), ``zero``."""
+    change = np.flatnonzero(np.diff(flags.astype(np.int8))) + 1
+    start = np.concatenate([[0], change])
+    end = np.concatenate([change, [flags.size]])
+    return {"start": start, "end": end,
+            "zero": np.where(flags[start], "exactly 0", "non-zero").astype(object)}
 
 
 def signal_template() -> alt.VConcatChart:
@@ -186,11 +196,11 @@ def signal_template() -> alt.VConcatChart:
     exact = base.mark_line().transform_filter("indexof(datum.series, 'exact') >= 0")
     sampled = base.mark_point(filled=True, size=40).transform_filter("indexof(datum.series, 'exact') < 0")
     top = alt.layer(exact, sampled).properties(width=2.2 * WIDTH, height=HEIGHT)
-    strip = _src("zero").mark_tick(thickness=2, size=18).encode(
-        x=alt.X("step:Q", title="step"),
+    strip = _src("zero").mark_rect().encode(
+        x=alt.X("start:Q", title="step"), x2="end:Q",
         color=alt.Color("zero:N", title="sampled estimate",
                         scale=alt.Scale(domain=["exactly 0", "non-zero"], range=["#d62728", "#2ca02c"])),
-        tooltip=["step:Q", "zero:N"],
+        tooltip=["start:Q", "end:Q", "zero:N"],
     ).properties(width=2.2 * WIDTH, height=24)
     return alt.vconcat(top, strip).resolve_scale(color="independent").properties(
         title=alt.TitleParams("A hard prompt: tiny exact gradient, exactly-zero sampled estimates",
@@ -205,7 +215,7 @@ def signal_chart(history: B.History, prompt: int) -> alt.VConcatChart:
 # ----------------------------------------------------------------------------- 4. expected weights
 def weight_tables(n: int = 8, k: int = 4, beta: float = 2.0, p_grid=None) -> dict:
     """Table ``weights``: lambda(p) of every sampled estimator, plus alpha_k and 1 (exact objectives)."""
-    p = np.linspace(0.0, 1.0, 101) if p_grid is None else np.asarray(p_grid, dtype=np.float64)
+    p = np.linspace(0.0, 1.0, 51) if p_grid is None else np.asarray(p_grid, dtype=np.float64)
     rows_est, rows_p, rows_w = [], [], []
 
     def add(name, values):

@@ -242,7 +242,10 @@ def test_chart_tables_carry_the_simulator_numbers(bandit, runs):
     sig = BC.signal_tables(runs["grpo"], 7)
     nonzero = sig["signal"]["series"] != "exact ‖∇J_1‖"
     assert (sig["signal"]["norm"][nonzero] > 0).all()
-    assert nonzero.sum() == (sig["zero"]["zero"] == "non-zero").sum()
+    z = sig["zero"]
+    steps_nonzero = sum(e - s for s, e, f in zip(z["start"], z["end"], z["zero"]) if f == "non-zero")
+    assert nonzero.sum() == steps_nonzero and z["start"][0] == 0 and z["end"][-1] == len(runs["grpo"].J1) - 1
+    assert (z["start"][1:] == z["end"][:-1]).all() and len(set(z["zero"][::2])) == 1  # alternating runs
     w = BC.weight_tables(n=8, k=4)["weights"]
     np.testing.assert_allclose(w["lam"][w["estimator"] == "rloo"], 1.0, atol=1e-12)
 
