@@ -89,27 +89,27 @@ def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pass_at_k_same_n(n: int, c: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """1 - C(n-c, k)/C(n, k) for one n and 1-D arrays c, k; c = -1 marks n - c < k (value 1)."""
-    c_max = max(int(c.max()), 0)
+    """1 - C(n-c, k)/C(n, k) for one n and 1-D arrays c, k (the value is 1 when n - c < k)."""
+    c_max = int(c.max())
     k_values, k_row = _distinct(k)
     i = n - np.arange(c_max, dtype=np.float64)  # i = n, n-1, ..., n-c_max+1
-    width = c_max + 2  # column 0 holds log 0 (the value 1, c = -1); column c + 1 holds c
+    width = c_max + 1  # column c: c correct samples
     rows = max(1, _TABLE_BUDGET // width)
     out = np.empty(c.shape, dtype=np.float64)
     for start in range(0, len(k_values), rows):  # usually one block
         ks = k_values[start:start + rows, None]
-        # log_fail[r, c + 1] = sum of log(1 - k_r/i) over the first c values of i, summed in
+        # log_fail[r, c] = sum of log(1 - k_r/i) over the first c values of i, summed in
         # extended precision so that a million terms still sum to ~1e-13 (a float64 cumsum
-        # drifts ~1e-11). Entries with i <= k_r are -inf/NaN but never read (n - c >= k).
+        # drifts ~1e-11). Once i <= k_r the term is log 0 = -inf, so the sum stays -inf and
+        # the value is 1: exactly the columns with n - c < k.
         log_fail = np.zeros((len(ks), width), dtype=np.longdouble)
-        log_fail[:, 0] = -np.inf
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.cumsum(np.log1p(-ks / i), axis=1, dtype=np.longdouble, out=log_fail[:, 2:])
-            table = (0.0 - np.expm1(log_fail.astype(np.float64))).ravel()  # 0.0 - : no -0.0
+        with np.errstate(divide="ignore"):
+            np.cumsum(np.log1p(-np.minimum(ks / i, 1.0)), axis=1, dtype=np.longdouble, out=log_fail[:, 1:])
+        table = (0.0 - np.expm1(log_fail.astype(np.float64))).ravel()  # 0.0 - : no -0.0
         if rows >= len(k_values):
-            return table[k_row * width + 1 + c]
+            return table[k_row * width + c]
         sel = np.flatnonzero((k_row >= start) & (k_row < start + rows))
-        out[sel] = table[(k_row[sel] - start) * width + 1 + c[sel]]
+        out[sel] = table[(k_row[sel] - start) * width + c[sel]]
     return out
 
 
@@ -160,9 +160,7 @@ def pass_at_k(n, c, k):
     True
     """
     n, c, k = _check_nck(n, c, k)
-    # c = -1 marks n - c < k: every size-k subset then holds a correct sample (value 1)
-    shape, n, k = n.shape, n.ravel(), k.ravel()
-    c = np.where((n - c.ravel()) >= k, c.ravel(), -1)
+    shape, n, c, k = n.shape, n.ravel(), c.ravel(), k.ravel()
     out = np.empty(n.shape, dtype=np.float64)
     if n.size and n.min() == n.max():  # the common case: one sample count for all problems
         out = _pass_at_k_same_n(int(n[0]), c, k)
