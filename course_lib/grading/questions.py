@@ -180,8 +180,7 @@ class FunctionQuestion(Question):
                 return self.verdict(False, f"did not finish within {self.time_limit:g} s — an infinite loop, "
                                            "or a loop far longer than needed?", **fail)
             if isinstance(out.error, NotImplementedError):
-                return self.verdict(False, NOT_ANSWERED + ": replace `raise NotImplementedError()` with your code",
-                                    **fail)
+                return self.verdict(False, NOT_ANSWERED + ": replace `raise NotImplementedError()` with your code")
             if out.error is not None:
                 return self.verdict(False, f"raised {_error_text(out.error)}", **fail)
             if out.mutated:

@@ -75,8 +75,8 @@ QUESTIONS = [
         qid="ex02.q5", title="find the bug in the pass@k advantage", answer_name="passk_advantage",
         reference=partial(advantages.passk_group_analytic, eps=0.0), params=("r", "k"),
         cases=_BINARY_GROUPS,
-        hint="Compare each line with Chen et al.'s formulas: R_bar is the probability that a group of k "
-             "passes, i.e. that not all k of its samples fail.",
+        hint="Compare each line with Chen et al.'s formulas, symbol by symbol. Sanity check: for a group "
+             "with no correct rollout, R_bar must be 0.",
     ),
     ValueQuestion(
         qid="ex02.q6", title="group size against zero signal", answer_name="n_needed",
