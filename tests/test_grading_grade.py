@@ -45,6 +45,10 @@ def digest(path: Path) -> str:
     ("ex01_hello.ipynb", '{"hello": 1}', "not a readable Jupyter notebook"),
     ("ex01_binary.ipynb", b"\x89PNG\r\n\x1a\n\x00\x00", "not a readable Jupyter notebook"),
     ("ex01_solution.py", "print('hi')", "not a readable Jupyter notebook"),
+    ("ex01_badcells.ipynb", '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "not a readable Jupyter notebook"),
+    ("ex01_cells.ipynb", '{"cells": "nope", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "not a readable Jupyter notebook"),
 ])
 def test_unreadable_submissions_get_a_reason_without_a_kernel(tmp_path, name, content, reason):
     path = tmp_path / name
