@@ -39,7 +39,7 @@ def as_int_array(name: str, x, minimum: int = 0) -> np.ndarray:
             raise ValueError(f"{name} must be finite")
         if (arr != np.floor(arr)).any():
             bad = arr[arr != np.floor(arr)].flat[0]
-            raise ValueError(f"{name} must be a whole number, got {bad!r}")
+            raise ValueError(f"{name} must be a whole number, got {bad.item()!r}")
         if np.abs(arr).max(initial=0) > 2**62:
             raise ValueError(f"{name} is too large (must be < 2**62)")
         arr = arr.astype(np.int64)
@@ -72,7 +72,7 @@ def as_prob_array(name: str, p) -> np.ndarray:
         raise ValueError(f"{name} must not be NaN")
     if ((arr < 0) | (arr > 1)).any():
         bad = arr[(arr < 0) | (arr > 1)].flat[0]
-        raise ValueError(f"{name} must be a probability in [0, 1], got {bad!r}")
+        raise ValueError(f"{name} must be a probability in [0, 1], got {bad.item()!r}")
     return arr
 
 
