@@ -1,0 +1,428 @@
+"""The policy-gradient lab: warm start, RL loop, checkpoints (chapter 5).
+
+Taught in ``notebooks/05_policy_gradient_lab.ipynb``; the CLI front is ``passk lab`` (:mod:`course_lib.lab_cli`).
+One RL step, in the order of the pseudocode:
+
+1. draw B seen targets, sample n answers per prompt with the autograd graph kept
+   (:func:`course_lib.model.sample_answers`);
+2. rewards r = V(x, y) in {0, 1}, shape (B, n);
+3. advantages from :mod:`course_lib.advantages` (GRPO, RLOO, Chen et al.'s analytic pass@k, PKPO);
+4. loss = -mean_b sum_i w_bi log pi(y_bi) (w = adv / n in the "mean form", the PKPO weights in
+   the "sum form"), minus an optional entropy bonus; no KL term;
+5. one Adam step.
+
+Runs are seeded (same seed => same numbers on CPU with the same thread count); GPU results may
+differ from CPU ones in the last bits and CUDA kernels are not all bit-reproducible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from course_lib import advantages
+from course_lib._checks import as_positive_int
+from course_lib.lab_metrics import exact_metrics, sampled_metrics
+from course_lib.model import GPT, GPTConfig, answer_logprobs, sample_answers
+from course_lib.tasks import DigitSumTask
+
+OBJECTIVES = {
+    "grpo": "GRPO, pass@1 reward (Shao et al., arXiv 2402.03300)",
+    "rloo": "REINFORCE leave-one-out, pass@1 reward (Ahmadian et al., arXiv 2402.14740)",
+    "passk": "Chen et al. analytic pass@k group advantage (arXiv 2508.10751)",
+    "pkpo": "PKPO pass@k weights, loo-1 baseline, k annealed to 1 (Walder & Karkhanis, arXiv 2505.15201)",
+}
+"""Training objectives of the lab."""
+
+
+@dataclass(frozen=True)
+class WarmStartConfig:
+    """Supervised warm start on a mixture of solution styles (gives the RL a base model)."""
+
+    mix: tuple[float, float, float] = (0.2, 0.06, 0.74)
+    """Weights of (dominant-style answers, minority-style answers, random digits)."""
+    per_style: int = 2
+    """Canonical answers per style and target (the correct modes the base model starts with)."""
+    steps: int = 1000
+    """Adam steps."""
+    batch_size: int = 256
+    """Examples per step."""
+    lr: float = 3e-3
+    """Adam learning rate."""
+    seed: int = 0
+    """Seed of the data and the initial weights."""
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """One RL run of the lab. Every field is a CLI flag of ``passk lab run``."""
+
+    objective: str = "grpo"
+    """Training objective: grpo | rloo | passk | pkpo."""
+    k: int = 4
+    """k of the pass@k objective (passk, pkpo) and of the headline metrics."""
+    steps: int = 150
+    """RL steps."""
+    prompts_per_step: int = 32
+    """B, prompts per step (seen targets, drawn with replacement)."""
+    n: int = 8
+    """Samples per prompt (group size); must exceed k for the pass@k objectives."""
+    lr: float = 3e-3
+    """Adam learning rate."""
+    entropy_coef: float = 0.0
+    """Weight of the token-entropy bonus (0: none)."""
+    temperature: float = 1.0
+    """Sampling temperature (the policy is softmax(logits / temperature))."""
+    pkpo_anneal: float = 0.5
+    """PKPO: fraction of the steps trained with k, after which k = 1."""
+    seed: int = 0
+    """Seed of prompts and samples (the warm start has its own seed)."""
+    eval_every: int = 10
+    """Evaluate the exact metrics every this many steps (and at the last step)."""
+    eval_samples: int = 32
+    """m, samples per prompt behind ``distinct_correct`` (and sampled metrics)."""
+    exact_eval: bool = True
+    """Exact metrics by enumerating all answers (else estimated from m samples)."""
+    d_model: int = 64
+    """Model width."""
+    n_layer: int = 2
+    """Transformer blocks."""
+    n_head: int = 4
+    """Attention heads."""
+    answer_len: int = 3
+    """L, digits per answer."""
+    held_out: tuple[int, ...] = DigitSumTask.held_out
+    """Targets never trained on."""
+    threads: int = 2
+    """CPU threads (pinned: the thread count changes the last bits)."""
+    device: str = "auto"
+    """auto (CUDA, then MPS, then CPU) | cpu | cuda | mps."""
+    warm: WarmStartConfig = field(default_factory=WarmStartConfig)
+    """Warm-start settings."""
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {self.objective!r}")
+        for name in ("k", "steps", "prompts_per_step", "n", "eval_every", "eval_samples", "threads"):
+            as_positive_int(name, getattr(self, name))
+        if self.objective in ("passk", "pkpo") and not 2 <= self.k < self.n:
+            raise ValueError(f"k must satisfy 2 <= k < n for objective {self.objective!r}, got k={self.k}, n={self.n}")
+        if self.lr <= 0 or self.temperature <= 0 or self.entropy_coef < 0:
+            raise ValueError("lr and temperature must be > 0 and entropy_coef >= 0")
+        if not 0 <= self.pkpo_anneal <= 1:
+            raise ValueError(f"pkpo_anneal must lie in [0, 1], got {self.pkpo_anneal}")
+
+    @property
+    def task(self) -> DigitSumTask:
+        """The task this run trains on."""
+        return DigitSumTask(answer_len=self.answer_len, held_out=tuple(self.held_out))
+
+    @property
+    def model_config(self) -> GPTConfig:
+        """The model size of this run."""
+        return GPTConfig(n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
+                         block_size=4 + self.answer_len)
+
+    @property
+    def metric_ks(self) -> tuple[int, ...]:
+        """k values reported at every evaluation: 1, 2, 4, 8 and the run's k."""
+        return tuple(sorted({1, 2, 4, 8, self.k}))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary (``from_dict`` inverts it)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LabConfig:
+        """Config from :meth:`to_dict` output; unknown keys are an error."""
+        d = dict(d)
+        d["warm"] = WarmStartConfig(**{**d.get("warm", {}), "mix": tuple(d.get("warm", {}).get("mix", WarmStartConfig.mix))})
+        d["held_out"] = tuple(d.get("held_out", DigitSumTask.held_out))
+        return cls(**d)
+
+
+# ---------------------------------------------------------------------------------------- warm start
+def cache_dir() -> Path:
+    """Where warm-start checkpoints are cached: ``$PASSK_CACHE`` or ``~/.cache/passk-course``."""
+    return Path(os.environ.get("PASSK_CACHE") or Path.home() / ".cache" / "passk-course")
+
+
+@contextlib.contextmanager
+def pinned_threads(threads: int):
+    """Run a block with ``torch.set_num_threads(threads)``, then restore the previous count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig = WarmStartConfig(),
+               use_cache: bool = True, threads: int = 2) -> GPT:
+    """The warm-started model (on CPU): supervised training on the style mixture, cached on disk.
+
+    Trained on CPU with ``threads`` threads so that a checkpoint is the same on every device; the
+    cache key is a hash of the three configs, the thread count and the torch version.
+    """
+    key = json.dumps([asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__], sort_keys=True)
+    path = cache_dir() / f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+    model = GPT(model_cfg)
+    if use_cache and path.exists():
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return model
+    gen = torch.Generator().manual_seed(warm.seed)
+    with pinned_threads(threads):
+        torch.manual_seed(warm.seed)
+        model = GPT(model_cfg)
+        opt = torch.optim.Adam(model.parameters(), lr=warm.lr)
+        for _ in range(warm.steps):
+            targets, answers = task.warm_start_batch(warm.batch_size, warm.mix, gen, warm.per_style)
+            loss = -answer_logprobs(model, task.prompts(targets), answers).mean() / task.answer_len
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        model.zero_grad(set_to_none=True)  # hand over a model with no stale gradients
+    if use_cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        torch.save(model.state_dict(), tmp)
+        tmp.replace(path)  # atomic: concurrent notebooks never read half a file
+    return model
+
+
+# ---------------------------------------------------------------------------------------- RL state
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA, MPS or CPU (:func:`course_lib.env.compute_device`); else the named device."""
+    if name == "auto":
+        from course_lib.env import compute_device
+
+        return compute_device()
+    return torch.device(name)
+
+
+@dataclass
+class LabState:
+    """Everything a run needs to continue: model, optimiser, random generators, history."""
+
+    cfg: LabConfig
+    model: GPT
+    opt: torch.optim.Optimizer
+    sample_gen: torch.Generator
+    """Draws the answers (on the model's device)."""
+    prompt_gen: torch.Generator
+    """Draws the prompts (CPU)."""
+    step: int = 0
+    history: list = field(default_factory=list)
+    interrupted: bool = False
+
+
+def make_state(cfg: LabConfig, use_cache: bool = True) -> LabState:
+    """A fresh run: the warm-started model on the run's device, Adam, seeded generators."""
+    device = resolve_device(cfg.device)
+    model = warm_start(cfg.model_config, cfg.task, cfg.warm, use_cache=use_cache, threads=cfg.threads).to(device)
+    kw = {"fused": True} if device.type in ("cpu", "cuda") else {}
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, **kw)
+    sample_gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    prompt_gen = torch.Generator().manual_seed(cfg.seed + 1_000_003)
+    return LabState(cfg, model, opt, sample_gen, prompt_gen)
+
+
+def current_k(cfg: LabConfig, step: int) -> int:
+    """k used by the objective at ``step``: PKPO anneals k -> 1 after ``pkpo_anneal`` of the steps."""
+    if cfg.objective == "pkpo" and step >= cfg.pkpo_anneal * cfg.steps:
+        return 1
+    return cfg.k if cfg.objective in ("passk", "pkpo") else 1
+
+
+def objective_weights(objective: str, r: torch.Tensor, k: int) -> torch.Tensor:
+    """Per-sample weights w (B, n) such that the loss is -mean_b sum_i w_bi log pi(y_bi).
+
+    GRPO, RLOO and Chen et al.'s advantages are in "mean form" (w = adv / n); PKPO weights are
+    already in "sum form". The advantages themselves come from :mod:`course_lib.advantages`.
+    """
+    n = r.shape[1]
+    if objective == "grpo":
+        return advantages.grpo(r) / n
+    if objective == "rloo":
+        return advantages.rloo(r) / n
+    if objective == "passk":
+        return advantages.passk_group_analytic(r, k) / n
+    if objective == "pkpo":  # k = 1 after annealing: the loo-1 baseline needs k >= 2, use RLOO
+        return advantages.pkpo(r, k, baseline="loo-1") if k >= 2 else advantages.rloo(r) / n
+    raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
+
+
+def rl_step(state: LabState) -> dict:
+    """One RL step (sample, reward, advantage, loss, Adam); returns the training metrics."""
+    cfg, model, task = state.cfg, state.model, state.cfg.task
+    device = next(model.parameters()).device
+    seen = task.seen_targets
+    targets = seen[torch.randint(len(seen), (cfg.prompts_per_step,), generator=state.prompt_gen)]
+    roll = sample_answers(model, task.prompts(targets).to(device), cfg.n, task.answer_len,
+                          temperature=cfg.temperature, generator=state.sample_gen)
+    r = task.verify(targets.to(device), roll.answers).float()  # (B, n) rewards
+    k = current_k(cfg, state.step)
+    w = objective_weights(cfg.objective, r, k)  # (B, n), no gradient
+    loss = -(w * roll.logp).sum(1).mean() - cfg.entropy_coef * roll.entropy.mean()
+    state.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    grad_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else torch.zeros(())
+    state.opt.step()
+    state.step += 1
+    return {
+        "step": state.step,
+        "train/reward": float(r.mean()),
+        "train/all_fail_frac": float((r.sum(1) == 0).float().mean()),
+        "train/entropy": float(roll.entropy.detach().mean()),
+        "train/loss": float(loss.detach()),
+        "train/grad_norm": float(grad_norm),
+        "train/k": k,
+    }
+
+
+def evaluate(state: LabState) -> dict:
+    """Exact (or sampled) metrics on seen and held-out targets, keys ``seen/...`` and ``held/...``."""
+    cfg, task = state.cfg, state.cfg.task
+    out = {}
+    for prefix, targets in (("seen", task.seen_targets), ("held", task.held_out_targets)):
+        if len(targets) == 0:
+            continue
+        if cfg.exact_eval:
+            m = exact_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature)
+        else:  # its own generator, seeded by (seed, step): resuming cannot shift it
+            device = next(state.model.parameters()).device
+            gen = torch.Generator(device=device).manual_seed(cfg.seed * 100_003 + state.step)
+            m = sampled_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature, gen)
+        m.pop("p")
+        out.update({f"{prefix}/{key}": value for key, value in m.items()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------- loop
+def save_checkpoint(state: LabState, path) -> None:
+    """Save everything :func:`load_checkpoint` needs to continue the run exactly."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    blob = {
+        "cfg": state.cfg.to_dict(), "step": state.step, "history": state.history,
+        "model": state.model.state_dict(), "opt": state.opt.state_dict(),
+        "sample_gen": state.sample_gen.get_state(), "prompt_gen": state.prompt_gen.get_state(),
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(blob, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path, use_cache: bool = True) -> LabState:
+    """The run saved by :func:`save_checkpoint`, ready for :func:`train` to continue."""
+    blob = torch.load(Path(path), map_location="cpu", weights_only=False)
+    state = make_state(LabConfig.from_dict(blob["cfg"]), use_cache=use_cache)
+    state.model.load_state_dict(blob["model"])
+    state.opt.load_state_dict(blob["opt"])
+    state.sample_gen.set_state(blob["sample_gen"])
+    state.prompt_gen.set_state(blob["prompt_gen"])
+    state.step, state.history = blob["step"], blob["history"]
+    return state
+
+
+def train(cfg: LabConfig | LabState, out=None, *, callback=None, progress: bool = True,
+          checkpoint_every: int = 50, use_cache: bool = True) -> LabState:
+    """Run (or continue) an RL run; returns its state, whose ``history`` holds one dict per step.
+
+    Parameters
+    ----------
+    cfg : LabConfig, or a LabState to continue (from :func:`load_checkpoint`)
+    out : folder or None. When given: ``config.json``, ``history.jsonl`` (one line per step) and
+        ``checkpoint.pt`` (every ``checkpoint_every`` steps and at the end); an existing
+        checkpoint there is resumed.
+    callback : called as ``callback(history)`` after each evaluation (live charts).
+    progress : show a tqdm progress bar.
+
+    Ctrl-C (KeyboardInterrupt) stops the run cleanly: the state so far is saved (when ``out`` is
+    given) and returned with ``interrupted = True``.
+    """
+    out = Path(out) if out is not None else None
+    if isinstance(cfg, LabState):
+        state = cfg
+    elif out is not None and (out / "checkpoint.pt").exists():
+        state = load_checkpoint(out / "checkpoint.pt", use_cache=use_cache)
+        if state.cfg != cfg:
+            raise ValueError(f"{out} holds a run with a different config; pick another out folder")
+    else:
+        state = make_state(cfg, use_cache=use_cache)
+    cfg = state.cfg
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.steps, initial=state.step, desc=f"{cfg.objective} seed {cfg.seed}", leave=False)
+    t0 = time.perf_counter() - (state.history[-1]["time/s"] if state.history else 0.0)
+    state.interrupted = False
+    try:
+        with pinned_threads(cfg.threads):
+            if state.step == 0 and not state.history:
+                state.history.append({"step": 0, **evaluate(state), "time/s": 0.0})
+            while state.step < cfg.steps:
+                row = rl_step(state)
+                if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
+                    row.update(evaluate(state))
+                row["time/s"] = time.perf_counter() - t0
+                state.history.append(row)
+                if bar is not None:
+                    bar.update(1)
+                if "seen/pass@1" in row:
+                    if bar is not None:
+                        bar.set_postfix({"pass@1": f"{row['seen/pass@1']:.3f}",
+                                         f"Δ({cfg.k})": f"{row[f'seen/delta@{cfg.k}']:.3f}"})
+                    if callback is not None:
+                        callback(state.history)
+                if out is not None and state.step % checkpoint_every == 0:
+                    save_checkpoint(state, out / "checkpoint.pt")
+    except KeyboardInterrupt:
+        state.interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    if out is not None:
+        save_checkpoint(state, out / "checkpoint.pt")
+        with open(out / "history.jsonl", "w") as f:
+            for row in state.history:
+                f.write(json.dumps(row) + "\n")
+    return state
+
+
+def read_history(run_dir) -> list[dict]:
+    """The per-step rows of a saved run (``history.jsonl``)."""
+    with open(Path(run_dir) / "history.jsonl") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def evaluated(history: list[dict]) -> list[dict]:
+    """The rows of a history that carry evaluation metrics."""
+    return [row for row in history if "seen/pass@1" in row]
+
+
+def run_many(objectives, seeds, base: LabConfig = LabConfig(), *, progress: bool = True,
+             callback=None, **overrides) -> dict:
+    """Train one run per (objective, seed); returns ``{(objective, seed): history}``."""
+    results = {}
+    for objective in objectives:
+        for seed in seeds:
+            cfg = dataclasses.replace(base, objective=objective, seed=seed, **overrides)
+            state = train(cfg, progress=progress, callback=None if callback is None else
+                          (lambda h, o=objective, s=seed: callback(results | {(o, s): h})))
+            results[(objective, seed)] = state.history
+    return results

@@ -1,0 +1,126 @@
+"""Charts of the policy-gradient lab (chapter 5): run histories in, Altair charts out.
+
+Follows :mod:`course_lib.charts`: ``lab_tables`` turns histories into one long table,
+``lab_template`` is the chart with a named data source (built once), ``lab_chart`` joins them.
+:class:`LiveChart` redraws a persistent chart in place during training, at most once every
+``interval`` seconds (throttled, no flicker), via :class:`course_lib.widgets.ChartPane`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import altair as alt
+import numpy as np
+
+from course_lib import charts
+
+DEFAULT_METRICS = (
+    ("seen/pass@1", "pass@1 (seen)"),
+    ("seen/delta@{k}", "Δ({k}) = pass@{k} − pass@1 (seen)"),
+    ("held/pass@{k}", "pass@{k} (held-out)"),
+    ("seen/distinct_correct", "distinct correct answers / prompt"),
+    ("seen/dominant_share", "dominant style's share of correct"),
+    ("train/all_fail_frac", "all-fail groups (zero gradient)"),
+)
+"""(history key, panel title) of the default panels; ``{k}`` is filled in."""
+
+
+def _metrics(k: int, metrics=None) -> list[tuple[str, str]]:
+    """The panels for headline k."""
+    return [(key.format(k=k), title.format(k=k)) for key, title in (metrics or DEFAULT_METRICS)]
+
+
+def lab_tables(histories: dict, k: int = 4, metrics=None) -> dict:
+    """Long table ``{"lab": {run, step, metric, value}}`` from ``{label: history}``.
+
+    ``label`` may be a string or an ``(objective, seed)`` tuple (the keys of
+    :func:`course_lib.lab.run_many`); the run name is then ``objective`` and the seed a column.
+    """
+    cols = {"run": [], "seed": [], "step": [], "metric": [], "value": []}
+    for label, history in histories.items():
+        run, seed = (label if isinstance(label, tuple) else (str(label), 0))
+        for key, title in _metrics(k, metrics):
+            for row in history:
+                if key in row and row[key] is not None:
+                    cols["run"].append(str(run))
+                    cols["seed"].append(int(seed))
+                    cols["step"].append(int(row["step"]))
+                    cols["metric"].append(title)
+                    cols["value"].append(float(row[key]))
+    return {"lab": {name: np.asarray(col) for name, col in cols.items()}}
+
+
+def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
+    """Small multiples, one panel per metric; a line per run (mean over seeds, band = min..max)."""
+    order = [title for _, title in _metrics(k, metrics)]
+    base = charts._src("lab").encode(x=alt.X("step:Q", title="RL step"),
+                                     color=alt.Color("run:N", title="objective"))
+    line = base.mark_line().encode(y=alt.Y("mean(value):Q", title=None),
+                                   tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")])
+    band = base.mark_area(opacity=0.2).encode(y="min(value):Q", y2="max(value):Q")
+    return (alt.layer(band, line).properties(width=charts.WIDTH, height=150)
+            .facet(facet=alt.Facet("metric:N", sort=order, title=None), columns=columns)
+            .resolve_scale(y="independent")
+            .properties(title=charts._title("Policy-gradient lab", "mean over seeds; band: min–max")))
+
+
+def lab_chart(histories: dict, k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
+    """Complete chart of ``{label: history}`` (display it, or ``.save("x.html" / "x.png")``)."""
+    return charts.with_data(lab_template(k, metrics, columns), lab_tables(histories, k, metrics))
+
+
+class LiveChart:
+    """A chart in the notebook that follows running histories, redrawn at most every ``interval`` s.
+
+    Pass ``live.update`` as the ``callback`` of :func:`course_lib.lab.train` or ``run_many``;
+    call :meth:`finish` at the end to draw the last state.
+    """
+
+    def __init__(self, k: int = 4, metrics=None, interval: float = 2.0, columns: int = 3):
+        from IPython.display import display
+
+        from course_lib.widgets import ChartPane
+
+        self.k, self.metrics, self.interval = k, metrics, interval
+        self.pane = ChartPane(lab_template(k, metrics, columns), lab_tables({}, k, metrics))
+        self._last, self._pending = 0.0, None
+        display(self.pane.widget)
+
+    def update(self, histories) -> None:
+        """New data (``{label: history}``, or one history); drawn if ``interval`` has passed."""
+        self._pending = histories if isinstance(histories, dict) else {"run": histories}
+        if time.monotonic() - self._last >= self.interval:
+            self.finish()
+
+    def finish(self) -> None:
+        """Draw the latest data now."""
+        if self._pending is not None:
+            self.pane.update(lab_tables(self._pending, self.k, self.metrics))
+            self._last = time.monotonic()
+
+
+def summary_rows(results: dict, k: int = 4) -> list[dict]:
+    """Per objective: mean ± std over seeds of the first and last evaluated metrics.
+
+    ``results`` is ``{(objective, seed): history}``. Returns one dict per objective with the
+    start and end of Δ(k) (seen), pass@1 and pass@k (seen and held-out), distinct correct
+    answers and the dominant style's share.
+    """
+    keys = ["seen/pass@1", f"seen/pass@{k}", f"seen/delta@{k}", "seen/distinct_correct",
+            "seen/dominant_share", "held/pass@1", f"held/pass@{k}"]
+    by_obj: dict = {}
+    for (objective, _seed), history in results.items():
+        rows = [r for r in history if "seen/pass@1" in r]
+        by_obj.setdefault(objective, []).append((rows[0], rows[-1]))
+    out = []
+    for objective, pairs in by_obj.items():
+        row = {"objective": objective, "seeds": len(pairs)}
+        for key in keys:
+            for when, idx in (("start", 0), ("end", 1)):
+                vals = np.array([p[idx].get(key, np.nan) for p in pairs], dtype=float)
+                row[f"{key} {when}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+                if when == "end":
+                    row[f"{key} end sd"] = float(np.nanstd(vals)) if np.isfinite(vals).any() else float("nan")
+        out.append(row)
+    return out

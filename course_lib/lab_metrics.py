@@ -1,0 +1,123 @@
+"""Metrics of the policy-gradient lab, exact (by enumerating every answer) or sampled.
+
+Taught in ``notebooks/05_policy_gradient_lab.ipynb``. The formulas themselves live in
+:mod:`course_lib.passk` (pass@k, Δ(k), α_k, the unbiased estimator); this module only turns a model
+into per-prompt success probabilities and aggregates them.
+
+Metric names (the keys of the dictionaries below, prefixed ``seen/`` or ``held/`` by the lab):
+
+``pass@k``            dataset pass@k: mean over prompts of 1 - (1 - p)^k (exact) or the unbiased
+                      estimate from m samples (sampled); ``pass@1`` is the mean p.
+``delta@k``           Δ(k) = pass@k - pass@1, the exploration gap (Yu, arXiv 2511.16231).
+``alpha@k``           mean over prompts of α_k = k (1 - p)^(k-1), the weight of ∇J_1 in ∇J_k.
+``distinct_correct``  distinct correct answers per prompt among m samples (exact: its expectation
+                      Σ_{y correct} 1 - (1 - π(y))^m).
+``dominant_share``    share of the correct probability mass (or correct samples) of the dominant
+                      style; averaged over prompts with any correct mass.
+``answer_entropy``    entropy (nats) of the whole answer distribution, mean over prompts (exact only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from course_lib import passk
+from course_lib.model import GPT, enumerate_answer_logprobs, sample_answers
+from course_lib.tasks import STYLE_DOMINANT, DigitSumTask
+
+
+@torch.no_grad()
+def answer_distribution(model: GPT, task: DigitSumTask, targets, temperature: float = 1.0):
+    """Probabilities of every answer, float64 (T, 10**L), and the correctness mask (T, 10**L)."""
+    targets = torch.as_tensor(targets, dtype=torch.long)
+    device = next(model.parameters()).device
+    logp = enumerate_answer_logprobs(model, task.prompts(targets).to(device), task.answer_len, temperature)
+    probs = logp.double().exp().cpu()
+    correct = task.verify(targets, task.all_answers()[None].expand(len(targets), -1, -1))
+    return probs, correct
+
+
+def exact_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32,
+                  temperature: float = 1.0) -> dict:
+    """Exact per-step metrics of the policy on ``targets`` by enumerating all 10**L answers.
+
+    Returns a dict of floats (means over prompts; see the module docstring) plus ``p``, the
+    per-prompt pass@1 as a NumPy array.
+    """
+    probs, correct = answer_distribution(model, task, targets, temperature)
+    p = (probs * correct).sum(1).clamp(0, 1).numpy()
+    dominant = correct & (task.style_of(task.all_answers()) == STYLE_DOMINANT)[None]
+    out = {"p": p}
+    for k in ks:
+        out[f"pass@{k}"] = passk.dataset_pass_at_k(p, k)
+        if k > 1:
+            out[f"delta@{k}"] = float(np.mean(passk.delta_k(p, k)))
+            out[f"alpha@{k}"] = float(np.mean(passk.alpha_k(p, k)))
+    out["distinct_correct"] = float((correct * (1 - (1 - probs) ** m)).sum(1).mean())
+    dom = (probs * dominant).sum(1).numpy()
+    has = p > 1e-12
+    out["dominant_share"] = float(np.mean(dom[has] / p[has])) if has.any() else float("nan")
+    out["answer_entropy"] = float(-(probs * probs.clamp_min(1e-300).log()).sum(1).mean())
+    return out
+
+
+@torch.no_grad()
+def sampled_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32,
+                    temperature: float = 1.0, generator=None) -> dict:
+    """The same metrics estimated from ``m`` samples per prompt (unbiased pass@k, k <= m)."""
+    targets = torch.as_tensor(targets, dtype=torch.long)
+    device = next(model.parameters()).device
+    roll = sample_answers(model, task.prompts(targets).to(device), m, task.answer_len,
+                          temperature=temperature, generator=generator)
+    answers = roll.answers.cpu()
+    ok = task.verify(targets, answers)  # (T, m)
+    c = ok.sum(1).numpy()
+    out = {"p": c / m}
+    for k in ks:
+        est = passk.pass_at_k(m, c, k)
+        out[f"pass@{k}"] = float(np.mean(est))
+        if k > 1:
+            out[f"delta@{k}"] = float(np.mean(est - c / m))
+            out[f"alpha@{k}"] = float(np.mean(passk.alpha_k(c / m, k)))
+    codes = (answers * 10 ** torch.arange(task.answer_len - 1, -1, -1)).sum(-1)  # (T, m) answer ids
+    codes = torch.where(ok, codes, -1)
+    out["distinct_correct"] = float(np.mean([len(set(row.tolist()) - {-1}) for row in codes]))
+    dom = (ok & (task.style_of(answers) == STYLE_DOMINANT)).sum(1).numpy()
+    has = c > 0
+    out["dominant_share"] = float(np.mean(dom[has] / c[has])) if has.any() else float("nan")
+    out["answer_entropy"] = float("nan")
+    return out
+
+
+def gradient_identity(model: GPT, task: DigitSumTask, target: int, k: int) -> dict:
+    """Check ∇J_k = α_k ∇J_1 on the model itself, for one prompt, by exact enumeration.
+
+    J_1 is the exact probability mass on correct answers (a differentiable function of the
+    weights); J_k = 1 - (1 - J_1)^k. Both gradients are taken by autograd over all parameters.
+
+    Returns
+    -------
+    dict with ``J1``, ``alpha_k`` (from :func:`course_lib.passk.alpha_k`), ``cosine`` between
+    ∇J_k and ∇J_1, and ``ratio`` = |∇J_k| / |∇J_1| (equals ``alpha_k``).
+
+    References
+    ----------
+    Yu, arXiv 2511.16231, Theorem (per prompt gradient of pass@k).
+    """
+    device = next(model.parameters()).device
+    targets = torch.tensor([target])
+    logp = enumerate_answer_logprobs(model, task.prompts(targets).to(device), task.answer_len)
+    correct = task.verify(targets, task.all_answers()[None]).to(device)
+    J1 = (logp.exp() * correct).sum()
+    params = [p for p in model.parameters() if p.requires_grad]
+    g1 = torch.cat([g.flatten() for g in torch.autograd.grad(J1, params, retain_graph=True)])
+    Jk = 1 - (1 - J1) ** k  # pass@k of one prompt (Yu's definition; passk.pass_at_k_from_p)
+    gk = torch.cat([g.flatten() for g in torch.autograd.grad(Jk, params)])
+    g1, gk = g1.double(), gk.double()
+    return {
+        "J1": float(J1.detach()),
+        "alpha_k": float(passk.alpha_k(float(J1.detach()), k)),
+        "cosine": float(gk @ g1 / (gk.norm() * g1.norm())),
+        "ratio": float(gk.norm() / g1.norm()),
+    }

@@ -1,0 +1,169 @@
+"""Executable spec of the policy-gradient lab (course_lib.lab, lab_metrics, lab_charts, lab_cli)."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib import passk
+from course_lib.lab import (LabConfig, WarmStartConfig, current_k, evaluated, load_checkpoint, make_state,
+                            objective_weights, read_history, train, warm_start)
+from course_lib.lab_metrics import exact_metrics, gradient_identity, sampled_metrics
+from course_lib.model import sample_answers
+
+# small and fast: d = 32, a short warm start, 8 prompts x 8 samples
+SMALL = LabConfig(d_model=32, prompts_per_step=8, n=8, steps=12, eval_every=4, threads=1,
+                  warm=WarmStartConfig(steps=60), device="cpu")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _cache(tmp_path_factory):
+    """Warm-start checkpoints go to a temporary cache, never to the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PASSK_CACHE", str(tmp_path_factory.mktemp("passk-cache")))
+    yield
+    mp.undo()
+
+
+def strip_time(history):
+    return [{k: v for k, v in row.items() if k != "time/s"} for row in history]
+
+
+@pytest.mark.parametrize("objective", ["grpo", "rloo", "passk", "pkpo"])
+def test_all_fail_group_gives_exactly_zero_gradient(objective):
+    """Rewards all 0 => advantages exactly 0 => every parameter gradient is exactly 0.0 (bitwise)."""
+    state = make_state(dataclasses.replace(SMALL, objective=objective, k=4))
+    task = state.cfg.task
+    targets = torch.tensor([1, 26] * 4)  # held-out, 3 solutions each: most groups of 8 fail
+    roll = sample_answers(state.model, task.prompts(targets), 8, 3, generator=torch.Generator().manual_seed(0))
+    r = task.verify(targets, roll.answers).float()
+    fail = (r.sum(1) == 0).nonzero().flatten()[:2]
+    assert len(fail) == 2
+    roll = dataclasses.replace(roll, logp=roll.logp[fail])  # keep the graph, keep two all-fail groups
+    r = r[fail]
+    w = objective_weights(objective, r, 4)
+    loss = -(w * roll.logp).sum(1).mean()
+    loss.backward(retain_graph=True)
+    grads = [p.grad for p in state.model.parameters()]
+    assert all(g is not None and torch.equal(g, torch.zeros_like(g)) for g in grads)
+    # a group with one success gives a non-zero gradient, for contrast
+    state.model.zero_grad()
+    r[0, 0] = 1.0
+    (-(objective_weights(objective, r, 4) * roll.logp).sum(1).mean()).backward()
+    assert any(p.grad.abs().sum() > 0 for p in state.model.parameters())
+
+
+@pytest.mark.parametrize("target, k", [(13, 2), (13, 4), (8, 8), (20, 4)])
+def test_gradient_identity_by_enumeration(target, k):
+    """Yu's theorem on the model itself: grad J_k = alpha_k grad J_1 (cosine 1, ratio alpha_k)."""
+    model = warm_start(SMALL.model_config, SMALL.task, SMALL.warm, threads=1)
+    g = gradient_identity(model, SMALL.task, target, k)
+    assert 0 < g["J1"] < 1
+    assert g["cosine"] == pytest.approx(1.0, abs=1e-6)
+    assert g["ratio"] == pytest.approx(g["alpha_k"], rel=1e-4)
+    assert g["alpha_k"] == pytest.approx(k * (1 - g["J1"]) ** (k - 1), rel=1e-9)
+
+
+def test_exact_metrics_against_sampled_estimates():
+    model = warm_start(SMALL.model_config, SMALL.task, SMALL.warm, threads=1)
+    targets = torch.tensor([3, 13, 20])
+    ex = exact_metrics(model, SMALL.task, targets, ks=(1, 4), m=32)
+    assert ex["pass@4"] == pytest.approx(passk.dataset_pass_at_k(ex["p"], 4))
+    assert ex["delta@4"] == pytest.approx(ex["pass@4"] - ex["pass@1"])
+    sm = sampled_metrics(model, SMALL.task, targets, ks=(1, 4), m=4000, generator=torch.Generator().manual_seed(0))
+    se = np.sqrt(ex["p"] * (1 - ex["p"]) / 4000).max()
+    assert np.abs(sm["p"] - ex["p"]).max() < 5 * se
+    assert sm["pass@4"] == pytest.approx(ex["pass@4"], abs=0.03)
+    assert 0 <= ex["dominant_share"] <= 1 and ex["distinct_correct"] > 0
+
+
+def test_same_seed_same_metrics_and_other_seed_differs():
+    a = train(SMALL, progress=False).history
+    b = train(SMALL, progress=False).history
+    c = train(dataclasses.replace(SMALL, seed=1), progress=False).history
+    assert strip_time(a) == strip_time(b)
+    assert strip_time(a) != strip_time(c)
+    assert len(evaluated(a)) == 1 + SMALL.steps // SMALL.eval_every
+
+
+def test_resume_equals_uninterrupted_run(tmp_path):
+    full = train(SMALL, progress=False).history
+
+    def stop_at_8(history):
+        if history[-1]["step"] == 8:
+            raise KeyboardInterrupt  # what Ctrl-C does in a notebook
+
+    part = train(SMALL, tmp_path / "run", progress=False, callback=stop_at_8)
+    assert part.interrupted and part.step == 8
+    assert len(read_history(tmp_path / "run")) == 9  # steps 0..8 saved
+    resumed = train(SMALL, tmp_path / "run", progress=False)
+    assert not resumed.interrupted and resumed.step == SMALL.steps
+    assert strip_time(resumed.history) == strip_time(full)
+    assert strip_time(load_checkpoint(tmp_path / "run" / "checkpoint.pt").history) == strip_time(full)
+    with pytest.raises(ValueError, match="different config"):
+        train(dataclasses.replace(SMALL, seed=5), tmp_path / "run", progress=False)
+
+
+def test_grpo_collapses_the_exploration_gap_on_seen_targets():
+    """Regression: with the default warm start, 60 GRPO steps shrink seen Δ(4) by more than half."""
+    cfg = LabConfig(steps=60, eval_every=60, threads=1, device="cpu")
+    h = evaluated(train(cfg, progress=False).history)
+    start, end = h[0], h[-1]
+    assert 0.05 < start["seen/pass@1"] < 0.3  # the warm start sits in the issue's range
+    assert start["held/pass@1"] < start["seen/pass@1"]
+    assert start["seen/distinct_correct"] > 1.5
+    assert end["seen/delta@4"] < 0.5 * start["seen/delta@4"]
+    assert end["seen/pass@1"] > start["seen/pass@1"]
+
+
+def test_pkpo_anneals_k_and_weights_are_in_sum_form():
+    cfg = dataclasses.replace(SMALL, objective="pkpo", k=4, steps=10, pkpo_anneal=0.5)
+    assert [current_k(cfg, s) for s in range(10)] == [4] * 5 + [1] * 5
+    assert current_k(dataclasses.replace(SMALL, objective="grpo"), 0) == 1
+    r = torch.tensor([[1.0, 0, 0, 0, 0, 0, 0, 0]])
+    torch.testing.assert_close(objective_weights("grpo", r, 1).sum(), torch.tensor(0.0), atol=1e-6, rtol=0)
+    assert objective_weights("pkpo", r, 1).shape == (1, 8)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"objective": "ppo"}, "objective"),
+    ({"objective": "passk", "k": 8, "n": 8}, "k must satisfy"),
+    ({"steps": 0}, "steps"),
+    ({"lr": -1.0}, "lr"),
+    ({"pkpo_anneal": 2.0}, "pkpo_anneal"),
+])
+def test_bad_config(kw, match):
+    with pytest.raises(ValueError, match=match):
+        LabConfig(**kw)
+
+
+def test_config_round_trips_through_json():
+    cfg = dataclasses.replace(SMALL, objective="passk", held_out=(2, 7))
+    assert LabConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_cli_run_and_compare(tmp_path, capsys):
+    from course_lib.cli import main
+
+    common = ["--steps", "4", "--eval-every", "2", "--d-model", "32", "--prompts-per-step", "4",
+              "--threads", "1", "--device", "cpu", "--quiet"]
+    assert main(["lab", "run", "--objective", "grpo", "--out", str(tmp_path / "a"), *common]) == 0
+    assert main(["lab", "run", "--objective", "passk", "--k", "2", "--out", str(tmp_path / "b"), *common]) == 0
+    rows = read_history(tmp_path / "a")
+    assert [r["step"] for r in rows] == [0, 1, 2, 3, 4] and (tmp_path / "a" / "chart.html").exists()
+    assert main(["lab", "compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.html")]) == 0
+    assert (tmp_path / "c.html").stat().st_size > 1000
+    assert "Δ(" in capsys.readouterr().out
+
+
+def test_chart_tables_hold_every_evaluated_point():
+    from course_lib.lab_charts import lab_chart, lab_tables, summary_rows
+
+    h = train(SMALL, progress=False).history
+    t = lab_tables({("grpo", 0): h}, k=4)["lab"]
+    assert (t["metric"] == "pass@1 (seen)").sum() == len(evaluated(h))
+    lab_chart({("grpo", 0): h}, k=4).to_dict()  # a valid Vega-Lite spec
+    row = summary_rows({("grpo", 0): h, ("grpo", 1): h}, k=4)[0]
+    assert row["seeds"] == 2 and row["seen/delta@4 end sd"] == 0.0
