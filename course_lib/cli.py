@@ -14,6 +14,7 @@ import sys
 
 _SUBCOMMAND_MODULES: list[str] = [
     "course_lib.grading.cli",
+    "course_lib.lab_cli",
 ]
 """Modules that contribute subcommands (``add_cli(subparsers)``)."""
 
