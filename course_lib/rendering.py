@@ -13,13 +13,17 @@ Choice per environment (measured, see notebooks/03_explorers.ipynb and tests/tes
     with no internet (a workshop with bad wifi). With JupyterLab 4.6 + Altair 6 and no
     internet this is the only renderer that draws: ``"html"`` fetches Vega from a CDN and
     ``"mimetype"`` shows the text "<VegaLite 6 object>". Explorers use a persistent chart
-    widget whose data is replaced in place (no re-display, no flicker).
+    widget (:class:`course_lib.widgets.VegaPane`, its Vega bundled offline the same way)
+    whose data is replaced in place: no re-display, no flicker (checked in a real browser
+    by tests/test_browser.py).
 ``colab``
     ``"colab"`` (Altair's HTML renderer; Vega comes from a CDN, Colab has internet).
     Colab ships ipywidgets 7.7.1 and a classic front end that only knows the built-in
-    widgets unless a third-party "custom widget manager" is switched on; the HTML renderer
-    needs none of that. Explorers redraw into an ``ipywidgets.Output`` (with
-    ``clear_output(wait=True)`` to avoid flicker).
+    widgets unless a third-party "custom widget manager" is switched on (anywidget switches
+    it on by itself when an anywidget is created, and it has known bugs with built-in
+    widgets); the HTML renderer needs none of that. So no anywidget is created on Colab:
+    explorers redraw into a built-in ``ipywidgets.Output``, replacing its outputs in one
+    assignment (no blank frame between clear and draw).
 ``kaggle``
     ``"kaggle"`` (HTML renderer, CDN); explorers as on Colab.
 ``ipython`` (a kernel with no known front end, e.g. headless nbclient in CI)
