@@ -261,7 +261,9 @@ def zero_signal_template() -> alt.HConcatChart:
             alt.Tooltip("steps:Q", title="E[steps]", format=",.1f")]
     heat = _src("zero_heat").mark_rect().encode(
         x=alt.X("p_lo:Q", scale=x_log, title="p = J₁ (log scale)"), x2="p_hi:Q",
-        y=alt.Y("n_lo:Q", scale=alt.Scale(type="log", base=2), title="group size n (log scale)"), y2="n_hi:Q",
+        y=alt.Y("n_lo:Q", title="group size n (log scale)",
+                scale=alt.Scale(type="log", base=2, nice=False, domain=[N_VALUES[0] / 1.2, N_VALUES[-1] * 1.2])),
+        y2="n_hi:Q",
         color=alt.Color("prob:Q", title="(1 − p)^n", scale=alt.Scale(scheme="viridis", domain=[0, 1])),
         tooltip=tips)
     cross = _src("zero_now").mark_point(shape="cross", size=220, color=RED, strokeWidth=3, filled=True).encode(

@@ -32,6 +32,7 @@ import pytest
 from conftest import IN_CI, OUTPUT, ROOT
 
 NOTEBOOK = "03_explorers.ipynb"
+COLAB_COPY = "03_explorers_colab_path.ipynb"
 EXPLORERS = 5
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -81,6 +82,11 @@ def lab():
     root, settings = tmp / "notebooks", tmp / "settings"
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    # The same notebook on the drawing path chosen for Colab (HTML renderer + Output widgets).
+    text = (ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8")
+    assert "setup_notebook()" in text
+    (root / COLAB_COPY).write_text(text.replace("setup_notebook()", 'setup_notebook(\\"colab\\")', 1),
+                                   encoding="utf-8")
     # Render every cell, even off-screen ones, so that all explorers are drawn and checked.
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
@@ -143,13 +149,69 @@ _PIXELS_JS = """i => { const e = document.querySelectorAll('.passk-explorer')[i]
   .querySelector('.vega-embed canvas, .vega-embed svg');
   return !e ? '' : (e.tagName === 'CANVAS' ? e.toDataURL() : e.outerHTML); }"""
 
+_DRAWN_JS = """() => {
+  const ex = [...document.querySelectorAll('.passk-explorer')];
+  const ok = ex.filter(e => e.querySelector('.vega-embed canvas, .vega-embed svg'));
+  const all = [...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector('svg, canvas'));
+  const errors = [...document.querySelectorAll('.passk-vega-error, .vega-embed .error, .passk-explorer .error')];
+  return {explorers: ex.length, drawn: ok.length, charts: all.length, errors: errors.map(e => e.textContent)};
+}"""
+
 
 def _pixels(page, index: int) -> str:
     """The drawn chart of explorer ``index`` (canvas pixels as a data URL, or SVG markup)."""
     return page.evaluate(_PIXELS_JS, index)
 
 
+def _browser(pw):
+    return pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
+
+
+def _run_all(page, url: str) -> None:
+    """Open the notebook at ``url``, run all cells, fail on any error output."""
+    page.goto(url, wait_until="domcontentloaded")
+    state = _wait(page, f"() => {{ const s = ({_STATE_JS})(); return s && s.kernel === 'idle' && s; }}",
+                  120, "the notebook to open with an idle kernel")
+    n_code = len(state["counts"])
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    state = _wait(page, f"""() => {{ const s = ({_STATE_JS})();
+        return s && s.kernel === 'idle' && s.counts.every(c => c !== null) && s; }}""", 300, "all cells to run")
+    assert len(state["counts"]) == n_code
+    assert not state["errors"], state["errors"]
+
+
+def _check_drawn(page, shots: Path, prefix: str) -> None:
+    """Every explorer (and the static chart at the end) drew a chart; screenshot each explorer."""
+    _wait(page, f"() => {{ const d = ({_DRAWN_JS})(); return d.drawn === {EXPLORERS} && d.charts > d.drawn; }}",
+          60, "every explorer to draw")
+    drawn = page.evaluate(_DRAWN_JS)
+    assert drawn["explorers"] == EXPLORERS and drawn["drawn"] == EXPLORERS, drawn
+    assert drawn["charts"] >= EXPLORERS + 1, drawn  # + the static chart of the last section
+    assert not drawn["errors"], drawn["errors"]
+    explorers = page.locator(".passk-explorer")
+    for i in range(EXPLORERS):
+        explorers.nth(i).scroll_into_view_if_needed()
+        explorers.nth(i).screenshot(path=str(shots / f"{prefix}explorer_{i + 1}.png"))
+
+
+def _press_slider(page, presses: int = 5):
+    """Focus the first explorer's p slider and press the right arrow; return (chart, readout) before."""
+    first = page.locator(".passk-explorer").first
+    first.scroll_into_view_if_needed()
+    before = _pixels(page, 0), first.locator(".passk-readout").first.inner_text()
+    handle = first.locator(".noUi-handle, .ui-slider-handle, input[type=range]").first
+    handle.focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"before => ({_PIXELS_JS})(0) !== before", arg=before[0], timeout=15000)
+    page.wait_for_timeout(300)  # let the throttled trailing update land
+    assert _pixels(page, 0) != before[0]
+    assert first.locator(".passk-readout").first.inner_text() != before[1]
+    return first
+
+
 def test_explorers_draw_and_respond_in_jupyterlab(lab, output_dir):
+    """The default path (offline chart widgets): draws, and a key press updates the chart in place."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -158,55 +220,15 @@ def test_explorers_draw_and_respond_in_jupyterlab(lab, output_dir):
     shots.mkdir(parents=True, exist_ok=True)
     console_errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
+        browser = _browser(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-            page.goto(lab + f"lab/tree/{NOTEBOOK}", wait_until="domcontentloaded")
-            state = _wait(page, f"() => {{ const s = ({_STATE_JS})(); return s && s.kernel === 'idle' && s; }}",
-                          120, "the notebook to open with an idle kernel")
-            n_code = len(state["counts"])
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            state = _wait(page, f"""() => {{ const s = ({_STATE_JS})();
-                return s && s.kernel === 'idle' && s.counts.every(c => c !== null) && s; }}""",
-                          300, "all cells to run")
-            assert len(state["counts"]) == n_code
-            assert not state["errors"], state["errors"]
-
-            # Every explorer (and the static chart at the end) drew a chart.
-            drawn_js = """() => {
-              const ex = [...document.querySelectorAll('.passk-explorer')];
-              const ok = ex.filter(e => e.querySelector('.vega-embed svg, .vega-embed canvas'));
-              const all = [...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector('svg, canvas'));
-              return {explorers: ex.length, drawn: ok.length, charts: all.length,
-                      errors: [...document.querySelectorAll('.passk-vega-error')].map(e => e.textContent)};
-            }"""
-            _wait(page, f"() => {{ const d = ({drawn_js})(); return d.drawn === {EXPLORERS} && d.charts > d.drawn; }}",
-                  60, "every explorer to draw")
-            drawn = page.evaluate(drawn_js)
-            assert drawn["explorers"] == EXPLORERS and drawn["drawn"] == EXPLORERS, drawn
-            assert drawn["charts"] >= EXPLORERS + 1, drawn  # + the static chart of the last section
-            assert not drawn["errors"], drawn["errors"]
-            explorers = page.locator(".passk-explorer")
-            for i in range(EXPLORERS):
-                explorers.nth(i).scroll_into_view_if_needed()
-                explorers.nth(i).screenshot(path=str(shots / f"explorer_{i + 1}.png"))
-
-            # Move the first explorer's p slider with the keyboard: the chart must change in place.
-            first = explorers.nth(0)
-            first.scroll_into_view_if_needed()
-            pixels_before = _pixels(page, 0)
-            readout_before = first.locator(".passk-readout").first.inner_text()
+            _run_all(page, lab + f"lab/tree/{NOTEBOOK}")
+            _check_drawn(page, shots, "")
             page.evaluate("() => { window.__passkChart = document.querySelector("
                           "'.passk-explorer .vega-embed canvas, .passk-explorer .vega-embed svg'); }")
-            handle = first.locator(".noUi-handle, .ui-slider-handle, input[type=range]").first
-            handle.focus()
-            for _ in range(5):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_function(f"before => ({_PIXELS_JS})(0) !== before", arg=pixels_before, timeout=15000)
-            page.wait_for_timeout(300)  # let the throttled trailing update land
-            assert _pixels(page, 0) != pixels_before
-            assert first.locator(".passk-readout").first.inner_text() != readout_before
+            first = _press_slider(page)
             assert page.evaluate("() => window.__passkChart.isConnected"), "the chart was re-displayed, not updated"
             first.screenshot(path=str(shots / "explorer_1_after_keys.png"))
             page.screenshot(path=str(shots / "notebook_top.png"))
@@ -214,3 +236,41 @@ def test_explorers_draw_and_respond_in_jupyterlab(lab, output_dir):
             browser.close()
     bad = [m for m in console_errors if "vega" in m.lower() or "passk" in m.lower()]
     assert not bad, bad
+
+
+def test_colab_drawing_path_draws_and_responds(lab, output_dir):
+    """The Colab path (HTML renderer redrawn into Output widgets), in JupyterLab.
+
+    The HTML renderer loads Vega from cdn.jsdelivr.net; with no internet here the browser's
+    requests are answered with the same Vega bundle that vl-convert ships (so this checks our
+    Output-widget plumbing and Altair's HTML output, not Colab itself).
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need("playwright is not installed (pip install playwright)")
+    import vl_convert
+
+    # The bundle declares top-level names; wrap it so it can be loaded once per CDN path.
+    bundle = "(function () {\n" + vl_convert.javascript_bundle() + "\n})();"
+    shots = output_dir / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    served: list[str] = []
+
+    def cdn(route):
+        served.append(route.request.url)
+        route.fulfill(status=200, content_type="application/javascript", body=bundle)
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("https://cdn.jsdelivr.net/**", cdn)
+            _run_all(page, lab + f"lab/tree/{COLAB_COPY}")
+            _check_drawn(page, shots, "colab_path_")
+            assert served, "the HTML renderer never asked the CDN for Vega: was the Colab path taken?"
+            assert page.locator(".passk-explorer .jupyter-widgets-output-area, .passk-explorer .widget-output").count()
+            first = _press_slider(page)
+            first.screenshot(path=str(shots / "colab_path_explorer_1_after_keys.png"))
+        finally:
+            browser.close()
