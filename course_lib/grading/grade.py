@@ -167,6 +167,9 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
                 # (shutting the kernel down at the deadline can surface as DeadKernelError instead)
                 return _rows_for_problem(name, exercise, f"did not finish within {config.total_timeout:g} s "
                                                          "(a never-ending cell that ignores interrupts?)")
+            if type(exc).__name__ == "DeadKernelError":
+                return _rows_for_problem(name, exercise, "the kernel died (the notebook crashed Python, called "
+                                                         "os._exit or ran out of memory)")
             detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
             return _rows_for_problem(name, exercise, f"execution failed: {type(exc).__name__}"
                                                      + (f": {detail}" if detail else ""))
