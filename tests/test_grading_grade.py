@@ -127,7 +127,7 @@ def test_cli_writes_one_csv_row_per_submission_and_question(tmp_path, capsys):
     junk.write_text("garbage")
     out = tmp_path / "grades.csv"
     code = main(["grade", str(good), str(junk), "--out", str(out), "--solutions", str(ROOT / "solutions"),
-                 "--cell-timeout", "30", "--timeout", "60"])
+                 "--cell-timeout", "30", "--timeout", "60", "--executed", str(tmp_path / "executed")])
     assert code == 0
     with open(out, newline="") as f:
         table = list(csv.DictReader(f))
@@ -135,6 +135,9 @@ def test_cli_writes_one_csv_row_per_submission_and_question(tmp_path, capsys):
     assert len(table) == N_EX01 + len(exercise_questions("ex02"))
     assert sum(float(r["score"]) for r in table) == 1.0
     assert "1/" in capsys.readouterr().out
+    executed = nbformat.read(tmp_path / "executed" / f"{tmp_path.name}__ex01_good.ipynb", as_version=4)
+    feedback = executed.cells[0].outputs[-1]["data"]  # check() displayed rich output in the kernel
+    assert "ex01.q1" in feedback["text/html"] and "passed" in feedback["text/plain"]
 
 
 def test_write_csv_round_trip(tmp_path):

@@ -28,7 +28,8 @@ def _grade(args: argparse.Namespace) -> int:
     from .grade import GradeConfig, grade_all, summarise, write_csv
 
     config = GradeConfig(solutions=Path(args.solutions), cell_timeout=args.cell_timeout,
-                         total_timeout=args.timeout, kernel_name=args.kernel)
+                         total_timeout=args.timeout, kernel_name=args.kernel,
+                         executed_dir=Path(args.executed) if args.executed else None)
 
     def progress(path, rows):
         score = sum(r.score for r in rows)
@@ -70,4 +71,5 @@ def add_cli(subparsers) -> None:
     g.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default: 60)")
     g.add_argument("--timeout", type=float, default=600.0, help="seconds per submission (default: 600)")
     g.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
+    g.add_argument("--executed", metavar="DIR", help="also save each executed copy here (feedback to review)")
     g.set_defaults(func=_grade)

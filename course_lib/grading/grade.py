@@ -57,6 +57,8 @@ class GradeConfig:
     """Jupyter kernel to run submissions in."""
     startup_timeout: float = 60.0
     """Seconds to wait for the kernel to start."""
+    executed_dir: Path | None = None
+    """If set, each executed copy (outputs, check feedback, grading cell) is saved here for review."""
 
 
 @dataclass
@@ -133,6 +135,13 @@ async def _execute(nb: nbformat.NotebookNode, folder: Path, config: GradeConfig)
     await asyncio.wait_for(client.async_execute(), timeout=config.total_timeout)
 
 
+def _save_executed(nb: nbformat.NotebookNode, name: str, folder: Path) -> None:
+    """Write the executed copy as ``folder/<parent>__<file>`` (the submitted file is never touched)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(name)
+    nbformat.write(nb, folder / f"{path.parent.name or 'submission'}__{path.name}")
+
+
 def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> list[Row]:
     """Grade one submitted notebook; never raises for a bad submission, never modifies the file."""
     name = str(path)
@@ -173,6 +182,8 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
             detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
             return _rows_for_problem(name, exercise, f"execution failed: {type(exc).__name__}"
                                                      + (f": {detail}" if detail else ""))
+    if config.executed_dir is not None:
+        _save_executed(nb, name, Path(config.executed_dir))
     report = _report_from(nb.cells[-1], nonce)
     if report is None:
         errs = [o for o in nb.cells[-1].get("outputs", []) if o.get("output_type") == "error"]
