@@ -56,10 +56,47 @@ def setup_cell_source() -> str:
     )
 
 
-def badges_markdown() -> str:
-    """README badge line (Open in Colab, Launch Binder), generated from :data:`REPO_URL`."""
-    colab = colab_url("notebooks/00_start_here.ipynb")
+def badges_markdown(notebook: str = "notebooks/00_start_here.ipynb") -> str:
+    """Badge line (Open in Colab, Launch Binder) for ``notebook``, generated from :data:`REPO_URL`."""
     return (
-        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
-        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url()})"
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook)}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(notebook)})"
     )
+
+
+CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
+    ("00_start_here", "Start here", "Check your environment; how exercises and checks work; GPUs on Colab", 5),
+    ("01_pass_at_k_metric", "The pass@k metric", "What pass@k measures; the unbiased estimator by counting subsets; the plug-in's "
+     "bias; variance against n; the Jensen pitfall; why pass@k is a diagnostic", 30),
+    ("02_pass_at_k_gradient", "The pass@k gradient", "∇J_k = α_k ∇J_1 derived in SymPy; α_k and Δ(k); where collinearity breaks: "
+     "across prompts, sampled gradients, group estimators", 45),
+    ("03_explorers", "Explorers", "Sliders for α_k and Δ(k), estimator distributions, zero-signal probability, "
+     "advantages, dataset mixes", 20),
+    ("04_exploration_collapse", "Exploration collapse", "Exact softmax-bandit dynamics: Δ(k) collapses under pass@1 and pass@k; "
+     "the low-J_1 regime; fixes compared", 40),
+    ("05_policy_gradient_lab", "Policy-gradient lab", "A tiny transformer trained with GRPO, RLOO, pass@k advantages and PKPO; "
+     "collapse measured on a real model", 45),
+]
+"""The course map: the one list behind the README table and the start-here notebook."""
+
+EXERCISE_MINUTES = 60
+"""Rough time for all exercise notebooks together."""
+
+
+def course_map_markdown(links: str = "relative") -> str:
+    """The course map as a Markdown table.
+
+    ``links="relative"`` links each chapter to its file (README); ``"colab"`` adds an
+    Open-in-Colab link per chapter (start-here notebook).
+    """
+    colab = links == "colab"
+    head = "| Chapter | What you learn | Minutes |" + (" Open |" if colab else "")
+    lines = [head, "|---|---|---|" + ("---|" if colab else "")]
+    for stem, title, what, minutes in CHAPTERS:
+        path = f"notebooks/{stem}.ipynb"
+        cell = f"[{stem[:2]} {title}]({stem}.ipynb)" if colab else f"[{stem[:2]} {title}]({path})"
+        row = f"| {cell} | {what} | {minutes} |"
+        lines.append(row + (f" [Colab]({colab_url(path)}) |" if colab else ""))
+    last = "| exercises | Auto-graded questions per chapter (`check(\"ex01.q1\", answer)`), solutions in `solutions/` | "
+    lines.append(last + f"{EXERCISE_MINUTES} |" + (f" [Binder]({binder_url('exercises/ex01_pass_at_k_metric.ipynb')}) |" if colab else ""))
+    return "\n".join(lines)

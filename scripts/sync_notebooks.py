@@ -6,8 +6,8 @@ For every notebook under notebooks/ and solutions/ it
    replacing an existing set-up cell or a ``# SETUP-CELL`` placeholder, otherwise inserting it;
 2. clears outputs, execution counts and volatile metadata;
 
-and it rewrites the README's badge line (between ``<!-- badges -->`` markers) from
-:func:`course_lib.config.badges_markdown`, so the repository URL has one home.
+and it rewrites the README's badge line and course map (between ``<!-- badges -->`` and
+``<!-- course-map -->`` markers) from :mod:`course_lib.config`, so each has one home.
 
 ``--check`` changes nothing and exits 1 if a notebook would change (used by the tests).
 This is a tool for the course's own sources; it never touches exercises/ (generated
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.config import SETUP_CELL_MARKER, badges_markdown, setup_cell_source
+from course_lib.config import SETUP_CELL_MARKER, badges_markdown, course_map_markdown, setup_cell_source
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("notebooks", "solutions")
@@ -54,14 +54,20 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def sync_readme(text: str) -> str:
-    """README text with the badge block regenerated."""
-    start, end = "<!-- badges -->", "<!-- /badges -->"
+def _replace_block(text: str, name: str, body: str) -> str:
+    """``text`` with the lines between ``<!-- name -->`` and ``<!-- /name -->`` set to ``body``."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     if start not in text or end not in text:
         raise SystemExit(f"README.md lacks the {start} ... {end} markers")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    return f"{head}{start}\n{badges_markdown()}\n{end}{tail}"
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
+def sync_readme(text: str) -> str:
+    """README text with the badges and the course map regenerated from course_lib.config."""
+    text = _replace_block(text, "badges", badges_markdown())
+    return _replace_block(text, "course-map", course_map_markdown())
 
 
 def main(argv: list[str] | None = None) -> int:
