@@ -55,7 +55,7 @@ async function render({ model, el }) {
 
   function fullSpec() {
     const spec = structuredClone(model.get("spec"));
-    spec.datasets = structuredClone(model.get("datasets"));
+    spec.datasets = structuredClone(Object.assign({}, model.get("base"), model.get("datasets")));
     return spec;
   }
   function showError(error) {
@@ -69,7 +69,7 @@ async function render({ model, el }) {
   async function embed() {
     const mine = ++generation;
     embedding = true;
-    const used = model.get("datasets");
+    const used = [model.get("base"), model.get("datasets")];
     const div = document.createElement("div");
     let result;
     try {
@@ -84,14 +84,15 @@ async function render({ model, el }) {
     else { el.replaceChildren(div); }
     current = { result, div };
     embedding = false;
-    if (model.get("datasets") !== used) { await updateData(); }
+    if (model.get("base") !== used[0]) { await updateData("base"); }
+    if (model.get("datasets") !== used[1]) { await updateData("datasets"); }
   }
-  async function updateData() {
+  async function updateData(trait) {
     if (embedding) { return; }   // embed() draws the newest data when it finishes
     if (!current) { return embed(); }
     const view = current.result.view;
     try {
-      for (const [name, rows] of Object.entries(model.get("datasets"))) {
+      for (const [name, rows] of Object.entries(model.get(trait))) {
         view.data(name, structuredClone(rows));
       }
       await view.runAsync();
@@ -100,7 +101,8 @@ async function render({ model, el }) {
     }
   }
   model.on("change:spec", embed);
-  model.on("change:datasets", updateData);
+  model.on("change:base", () => updateData("base"));
+  model.on("change:datasets", () => updateData("datasets"));
   await embed();
   return () => { generation++; if (current) { current.result.finalize(); } };
 }
@@ -123,18 +125,44 @@ def _pane_bundle() -> str:
 
 
 class VegaPane(anywidget.AnyWidget):
-    """One persistent Vega-Lite chart whose data can be replaced in place (see module docstring)."""
+    """One persistent Vega-Lite chart whose data can be replaced in place (see module docstring).
+
+    The chart's data (dataset name -> rows) is split over two synced traits so that a
+    slider change sends only what changed: ``datasets`` holds the datasets that changed at
+    the last update, ``base`` all the others (a 1000-row curve that a slider does not touch
+    is sent once, not on every change).
+    """
 
     _css = ".passk-vega-pane .vega-embed { overflow: visible; }"
     spec = traitlets.Dict().tag(sync=True)
+    base = traitlets.Dict().tag(sync=True)
     datasets = traitlets.Dict().tag(sync=True)
     embed_options = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, **kwargs):
+    def __init__(self, data: dict | None = None, **kwargs):
         # The bundle is built on first use, not at import time.
         type(self)._esm = _pane_bundle()
         kwargs.setdefault("embed_options", EMBED_OPTIONS)
         super().__init__(**kwargs)
+        if data is not None:
+            self.set_data(data)
+
+    @property
+    def data(self) -> dict:
+        """All datasets the chart shows now: name -> rows."""
+        return {**self.base, **self.datasets}
+
+    def set_data(self, data: dict) -> None:
+        """Show ``data`` (name -> rows); only the datasets that differ are sent to the browser."""
+        current = self.data
+        changed = {name: rows for name, rows in data.items() if current.get(name) != rows}
+        if not changed:
+            return
+        base = {name: rows for name, rows in data.items() if name not in changed}
+        with self.hold_sync():  # one message: the browser never sees half an update
+            if base != self.base:
+                self.base = base
+            self.datasets = changed
 
 
 class ChartPane:
@@ -158,7 +186,7 @@ class ChartPane:
             use_widget = rendering.explorers_use_widget()
         self.use_widget = bool(use_widget)
         if self.use_widget:
-            self.widget = VegaPane(spec=self.spec, datasets=charts.datasets(tables))
+            self.widget = VegaPane(spec=self.spec, data=charts.datasets(tables))
         else:
             self.widget = W.Output()
             self.update(tables)
@@ -166,7 +194,7 @@ class ChartPane:
     def update(self, tables: dict) -> None:
         """Draw the new data."""
         if self.use_widget:
-            self.widget.datasets = charts.datasets(tables)
+            self.widget.set_data(charts.datasets(tables))
             return
         bundle = alt.renderers.get()(charts.spec_with_data(self.spec, tables))
         data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})

@@ -121,9 +121,10 @@ def lab():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-_STATE_JS = """() => {
+_STATE_JS = """name => {
   const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   if (!w || !w.content || !w.sessionContext || !w.sessionContext.session) return null;
+  if (!w.context || w.context.path.split('/').pop() !== name) return null;
   const cells = w.content.widgets.filter(c => c.model.type === 'code');
   return {
     kernel: w.sessionContext.session.kernel ? w.sessionContext.session.kernel.status : 'none',
@@ -134,11 +135,11 @@ _STATE_JS = """() => {
 }"""
 
 
-def _wait(page, predicate_js: str, timeout_s: float, what: str):
+def _wait(page, predicate_js: str, timeout_s: float, what: str, arg=None):
     deadline = time.monotonic() + timeout_s
     value = None
     while time.monotonic() < deadline:
-        value = page.evaluate(predicate_js)
+        value = page.evaluate(predicate_js, arg)
         if value:
             return value
         page.wait_for_timeout(250)
@@ -167,15 +168,16 @@ def _browser(pw):
     return pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
 
 
-def _run_all(page, url: str) -> None:
-    """Open the notebook at ``url``, run all cells, fail on any error output."""
-    page.goto(url, wait_until="domcontentloaded")
-    state = _wait(page, f"() => {{ const s = ({_STATE_JS})(); return s && s.kernel === 'idle' && s; }}",
-                  120, "the notebook to open with an idle kernel")
+def _run_all(page, lab: str, name: str) -> None:
+    """Open notebook ``name`` in a workspace of its own, run all cells, fail on any error output."""
+    page.goto(lab + f"lab/workspaces/{Path(name).stem}/tree/{name}?reset", wait_until="domcontentloaded")
+    state = _wait(page, f"n => {{ const s = ({_STATE_JS})(n); return s && s.kernel === 'idle' && s; }}",
+                  120, "the notebook to open with an idle kernel", name)
     n_code = len(state["counts"])
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    state = _wait(page, f"""() => {{ const s = ({_STATE_JS})();
-        return s && s.kernel === 'idle' && s.counts.every(c => c !== null) && s; }}""", 300, "all cells to run")
+    state = _wait(page, f"""n => {{ const s = ({_STATE_JS})(n);
+        return s && s.kernel === 'idle' && s.counts.every(c => c !== null) && s; }}""", 300, "all cells to run",
+                  name)
     assert len(state["counts"]) == n_code
     assert not state["errors"], state["errors"]
 
@@ -183,7 +185,7 @@ def _run_all(page, url: str) -> None:
 def _check_drawn(page, shots: Path, prefix: str) -> None:
     """Every explorer (and the static chart at the end) drew a chart; screenshot each explorer."""
     _wait(page, f"() => {{ const d = ({_DRAWN_JS})(); return d.drawn === {EXPLORERS} && d.charts > d.drawn; }}",
-          60, "every explorer to draw")
+          60, "every explorer to draw")  # (the page shows one notebook: its own workspace)
     drawn = page.evaluate(_DRAWN_JS)
     assert drawn["explorers"] == EXPLORERS and drawn["drawn"] == EXPLORERS, drawn
     assert drawn["charts"] >= EXPLORERS + 1, drawn  # + the static chart of the last section
@@ -194,19 +196,31 @@ def _check_drawn(page, shots: Path, prefix: str) -> None:
         explorers.nth(i).screenshot(path=str(shots / f"{prefix}explorer_{i + 1}.png"))
 
 
-def _press_slider(page, presses: int = 5):
-    """Focus the first explorer's p slider and press the right arrow; return (chart, readout) before."""
+def _press_slider(page, shots: Path, prefix: str, presses: int = 5):
+    """Press the right arrow on the first explorer's p slider; the chart and the readout must change.
+
+    Also records the key-to-redraw time as seen in the browser (kernel round trip + drawing)
+    in ``test-output/browser/<prefix>latency.json``.
+    """
     first = page.locator(".passk-explorer").first
     first.scroll_into_view_if_needed()
     before = _pixels(page, 0), first.locator(".passk-readout").first.inner_text()
     handle = first.locator(".noUi-handle, .ui-slider-handle, input[type=range]").first
     handle.focus()
+    seconds = []
     for _ in range(presses):
+        old = _pixels(page, 0)
+        t0 = time.perf_counter()
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"before => ({_PIXELS_JS})(0) !== before", arg=before[0], timeout=15000)
-    page.wait_for_timeout(300)  # let the throttled trailing update land
+        page.wait_for_function(f"before => ({_PIXELS_JS})(0) !== before", arg=old, timeout=15000)
+        seconds.append(time.perf_counter() - t0)
+    page.wait_for_timeout(300)  # let any throttled trailing update land
     assert _pixels(page, 0) != before[0]
     assert first.locator(".passk-readout").first.inner_text() != before[1]
+    ms = sorted(round(x * 1e3, 1) for x in seconds)
+    (shots / f"{prefix}latency.json").write_text(json.dumps({"key_to_redraw_ms": ms}, indent=1))
+    print(f"{prefix or 'widget_'}path key-to-redraw seen by Playwright (an upper bound: includes its polling): "
+          f"median {ms[len(ms) // 2]} ms, max {ms[-1]} ms")
     return first
 
 
@@ -224,11 +238,11 @@ def test_explorers_draw_and_respond_in_jupyterlab(lab, output_dir):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-            _run_all(page, lab + f"lab/tree/{NOTEBOOK}")
+            _run_all(page, lab, NOTEBOOK)
             _check_drawn(page, shots, "")
             page.evaluate("() => { window.__passkChart = document.querySelector("
                           "'.passk-explorer .vega-embed canvas, .passk-explorer .vega-embed svg'); }")
-            first = _press_slider(page)
+            first = _press_slider(page, shots, "")
             assert page.evaluate("() => window.__passkChart.isConnected"), "the chart was re-displayed, not updated"
             first.screenshot(path=str(shots / "explorer_1_after_keys.png"))
             page.screenshot(path=str(shots / "notebook_top.png"))
@@ -266,11 +280,11 @@ def test_colab_drawing_path_draws_and_responds(lab, output_dir):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.route("https://cdn.jsdelivr.net/**", cdn)
-            _run_all(page, lab + f"lab/tree/{COLAB_COPY}")
+            _run_all(page, lab, COLAB_COPY)
             _check_drawn(page, shots, "colab_path_")
             assert served, "the HTML renderer never asked the CDN for Vega: was the Colab path taken?"
             assert page.locator(".passk-explorer .jupyter-widgets-output-area, .passk-explorer .widget-output").count()
-            first = _press_slider(page)
+            first = _press_slider(page, shots, "colab_path_")
             first.screenshot(path=str(shots / "colab_path_explorer_1_after_keys.png"))
         finally:
             browser.close()

@@ -53,11 +53,26 @@ def test_moving_a_control_sends_the_new_tables_to_the_chart(name):
     make, control, value, tables = EXPLORERS[name]
     ex = make(use_widget=True, throttle_s=0)
     assert isinstance(ex, ipywidgets.VBox) and isinstance(ex.pane.widget, widgets.VegaPane)
-    before = ex.pane.widget.datasets
+    before = ex.pane.widget.data
     ex.controls[control].value = value
-    assert ex.pane.widget.datasets == charts.datasets(tables(**ex.values()))
-    assert ex.pane.widget.datasets != before
+    assert ex.pane.widget.data == charts.datasets(tables(**ex.values()))
+    assert ex.pane.widget.data != before
     assert ex.pane.widget.spec == ex.pane.spec  # the template is never re-sent
+
+
+def test_pane_sends_only_the_datasets_that_changed():
+    ex = widgets.alpha_explorer(use_widget=True, throttle_s=0)
+    pane = ex.pane.widget
+    ex.controls["p"].value = 0.3
+    assert set(pane.datasets) == {"alpha_now"}  # curves and peaks do not depend on p
+    assert set(pane.base) == {"alpha_curves", "alpha_peaks"}
+    sent = []
+    pane.observe(lambda ch: sent.append(ch["name"]), names=["base", "datasets"])
+    ex.controls["p"].value = 0.4
+    assert sent == ["datasets"]  # the 1000-row curves are not sent again
+    ex.controls["ks"].value = (2, 3)
+    assert set(pane.datasets) == {"alpha_curves", "alpha_now", "alpha_peaks"} and pane.base == {}
+    assert pane.data == charts.datasets(charts.alpha_tables((2, 3), 0.4))
 
 
 def test_mixture_explorer_tracks_its_sliders():
@@ -65,17 +80,17 @@ def test_mixture_explorer_tracks_its_sliders():
     ex.controls["k"].value = 64
     ex.controls["p_easy"].value = 0.9
     expected = charts.mixture_tables([0.02, 0.2, 0.9], [0.5, 0.3, 0.2], 64, ("hard", "medium", "easy"))
-    assert ex.pane.widget.datasets == charts.datasets(expected)
+    assert ex.pane.widget.data == charts.datasets(expected)
     assert "k = 64" in ex.readout.value
 
 
 def test_bad_input_is_reported_in_the_readout_and_the_chart_is_kept():
     ex = widgets.mixture_explorer(use_widget=True, throttle_s=0)
     ex.controls["w_hard"].value = ex.controls["w_medium"].value = 0.0
-    before = ex.pane.widget.datasets
+    before = ex.pane.widget.data
     ex.controls["w_easy"].value = 0.0
     assert "weights must be non-negative, not all zero" in ex.readout.value
-    assert ex.pane.widget.datasets == before
+    assert ex.pane.widget.data == before
 
 
 def test_estimator_k_never_exceeds_n():
