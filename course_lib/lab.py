@@ -1,6 +1,7 @@
 """The policy-gradient lab: warm start, RL loop, checkpoints (chapter 5).
 
-Taught in ``notebooks/05_policy_gradient_lab.ipynb``; the CLI front is ``passk lab`` (:mod:`course_lib.lab_cli`).
+Taught in ``notebooks/05_policy_gradient_lab.ipynb``; the loop around the step (files, resume,
+Ctrl-C) is :mod:`course_lib.lab_loop`, the CLI front ``passk lab`` is :mod:`course_lib.lab_cli`.
 One RL step, in the order of the pseudocode:
 
 1. draw B seen targets, sample n answers per prompt with the autograd graph kept
@@ -18,11 +19,9 @@ differ from CPU ones in the last bits and CUDA kernels are not all bit-reproduci
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,12 +50,12 @@ class WarmStartConfig:
     """Weights of (dominant-style answers, minority-style answers, random digits)."""
     per_style: int = 2
     """Canonical answers per style and target (the correct modes the base model starts with)."""
-    steps: int = 1000
+    steps: int = 600
     """Adam steps."""
     batch_size: int = 256
     """Examples per step."""
-    lr: float = 3e-3
-    """Adam learning rate."""
+    lr: float = 6e-3
+    """Peak Adam learning rate of the one-cycle schedule (warm-up, then cosine decay)."""
     seed: int = 0
     """Seed of the data and the initial weights."""
 
@@ -101,8 +100,11 @@ class LabConfig:
     """L, digits per answer."""
     held_out: tuple[int, ...] = DigitSumTask.held_out
     """Targets never trained on."""
-    threads: int = 2
-    """CPU threads (pinned: the thread count changes the last bits)."""
+    threads: int = 1
+    """CPU threads, pinned (the count changes the last bits). 1: at this size a second thread
+    gains little, and it stalls badly when another process shares the cores."""
+    kv_cache: bool = True
+    """Sample with the key/value cache (False: re-run the prefix; same samples, slower)."""
     device: str = "auto"
     """auto (CUDA, then MPS, then CPU) | cpu | cuda | mps."""
     warm: WarmStartConfig = field(default_factory=WarmStartConfig)
@@ -157,17 +159,24 @@ def cache_dir() -> Path:
 
 @contextlib.contextmanager
 def pinned_threads(threads: int):
-    """Run a block with ``torch.set_num_threads(threads)``, then restore the previous count."""
+    """Run a block with ``threads`` CPU threads and denormals flushed to zero, then restore.
+
+    Flushing denormals keeps Adam's tiny second moments from hitting the CPU's slow path
+    (a 10-30x slowdown seen at d = 128); it only changes numbers below 1e-38.
+    """
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
+    flushed = torch.set_flush_denormal(True)
     try:
         yield
     finally:
         torch.set_num_threads(before)
+        if flushed:
+            torch.set_flush_denormal(False)
 
 
 def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig = WarmStartConfig(),
-               use_cache: bool = True, threads: int = 2) -> GPT:
+               use_cache: bool = True, threads: int = 1) -> GPT:
     """The warm-started model (on CPU): supervised training on the style mixture, cached on disk.
 
     Trained on CPU with ``threads`` threads so that a checkpoint is the same on every device; the
@@ -184,12 +193,15 @@ def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig =
         torch.manual_seed(warm.seed)
         model = GPT(model_cfg)
         opt = torch.optim.Adam(model.parameters(), lr=warm.lr)
+        # one-cycle: the decayed end gives a similar base model for every seed and thread count
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=warm.lr, total_steps=warm.steps)
         for _ in range(warm.steps):
             targets, answers = task.warm_start_batch(warm.batch_size, warm.mix, gen, warm.per_style)
             loss = -answer_logprobs(model, task.prompts(targets), answers).mean() / task.answer_len
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            sched.step()
         model.zero_grad(set_to_none=True)  # hand over a model with no stale gradients
     if use_cache:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -229,8 +241,10 @@ def make_state(cfg: LabConfig, use_cache: bool = True) -> LabState:
     """A fresh run: the warm-started model on the run's device, Adam, seeded generators."""
     device = resolve_device(cfg.device)
     model = warm_start(cfg.model_config, cfg.task, cfg.warm, use_cache=use_cache, threads=cfg.threads).to(device)
-    kw = {"fused": True} if device.type in ("cpu", "cuda") else {}
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, **kw)
+    try:  # one fused kernel for all parameters (CPU since torch 2.4); the loop version otherwise
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=device.type in ("cpu", "cuda"))
+    except (RuntimeError, TypeError):
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sample_gen = torch.Generator(device=device).manual_seed(cfg.seed)
     prompt_gen = torch.Generator().manual_seed(cfg.seed + 1_000_003)
     return LabState(cfg, model, opt, sample_gen, prompt_gen)
@@ -261,6 +275,15 @@ def objective_weights(objective: str, r: torch.Tensor, k: int) -> torch.Tensor:
     raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
 
 
+def _total_norm(grads) -> torch.Tensor:
+    """Euclidean norm of all gradients together."""
+    if not grads:
+        return torch.zeros(())
+    if hasattr(torch.nn.utils, "get_total_norm"):  # torch >= 2.6: one foreach kernel
+        return torch.nn.utils.get_total_norm(grads)
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
 def rl_step(state: LabState) -> dict:
     """One RL step (sample, reward, advantage, loss, Adam); returns the training metrics."""
     cfg, model, task = state.cfg, state.model, state.cfg.task
@@ -268,15 +291,14 @@ def rl_step(state: LabState) -> dict:
     seen = task.seen_targets
     targets = seen[torch.randint(len(seen), (cfg.prompts_per_step,), generator=state.prompt_gen)]
     roll = sample_answers(model, task.prompts(targets).to(device), cfg.n, task.answer_len,
-                          temperature=cfg.temperature, generator=state.sample_gen)
+                          temperature=cfg.temperature, generator=state.sample_gen, use_cache=cfg.kv_cache)
     r = task.verify(targets.to(device), roll.answers).float()  # (B, n) rewards
     k = current_k(cfg, state.step)
     w = objective_weights(cfg.objective, r, k)  # (B, n), no gradient
     loss = -(w * roll.logp).sum(1).mean() - cfg.entropy_coef * roll.entropy.mean()
     state.opt.zero_grad(set_to_none=True)
     loss.backward()
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    grad_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else torch.zeros(())
+    grad_norm = _total_norm([p.grad for p in model.parameters() if p.grad is not None])
     state.opt.step()
     state.step += 1
     return {
@@ -306,123 +328,3 @@ def evaluate(state: LabState) -> dict:
         m.pop("p")
         out.update({f"{prefix}/{key}": value for key, value in m.items()})
     return out
-
-
-# ---------------------------------------------------------------------------------------- loop
-def save_checkpoint(state: LabState, path) -> None:
-    """Save everything :func:`load_checkpoint` needs to continue the run exactly."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    blob = {
-        "cfg": state.cfg.to_dict(), "step": state.step, "history": state.history,
-        "model": state.model.state_dict(), "opt": state.opt.state_dict(),
-        "sample_gen": state.sample_gen.get_state(), "prompt_gen": state.prompt_gen.get_state(),
-    }
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    tmp.replace(path)
-
-
-def load_checkpoint(path, use_cache: bool = True) -> LabState:
-    """The run saved by :func:`save_checkpoint`, ready for :func:`train` to continue."""
-    blob = torch.load(Path(path), map_location="cpu", weights_only=False)
-    state = make_state(LabConfig.from_dict(blob["cfg"]), use_cache=use_cache)
-    state.model.load_state_dict(blob["model"])
-    state.opt.load_state_dict(blob["opt"])
-    state.sample_gen.set_state(blob["sample_gen"])
-    state.prompt_gen.set_state(blob["prompt_gen"])
-    state.step, state.history = blob["step"], blob["history"]
-    return state
-
-
-def train(cfg: LabConfig | LabState, out=None, *, callback=None, progress: bool = True,
-          checkpoint_every: int = 50, use_cache: bool = True) -> LabState:
-    """Run (or continue) an RL run; returns its state, whose ``history`` holds one dict per step.
-
-    Parameters
-    ----------
-    cfg : LabConfig, or a LabState to continue (from :func:`load_checkpoint`)
-    out : folder or None. When given: ``config.json``, ``history.jsonl`` (one line per step) and
-        ``checkpoint.pt`` (every ``checkpoint_every`` steps and at the end); an existing
-        checkpoint there is resumed.
-    callback : called as ``callback(history)`` after each evaluation (live charts).
-    progress : show a tqdm progress bar.
-
-    Ctrl-C (KeyboardInterrupt) stops the run cleanly: the state so far is saved (when ``out`` is
-    given) and returned with ``interrupted = True``.
-    """
-    out = Path(out) if out is not None else None
-    if isinstance(cfg, LabState):
-        state = cfg
-    elif out is not None and (out / "checkpoint.pt").exists():
-        state = load_checkpoint(out / "checkpoint.pt", use_cache=use_cache)
-        if state.cfg != cfg:
-            raise ValueError(f"{out} holds a run with a different config; pick another out folder")
-    else:
-        state = make_state(cfg, use_cache=use_cache)
-    cfg = state.cfg
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1))
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=cfg.steps, initial=state.step, desc=f"{cfg.objective} seed {cfg.seed}", leave=False)
-    t0 = time.perf_counter() - (state.history[-1]["time/s"] if state.history else 0.0)
-    state.interrupted = False
-    try:
-        with pinned_threads(cfg.threads):
-            if state.step == 0 and not state.history:
-                state.history.append({"step": 0, **evaluate(state), "time/s": 0.0})
-            while state.step < cfg.steps:
-                row = rl_step(state)
-                if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
-                    row.update(evaluate(state))
-                row["time/s"] = time.perf_counter() - t0
-                state.history.append(row)
-                if bar is not None:
-                    bar.update(1)
-                if "seen/pass@1" in row:
-                    if bar is not None:
-                        bar.set_postfix({"pass@1": f"{row['seen/pass@1']:.3f}",
-                                         f"Δ({cfg.k})": f"{row[f'seen/delta@{cfg.k}']:.3f}"})
-                    if callback is not None:
-                        callback(state.history)
-                if out is not None and state.step % checkpoint_every == 0:
-                    save_checkpoint(state, out / "checkpoint.pt")
-    except KeyboardInterrupt:
-        state.interrupted = True
-    finally:
-        if bar is not None:
-            bar.close()
-    if out is not None:
-        save_checkpoint(state, out / "checkpoint.pt")
-        with open(out / "history.jsonl", "w") as f:
-            for row in state.history:
-                f.write(json.dumps(row) + "\n")
-    return state
-
-
-def read_history(run_dir) -> list[dict]:
-    """The per-step rows of a saved run (``history.jsonl``)."""
-    with open(Path(run_dir) / "history.jsonl") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def evaluated(history: list[dict]) -> list[dict]:
-    """The rows of a history that carry evaluation metrics."""
-    return [row for row in history if "seen/pass@1" in row]
-
-
-def run_many(objectives, seeds, base: LabConfig = LabConfig(), *, progress: bool = True,
-             callback=None, **overrides) -> dict:
-    """Train one run per (objective, seed); returns ``{(objective, seed): history}``."""
-    results = {}
-    for objective in objectives:
-        for seed in seeds:
-            cfg = dataclasses.replace(base, objective=objective, seed=seed, **overrides)
-            state = train(cfg, progress=progress, callback=None if callback is None else
-                          (lambda h, o=objective, s=seed: callback(results | {(o, s): h})))
-            results[(objective, seed)] = state.history
-    return results

@@ -32,7 +32,7 @@ def _field_docs(cls) -> dict:
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per scalar field of :class:`course_lib.lab.LabConfig`."""
-    from course_lib.lab import OBJECTIVES, LabConfig
+    from course_lib.lab import OBJECTIVES, LabConfig, WarmStartConfig
 
     docs = _field_docs(LabConfig)
     for f in dataclasses.fields(LabConfig):
@@ -48,14 +48,18 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
                                 help=f"{docs.get(f.name, '')} (default {default})", **kw)
     parser.add_argument("--held-out", type=lambda s: tuple(int(x) for x in s.split(",") if x),
                         default=LabConfig.held_out, help="comma-separated held-out targets")
+    parser.add_argument("--warm-steps", type=int, default=WarmStartConfig.steps,
+                        help=f"supervised warm-start steps (default {WarmStartConfig.steps}; cached)")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from course_lib.lab import LabConfig, read_history, train
+    from course_lib.lab import LabConfig, WarmStartConfig
+    from course_lib.lab_loop import read_history, train
     from course_lib.lab_charts import lab_chart
 
     names = {f.name for f in dataclasses.fields(LabConfig)} - {"warm"}
-    cfg = LabConfig(**{name: getattr(args, name) for name in names})
+    cfg = LabConfig(**{name: getattr(args, name) for name in names},
+                    warm=dataclasses.replace(WarmStartConfig(), steps=args.warm_steps))
     out = Path(args.out)
     state = train(cfg, out, progress=not args.quiet)
     last = [r for r in read_history(out) if "seen/pass@1" in r]
@@ -74,8 +78,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from course_lib.lab import read_history
     from course_lib.lab_charts import lab_chart, summary_rows
+    from course_lib.lab_loop import read_history
 
     histories, ks = {}, set()
     for run in args.runs:

@@ -250,11 +250,22 @@ def sample_answers(model: GPT, prompts: torch.Tensor, n: int, answer_len: int, *
 
 def answer_logprobs(model: GPT, prompts: torch.Tensor, answers: torch.Tensor,
                     temperature: float = 1.0) -> torch.Tensor:
-    """log pi(answer | prompt) by teacher forcing: prompts (B, P), answers (B, L) -> (B,)."""
+    """log pi(answer | prompt) by teacher forcing: prompts (B, P), answers (B, L) -> (B,).
+
+    Distinct prompts are encoded once (a batch over 24 targets has at most 24), their cache is
+    gathered to the B rows, and only the L - 1 answer digits are fed row by row.
+    """
     L = answers.shape[1]
-    seq = torch.cat([prompts, answers[:, :-1]], 1)  # (B, P + L - 1)
-    logits, _ = model(seq)
-    lp = F.log_softmax(logits[:, -L:, :N_DIGITS] / temperature, -1)  # (B, L, 10)
+    uniq, inv = torch.unique(prompts, dim=0, return_inverse=True)  # (U, P), (B,)
+    logits, past = model(uniq)
+    first = logits[:, -1, :N_DIGITS][inv]  # (B, V): the logits of digit 1
+    if L > 1:
+        past = [(k[inv], v[inv]) for k, v in past]  # (B, P, nh, hs)
+        logits, _ = model(answers[:, :-1], past)  # (B, L - 1, V)
+        all_logits = torch.cat([first[:, None], logits[:, :, :N_DIGITS]], 1)  # (B, L, 10)
+    else:
+        all_logits = first[:, None]
+    lp = F.log_softmax(all_logits / temperature, -1)  # (B, L, 10)
     return lp.gather(2, answers[:, :, None]).squeeze(2).sum(1)
 
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from course_lib import passk
-from course_lib.lab import (LabConfig, WarmStartConfig, current_k, evaluated, load_checkpoint, make_state,
-                            objective_weights, read_history, train, warm_start)
+from course_lib.lab import LabConfig, WarmStartConfig, current_k, make_state, objective_weights, warm_start
+from course_lib.lab_loop import evaluated, load_checkpoint, read_history, train
 from course_lib.lab_metrics import exact_metrics, gradient_identity, sampled_metrics
 from course_lib.model import sample_answers
 
@@ -148,7 +148,7 @@ def test_cli_run_and_compare(tmp_path, capsys):
     from course_lib.cli import main
 
     common = ["--steps", "4", "--eval-every", "2", "--d-model", "32", "--prompts-per-step", "4",
-              "--threads", "1", "--device", "cpu", "--quiet"]
+              "--threads", "1", "--device", "cpu", "--warm-steps", "60", "--quiet"]
     assert main(["lab", "run", "--objective", "grpo", "--out", str(tmp_path / "a"), *common]) == 0
     assert main(["lab", "run", "--objective", "passk", "--k", "2", "--out", str(tmp_path / "b"), *common]) == 0
     rows = read_history(tmp_path / "a")

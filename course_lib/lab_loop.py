@@ -1,0 +1,138 @@
+"""The lab's training loop: run, checkpoint, resume, Ctrl-C, histories (chapter 5).
+
+:func:`train` repeats :func:`course_lib.lab.rl_step` and :func:`course_lib.lab.evaluate`; this module
+holds only the plumbing around them (files, progress bar, interruption, several runs).
+
+Files of a run folder: ``config.json`` (the :class:`course_lib.lab.LabConfig`), ``history.jsonl``
+(one JSON object per step: ``train/...`` metrics every step, ``seen/...`` and ``held/...`` metrics at
+evaluation steps, ``time/s``) and ``checkpoint.pt`` (model, optimiser, generator states, history).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from course_lib.lab import LabConfig, LabState, evaluate, make_state, pinned_threads, rl_step
+
+def save_checkpoint(state: LabState, path) -> None:
+    """Save everything :func:`load_checkpoint` needs to continue the run exactly."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    blob = {
+        "cfg": state.cfg.to_dict(), "step": state.step, "history": state.history,
+        "model": state.model.state_dict(), "opt": state.opt.state_dict(),
+        "sample_gen": state.sample_gen.get_state(), "prompt_gen": state.prompt_gen.get_state(),
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(blob, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path, use_cache: bool = True) -> LabState:
+    """The run saved by :func:`save_checkpoint`, ready for :func:`train` to continue."""
+    blob = torch.load(Path(path), map_location="cpu", weights_only=False)
+    state = make_state(LabConfig.from_dict(blob["cfg"]), use_cache=use_cache)
+    state.model.load_state_dict(blob["model"])
+    state.opt.load_state_dict(blob["opt"])
+    state.sample_gen.set_state(blob["sample_gen"])
+    state.prompt_gen.set_state(blob["prompt_gen"])
+    state.step, state.history = blob["step"], blob["history"]
+    return state
+
+
+def train(cfg: LabConfig | LabState, out=None, *, callback=None, progress: bool = True,
+          checkpoint_every: int = 50, use_cache: bool = True) -> LabState:
+    """Run (or continue) an RL run; returns its state, whose ``history`` holds one dict per step.
+
+    Parameters
+    ----------
+    cfg : LabConfig, or a LabState to continue (from :func:`load_checkpoint`)
+    out : folder or None. When given: ``config.json``, ``history.jsonl`` (one line per step) and
+        ``checkpoint.pt`` (every ``checkpoint_every`` steps and at the end); an existing
+        checkpoint there is resumed.
+    callback : called as ``callback(history)`` after each evaluation (live charts).
+    progress : show a tqdm progress bar.
+
+    Ctrl-C (KeyboardInterrupt) stops the run cleanly: the state so far is saved (when ``out`` is
+    given) and returned with ``interrupted = True``.
+    """
+    out = Path(out) if out is not None else None
+    if isinstance(cfg, LabState):
+        state = cfg
+    elif out is not None and (out / "checkpoint.pt").exists():
+        state = load_checkpoint(out / "checkpoint.pt", use_cache=use_cache)
+        if state.cfg != cfg:
+            raise ValueError(f"{out} holds a run with a different config; pick another out folder")
+    else:
+        state = make_state(cfg, use_cache=use_cache)
+    cfg = state.cfg
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.steps, initial=state.step, desc=f"{cfg.objective} seed {cfg.seed}", leave=False)
+    t0 = time.perf_counter() - (state.history[-1]["time/s"] if state.history else 0.0)
+    state.interrupted = False
+    try:
+        with pinned_threads(cfg.threads):
+            if state.step == 0 and not state.history:
+                state.history.append({"step": 0, **evaluate(state), "time/s": 0.0})
+            while state.step < cfg.steps:
+                row = rl_step(state)
+                if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
+                    row.update(evaluate(state))
+                row["time/s"] = time.perf_counter() - t0
+                state.history.append(row)
+                if bar is not None:
+                    bar.update(1)
+                if "seen/pass@1" in row:
+                    if bar is not None:
+                        bar.set_postfix({"pass@1": f"{row['seen/pass@1']:.3f}",
+                                         f"Δ({cfg.k})": f"{row[f'seen/delta@{cfg.k}']:.3f}"})
+                    if callback is not None:
+                        callback(state.history)
+                if out is not None and state.step % checkpoint_every == 0:
+                    save_checkpoint(state, out / "checkpoint.pt")
+    except KeyboardInterrupt:
+        state.interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    if out is not None:
+        save_checkpoint(state, out / "checkpoint.pt")
+        with open(out / "history.jsonl", "w") as f:
+            for row in state.history:
+                f.write(json.dumps(row) + "\n")
+    return state
+
+
+def read_history(run_dir) -> list[dict]:
+    """The per-step rows of a saved run (``history.jsonl``)."""
+    with open(Path(run_dir) / "history.jsonl") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def evaluated(history: list[dict]) -> list[dict]:
+    """The rows of a history that carry evaluation metrics."""
+    return [row for row in history if "seen/pass@1" in row]
+
+
+def run_many(objectives, seeds, base: LabConfig = LabConfig(), *, progress: bool = True,
+             callback=None, **overrides) -> dict:
+    """Train one run per (objective, seed); returns ``{(objective, seed): history}``."""
+    results = {}
+    for objective in objectives:
+        for seed in seeds:
+            cfg = dataclasses.replace(base, objective=objective, seed=seed, **overrides)
+            state = train(cfg, progress=progress, callback=None if callback is None else
+                          (lambda h, o=objective, s=seed: callback(results | {(o, s): h})))
+            results[(objective, seed)] = state.history
+    return results
