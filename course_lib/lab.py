@@ -313,7 +313,10 @@ def rl_step(state: LabState) -> dict:
 
 
 def evaluate(state: LabState) -> dict:
-    """Exact (or sampled) metrics on seen and held-out targets, keys ``seen/...`` and ``held/...``."""
+    """Exact (or sampled) metrics on seen and held-out targets, keys ``seen/...`` and ``held/...``.
+
+    ``seen/p`` and ``held/p`` list the per-prompt pass@1 (targets in increasing order).
+    """
     cfg, task = state.cfg, state.cfg.task
     out = {}
     for prefix, targets in (("seen", task.seen_targets), ("held", task.held_out_targets)):
@@ -325,6 +328,6 @@ def evaluate(state: LabState) -> dict:
             device = next(state.model.parameters()).device
             gen = torch.Generator(device=device).manual_seed(cfg.seed * 100_003 + state.step)
             m = sampled_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature, gen)
-        m.pop("p")
+        m["p"] = [round(float(x), 6) for x in m["p"]]  # per-prompt pass@1 (alpha_k per prompt follows)
         out.update({f"{prefix}/{key}": value for key, value in m.items()})
     return out

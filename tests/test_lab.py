@@ -86,6 +86,10 @@ def test_same_seed_same_metrics_and_other_seed_differs():
     assert strip_time(a) == strip_time(b)
     assert strip_time(a) != strip_time(c)
     assert len(evaluated(a)) == 1 + SMALL.steps // SMALL.eval_every
+    p = np.array(a[0]["seen/p"])  # per-prompt pass@1; the logged alpha is their mean alpha_k
+    assert len(p) == len(SMALL.task.seen_targets)
+    assert a[0]["seen/alpha@4"] == pytest.approx(float(np.mean(passk.alpha_k(p, 4))), rel=1e-4)
+    assert a[0]["seen/pass@1"] == pytest.approx(float(p.mean()), abs=1e-6)
 
 
 def test_resume_equals_uninterrupted_run(tmp_path):
