@@ -1,4 +1,4 @@
-"""The policy-gradient lab: warm start, RL loop, checkpoints (chapter 5).
+"""The policy-gradient lab: configuration, warm start, one RL step, evaluation (chapter 5).
 
 Taught in ``notebooks/05_policy_gradient_lab.ipynb``; the loop around the step (files, resume,
 Ctrl-C) is :mod:`course_lib.lab_loop`, the CLI front ``passk lab`` is :mod:`course_lib.lab_cli`.

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from course_lib import passk
+from course_lib.advantages import softmax_entropy
 from course_lib.model import GPT, enumerate_answer_logprobs, sample_answers
 from course_lib.tasks import STYLE_DOMINANT, DigitSumTask
 
@@ -58,7 +59,7 @@ def exact_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: i
     dom = (probs * dominant).sum(1).numpy()
     has = p > 1e-12
     out["dominant_share"] = float(np.mean(dom[has] / p[has])) if has.any() else float("nan")
-    out["answer_entropy"] = float(-(probs * probs.clamp_min(1e-300).log()).sum(1).mean())
+    out["answer_entropy"] = float(softmax_entropy(probs.log()).mean())
     return out
 
 

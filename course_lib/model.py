@@ -26,6 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from course_lib.advantages import softmax_entropy
 from course_lib.tasks import N_DIGITS, VOCAB_SIZE
 
 
@@ -244,7 +245,7 @@ def sample_answers(model: GPT, prompts: torch.Tensor, n: int, answer_len: int, *
     answers = torch.stack(tokens, 1)  # (Bn, L)
     lps = torch.stack(step_lp, 1)  # (Bn, L, 10)
     logp = lps.gather(2, answers[:, :, None]).squeeze(2).sum(1)  # (Bn,)
-    entropy = -(lps.exp() * lps).sum(2).mean(1)  # (Bn,)
+    entropy = softmax_entropy(lps).mean(1)  # (Bn,): next-digit entropy, mean over positions
     return Rollout(answers.view(B, n, answer_len), logp.view(B, n), entropy.view(B, n))
 
 
