@@ -329,5 +329,5 @@ def evaluate(state: LabState) -> dict:
             gen = torch.Generator(device=device).manual_seed(cfg.seed * 100_003 + state.step)
             m = sampled_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature, gen)
         m["p"] = [round(float(x), 6) for x in m["p"]]  # per-prompt pass@1 (alpha_k per prompt follows)
-        out.update({f"{prefix}/{key}": value for key, value in m.items()})
+        out.update({f"{prefix}/{key}": None if value != value else value for key, value in m.items()})  # NaN -> null
     return out

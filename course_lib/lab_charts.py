@@ -118,7 +118,7 @@ def summary_rows(results: dict, k: int = 4) -> list[dict]:
         row = {"objective": objective, "seeds": len(pairs)}
         for key in keys:
             for when, idx in (("start", 0), ("end", 1)):
-                vals = np.array([p[idx].get(key, np.nan) for p in pairs], dtype=float)
+                vals = np.array([np.nan if p[idx].get(key) is None else p[idx][key] for p in pairs], dtype=float)
                 row[f"{key} {when}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
                 if when == "end":
                     row[f"{key} end sd"] = float(np.nanstd(vals)) if np.isfinite(vals).any() else float("nan")

@@ -52,6 +52,11 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
                         help=f"supervised warm-start steps (default {WarmStartConfig.steps}; cached)")
 
 
+def _fmt(x) -> str:
+    """A metric for printing ("n/a" where it is undefined, e.g. no correct answer at all)."""
+    return "n/a" if x is None else f"{x:.4f}"
+
+
 def _run(args: argparse.Namespace) -> int:
     from course_lib.lab import LabConfig, WarmStartConfig
     from course_lib.lab_loop import read_history, train
@@ -72,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
           f"{' (interrupted)' if state.interrupted else ''} in {end['time/s']:.1f} s")
     for key in ("seen/pass@1", f"seen/pass@{cfg.k}", f"seen/delta@{cfg.k}", "seen/distinct_correct",
                 "seen/dominant_share", "held/pass@1", f"held/pass@{cfg.k}"):
-        print(f"  {key:24s} {first[key]:.4f} -> {end[key]:.4f}")
+        print(f"  {key:24s} {_fmt(first.get(key))} -> {_fmt(end.get(key))}")
     print(f"wrote {out}/history.jsonl, checkpoint.pt, chart.html")
     return 130 if state.interrupted else 0
 

@@ -15,6 +15,8 @@ Metric names (the keys of the dictionaries below, prefixed ``seen/`` or ``held/`
 ``dominant_share``    share of the correct probability mass (or correct samples) of the dominant
                       style; averaged over prompts with any correct mass.
 ``answer_entropy``    entropy (nats) of the whole answer distribution, mean over prompts (exact only).
+
+``dominant_share`` is NaN when no prompt has any correct mass (the lab logs it as null).
 """
 
 from __future__ import annotations
@@ -87,7 +89,6 @@ def sampled_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m:
     dom = (ok & (task.style_of(answers) == STYLE_DOMINANT)).sum(1).numpy()
     has = c > 0
     out["dominant_share"] = float(np.mean(dom[has] / c[has])) if has.any() else float("nan")
-    out["answer_entropy"] = float("nan")
     return out
 
 

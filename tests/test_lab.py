@@ -171,3 +171,21 @@ def test_chart_tables_hold_every_evaluated_point():
     lab_chart({("grpo", 0): h}, k=4).to_dict()  # a valid Vega-Lite spec
     row = summary_rows({("grpo", 0): h, ("grpo", 1): h}, k=4)[0]
     assert row["seeds"] == 2 and row["seen/delta@4 end sd"] == 0.0
+
+
+def test_sampled_evaluation_mode_is_deterministic_and_close_to_exact():
+    cfg = dataclasses.replace(SMALL, steps=4, eval_every=4, exact_eval=False, eval_samples=64)
+    a = evaluated(train(cfg, progress=False).history)
+    b = evaluated(train(cfg, progress=False).history)
+    assert strip_time(a) == strip_time(b)
+    exact = evaluated(train(dataclasses.replace(cfg, exact_eval=True), progress=False).history)
+    assert a[-1]["seen/pass@1"] == pytest.approx(exact[-1]["seen/pass@1"], abs=0.03)  # 24 x 64 samples
+
+
+def test_entropy_bonus_reaches_all_fail_groups():
+    """Unlike any advantage, the entropy bonus gives all-fail groups a non-zero gradient."""
+    state = make_state(SMALL)
+    roll = sample_answers(state.model, SMALL.task.prompts(torch.tensor([1, 26])), 8, 3,
+                          generator=torch.Generator().manual_seed(0))
+    (-0.01 * roll.entropy.mean()).backward()
+    assert any(p.grad.abs().sum() > 0 for p in state.model.parameters())
