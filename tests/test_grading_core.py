@@ -161,6 +161,11 @@ def test_timeout_from_a_worker_thread_uses_the_thread_fallback():
     worker.start()
     worker.join(5)
     assert box["out"].timed_out
+    # the runaway answer is stopped, not left spinning (it would hold the GIL and slow the kernel)
+    deadline = time.perf_counter() + 5
+    while any(t.name == "passk-answer" for t in threading.enumerate()) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert not [t for t in threading.enumerate() if t.name == "passk-answer"]
 
 
 def test_print_flood_is_captured_and_reported_not_shown(capsys):

@@ -155,8 +155,26 @@ def _run_in_thread(fn: Callable, args, kwargs, time_limit: float):
     worker.start()
     worker.join(time_limit)
     if worker.is_alive():
+        _stop_thread(worker)
         return None, None, True
     return box.get("value"), box.get("error"), False
+
+
+def _stop_thread(worker: threading.Thread, attempts: int = 20) -> None:
+    """Raise AnswerTimeout inside ``worker`` until it ends (or give up after ``attempts``).
+
+    A runaway answer left spinning would hold the GIL and slow everything after it in the
+    kernel by orders of magnitude. CPython delivers the exception at the thread's next
+    bytecode, so a pure-Python loop stops; a long call inside C ends first. Repeated in
+    case the answer swallows the exception with a bare ``except:``.
+    """
+    import ctypes
+
+    for _ in range(attempts):
+        if not worker.is_alive() or worker.ident is None:
+            return
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(AnswerTimeout))
+        worker.join(0.05)
 
 
 def call_safely(fn: Callable, args: tuple = (), kwargs: dict | None = None, *,
