@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
+# Jupyter refuses to run as root (containers, CI machines) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 .PHONY: setup course test test-colab-pins exercises bench clean
 
@@ -12,7 +14,8 @@ setup:
 
 ## Set up and open the course in JupyterLab.
 course: setup
-	$(VENV)/bin/jupyter lab --port=$(PORT) notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --port=$(PORT) $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## Set up and run the whole test suite (unit tests, notebooks, exercises, browser test).
 test: setup
