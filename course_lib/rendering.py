@@ -26,7 +26,8 @@ Choice per environment (measured, see notebooks/03_explorers.ipynb and tests/tes
     assignment (no blank frame between clear and draw).
 ``kaggle``
     ``"kaggle"`` (HTML renderer, CDN); explorers as on Colab.
-``ipython`` (a kernel with no known front end, e.g. headless nbclient in CI)
+``notebook`` also covers a kernel with no known front end (headless nbclient in CI), and
+``ipython`` is a terminal IPython
     ``"jupyter"`` offline, as in JupyterLab: the output carries a widget view plus a
     text fallback, so nothing errors when no browser is attached.
 ``python`` (plain interpreter)
