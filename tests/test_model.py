@@ -33,10 +33,11 @@ def test_config_validation():
         GPT(GPTConfig(block_size=4))(torch.zeros(1, 5, dtype=torch.long))
 
 
-def test_parameter_count_of_the_default_model():
-    d, V, T = 64, 12, 16  # per block: 2 LN (4d) + qkv (3d^2+3d) + proj (d^2+d) + fc (4d^2+4d) + proj (4d^2+d)
-    per_block = 4 * d + 12 * d * d + 9 * d
-    assert GPT(GPTConfig()).num_params() == V * d + T * d + 2 * per_block + 2 * d
+@pytest.mark.parametrize("bias", [False, True])
+def test_parameter_count_of_the_default_model(bias):
+    d, V, T = 64, 12, 16  # per block: 2 LN 2d (+2d biases), qkv 3d^2 (+3d), proj d^2 (+d), fc 4d^2 (+4d), proj 4d^2 (+d)
+    per_block = 2 * d + 12 * d * d + bias * (2 * d + 3 * d + d + 4 * d + d)
+    assert GPT(GPTConfig(bias=bias)).num_params() == V * d + T * d + 2 * per_block + d * (1 + bias)
 
 
 def test_causality(model):
