@@ -74,17 +74,20 @@ class CausalSelfAttention(nn.Module):
         if past is not None:  # the cache keeps the (B, S, nh, hs) layout: contiguous, no transposes
             k = torch.cat([past[0], k], dim=1)  # (B, S, nh, hs), S = cached + T
             v = torch.cat([past[1], v], dim=1)
-        # At these sizes (S <= 16, hs <= 32) broadcast products beat scaled_dot_product_attention's
-        # CPU kernels several-fold, forward and backward (no transposes, no per-head loops).
-        if T == 1:  # one new token sees the whole cache: no mask
+        if past is not None and T == 1:
+            # one new token sees the whole cache, no mask. At these sizes (S <= 16, hs <= 32)
+            # broadcast products beat sdpa's CPU kernel several-fold, forward and backward.
             att = (q * k).sum(-1, keepdim=True) * hs**-0.5  # (B, S, nh, 1)
             y = (att.softmax(1) * v).sum(1)  # (B, nh, hs)
-        else:  # position t of T sees the cache and new positions 0..t (mask shifted by the cache)
-            S = k.shape[1]
-            att = (q[:, :, None] * k[:, None]).sum(-1) * hs**-0.5  # (B, T, S, nh)
-            hidden = torch.ones(T, S, dtype=torch.bool, device=x.device).triu(S - T + 1)
-            att = att.masked_fill(hidden[:, :, None], float("-inf"))
-            y = (att.softmax(2)[..., None] * v[:, None]).sum(2)  # (B, T, nh, hs)
+        else:
+            qt, kt, vt = (z.transpose(1, 2) for z in (q, k, v))  # (B, nh, T or S, hs)
+            if past is None:
+                y = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
+            else:  # causal mask shifted by the cache length (sdpa's is_causal is top-left aligned)
+                S = k.shape[1]
+                mask = torch.ones(T, S, dtype=torch.bool, device=x.device).tril(S - T)
+                y = F.scaled_dot_product_attention(qt, kt, vt, attn_mask=mask)
+            y = y.transpose(1, 2)  # (B, T, nh, hs)
         return self.proj(y.reshape(B * T, C)), (k, v)
 
 
