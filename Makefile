@@ -21,11 +21,11 @@ course: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Execute the chapter notebooks again in an environment pinned to Colab's widget/chart versions.
+## Execute the chapter, solution and exercise notebooks again, pinned to Colab's widget/chart versions.
 test-colab-pins:
 	@$(PYTHON) scripts/bootstrap.py .venv-colab
 	$(VENV)-colab/bin/python -m pip install -q "ipywidgets==7.7.1" "altair==5.5.0"
-	$(VENV)-colab/bin/python -m pytest -m notebook tests/test_notebooks.py
+	$(VENV)-colab/bin/python -m pytest -m notebook tests/test_notebooks.py tests/test_exercises.py
 
 ## Regenerate exercises/ from solutions/.
 exercises: setup
