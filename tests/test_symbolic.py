@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from course_lib import passk as pk
 from course_lib import symbolic as S
+from course_lib import symbolic_groups as G
 from course_lib.advantages import passk_group_analytic, pkpo_binary
 from course_lib.symbolic import K, P, alpha_k_expr, is_identity, pass_at_k_expr
 
@@ -152,41 +153,41 @@ def test_dataset_gradients_parallel_when_prompts_have_equal_pass_at_1():
 # ---------------------------------------------------------------- 4b. zero signal
 @pytest.mark.parametrize("n", [1, 3, 6])
 def test_zero_signal_probabilities(n):
-    assert is_identity(S.zero_signal_probability(S.reinforce_weights, n), (1 - P) ** n)
+    assert is_identity(G.zero_signal_probability(G.reinforce_weights, n), (1 - P) ** n)
     for q in (0.1, 0.7):
-        got = float(S.zero_signal_probability(S.reinforce_weights, n).subs(P, q))
+        got = float(G.zero_signal_probability(G.reinforce_weights, n).subs(P, q))
         assert math.isclose(got, pk.zero_signal_prob(q, n), rel_tol=1e-12)
     expected_grpo = (1 - P) ** n + P**n if n > 1 else 1  # one sample: always centred to 0
-    assert is_identity(S.zero_signal_probability(S.grpo_weights, n), expected_grpo)
+    assert is_identity(G.zero_signal_probability(G.grpo_weights, n), expected_grpo)
     for k in range(1, n + 1):
         tail = sum(sp.binomial(n, c) * P**c * (1 - P) ** (n - c) for c in range(n - k + 1, n + 1))
-        got = S.zero_signal_probability(lambda r: S.chen_advantages(r, k), n)
+        got = G.zero_signal_probability(lambda r: G.chen_advantages(r, k), n)
         assert is_identity(got, (1 - P) ** n + tail), (n, k, got)
 
 
 # ---------------------------------------------------------------- 4c. group estimators
 @pytest.mark.parametrize("n,k", ALL_NK)
 def test_pkpo_weights_are_unbiased_for_grad_pass_at_k(n, k):
-    w = S.expected_group_gradient(lambda r: S.pkpo_weights(r, k), n)
+    w = G.expected_group_gradient(lambda r: G.pkpo_weights(r, k), n)
     assert is_identity(w, alpha_k_expr(P, k)), (n, k, w)
 
 
 def test_reinforce_weights_are_unbiased_for_grad_pass_at_1():
-    assert is_identity(S.expected_group_gradient(S.reinforce_weights, 4), 1)
+    assert is_identity(G.expected_group_gradient(G.reinforce_weights, 4), 1)
 
 
 def test_bernoulli_reduction_holds_for_a_softmax_policy():
     pol = S.softmax_policy(3, (0, 2))
     probs = [sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(1, 4)]
-    answers = S.softmax_answers(pol, probs)
+    answers = G.softmax_answers(pol, probs)
     at = pol.at_probs(probs)
     grad_J1 = S.gradient(pol.J1, pol.logits).subs(at)
     J1 = pol.J1.subs(at)
-    for k, weights in [(2, lambda r: S.pkpo_weights(r, 2)), (2, lambda r: S.chen_advantages(r, 2))]:
-        vec = S.expected_group_gradient(weights, 3, answers)
-        scalar = S.expected_group_gradient(weights, 3).subs(P, J1)
+    for k, weights in [(2, lambda r: G.pkpo_weights(r, 2)), (2, lambda r: G.chen_advantages(r, 2))]:
+        vec = G.expected_group_gradient(weights, 3, answers)
+        scalar = G.expected_group_gradient(weights, 3).subs(P, J1)
         assert is_identity(vec, scalar * grad_J1)  # mean = w(J_1) grad J_1
-    pkpo = S.expected_group_gradient(lambda r: S.pkpo_weights(r, 2), 3, answers)
+    pkpo = G.expected_group_gradient(lambda r: G.pkpo_weights(r, 2), 3, answers)
     assert is_identity(pkpo, S.gradient(pass_at_k_expr(pol.J1, 2), pol.logits).subs(at))
 
 
@@ -195,8 +196,8 @@ def test_chen_closed_form_equals_mean_over_subsets(n):
     for k in range(1, n + 1):
         for r in outcomes(n):
             for normalise in (True, False):
-                closed = S.chen_advantages(r, k, normalise)
-                brute = S.chen_advantages_bootstrap(r, k, normalise)
+                closed = G.chen_advantages(r, k, normalise)
+                brute = G.chen_advantages_bootstrap(r, k, normalise)
                 assert all(is_identity(a, b) for a, b in zip(closed, brute)), (r, k, normalise)
 
 
@@ -204,46 +205,46 @@ def test_chen_closed_form_equals_mean_over_subsets(n):
 def test_chen_matches_numeric_advantages_module(n):
     for k in range(1, n + 1):
         for r in outcomes(n):
-            exact = np.array(S.chen_advantages(r, k), dtype=float)
+            exact = np.array(G.chen_advantages(r, k), dtype=float)
             np.testing.assert_allclose(passk_group_analytic(np.array(r), k, eps=0), exact,
                                        rtol=1e-12, atol=1e-12, err_msg=f"r={r}, k={k}")
 
 
 def test_chen_reference_example():
     r = (1, 1, 1, 0, 0, 0, 0, 0)  # N = 8, N_neg = 5, k = 4: Rbar = 13/14
-    a = S.chen_advantages(r, 4)
+    a = G.chen_advantages(r, 4)
     assert is_identity(a[0], 1 / sp.sqrt(13)) and is_identity(a[-1], -3 / (5 * sp.sqrt(13)))
     assert S.rho_expr(8, 3, 4) == sp.Rational(13, 14)
 
 
 @pytest.mark.parametrize("n,k", ALL_NK + [(6, 2), (6, 3), (6, 6)])
 def test_chen_unnormalised_expectation_is_n_minus_k_over_k_grad_pass_at_k(n, k):
-    w = S.expected_group_gradient(lambda r: S.chen_advantages(r, k, normalise=False), n)
+    w = G.expected_group_gradient(lambda r: G.chen_advantages(r, k, normalise=False), n)
     assert is_identity(w, sp.Rational(n - k, k) * alpha_k_expr(P, k)), (n, k, w)
 
 
 @pytest.mark.parametrize("n", range(1, 7))
 def test_chen_advantage_is_identically_zero_when_n_equals_k(n):
     for r in outcomes(n):
-        assert all(a == 0 for a in S.chen_advantages(r, n, normalise=False))
-        assert all(a == 0 for a in S.chen_advantages(r, n))
+        assert all(a == 0 for a in G.chen_advantages(r, n, normalise=False))
+        assert all(a == 0 for a in G.chen_advantages(r, n))
 
 
 @pytest.mark.parametrize("n,k", ALL_NK)
 def test_chen_unnormalised_is_scaled_pkpo_minus_rbar(n, k):
     for r in outcomes(n):
-        chen, pkpo = S.chen_advantages(r, k, normalise=False), S.pkpo_weights(r, k)
+        chen, pkpo = G.chen_advantages(r, k, normalise=False), G.pkpo_weights(r, k)
         assert all(a == sp.Rational(n, k) * w - S.rho_expr(n, sum(r), k) for a, w in zip(chen, pkpo)), r
 
 
 @pytest.mark.parametrize("n,k", [(n, k) for n in range(2, 6) for k in range(1, n)])
 def test_leave_one_out_baseline_gives_n_over_k_grad_pass_at_k(n, k):
-    w = S.expected_group_gradient(lambda r: S.loo_advantages(r, k), n)
+    w = G.expected_group_gradient(lambda r: G.loo_advantages(r, k), n)
     assert is_identity(w, sp.Rational(n, k) * alpha_k_expr(P, k))
 
 
 def test_normalised_chen_is_not_proportional_to_grad_pass_at_k():
-    w = S.expected_group_gradient(lambda r: S.chen_advantages(r, 4), 8)
+    w = G.expected_group_gradient(lambda r: G.chen_advantages(r, 4), 8)
     ratio = sp.lambdify(P, w / alpha_k_expr(P, 4))
     values = ratio(np.array([0.05, 0.5, 0.9]))
     assert np.all(np.diff(values) > 0.1), values
@@ -252,18 +253,18 @@ def test_normalised_chen_is_not_proportional_to_grad_pass_at_k():
 @pytest.mark.parametrize("k", [1, 2, 3, 5])
 def test_pkpo_weights_match_numeric_advantages_module(k):
     for r in outcomes(5):
-        exact = np.array(S.pkpo_weights(r, k), dtype=float)
+        exact = np.array(G.pkpo_weights(r, k), dtype=float)
         np.testing.assert_allclose(pkpo_binary(np.array(r), k), exact, rtol=1e-12, atol=1e-15,
                                    err_msg=f"r={r}, k={k}")
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: S.chen_advantages((1, 0), 3), "at least"),
-    (lambda: S.pkpo_weights((1, 2, 0), 1), "0 or 1"),
-    (lambda: S.loo_advantages((1, 0, 1), 3), "at least"),
-    (lambda: S.pkpo_weights((1, 0), 0), "k must be"),
+    (lambda: G.chen_advantages((1, 0), 3), "at least"),
+    (lambda: G.pkpo_weights((1, 2, 0), 1), "0 or 1"),
+    (lambda: G.loo_advantages((1, 0, 1), 3), "at least"),
+    (lambda: G.pkpo_weights((1, 0), 0), "k must be"),
     (lambda: S.rho_expr(3, 4, 1), "c <= n"),
-    (lambda: S.expected_group_gradient(S.reinforce_weights, 0), "n must be"),
+    (lambda: G.expected_group_gradient(G.reinforce_weights, 0), "n must be"),
 ])
 def test_group_estimators_reject_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
@@ -274,19 +275,19 @@ def test_group_estimators_reject_bad_input(call, match):
 @pytest.mark.parametrize("n", range(1, 9))
 def test_humaneval_estimator_is_unbiased(n):
     for k in range(1, n + 1):
-        mean = S.estimator_expectation(lambda c: S.rho_expr(n, c, k), n)
+        mean = G.estimator_expectation(lambda c: S.rho_expr(n, c, k), n)
         assert is_identity(mean, pass_at_k_expr(P, k)), (n, k)
 
 
 @pytest.mark.parametrize("n,k", [(1, 1), (3, 2), (4, 4), (5, 2)])
 def test_humaneval_estimator_is_the_unique_unbiased_one(n, k):
-    (solution,) = S.unbiased_estimator_solutions(n, k)
+    (solution,) = G.unbiased_estimator_solutions(n, k)
     assert [solution[sp.Symbol(f"f_{c}")] for c in range(n + 1)] == [S.rho_expr(n, c, k) for c in range(n + 1)]
 
 
 @pytest.mark.parametrize("n,k", [(1, 2), (3, 4), (4, 7)])
 def test_no_unbiased_estimator_when_k_exceeds_n(n, k):
-    assert S.unbiased_estimator_solutions(n, k) == []
+    assert G.unbiased_estimator_solutions(n, k) == []
 
 
 @settings(max_examples=60, deadline=None)
@@ -298,13 +299,13 @@ def test_rho_expr_matches_passk(nck):
 
 def test_plugin_bias_and_variance_match_passk():
     n, k = 10, 5
-    plugin = S.estimator_expectation(lambda c: pass_at_k_expr(sp.Rational(c, n), k), n)
+    plugin = G.estimator_expectation(lambda c: pass_at_k_expr(sp.Rational(c, n), k), n)
     bias = plugin - pass_at_k_expr(P, k)
     for q in (0.05, 0.3, 0.8):
         _, est, pmf = pk.estimator_distribution(n, q, k, estimator="plugin")
         assert math.isclose(float(plugin.subs(P, sp.nsimplify(q))), float(pmf @ est), rel_tol=1e-12)
         assert float(bias.subs(P, sp.nsimplify(q))) < 0  # biased low
-    variance = S.estimator_expectation(lambda c: S.rho_expr(n, c, k) ** 2, n) - sp.expand(pass_at_k_expr(P, k) ** 2)
+    variance = G.estimator_expectation(lambda c: S.rho_expr(n, c, k) ** 2, n) - sp.expand(pass_at_k_expr(P, k) ** 2)
     for q in (0.05, 0.3, 0.8):
         assert math.isclose(float(variance.subs(P, sp.nsimplify(q))), pk.pass_at_k_variance(q, n, k), rel_tol=1e-10)
 
@@ -315,7 +316,7 @@ def test_expected_weights_match_numeric_bandit_module():
 
     p = np.array([0.01, 0.2, 0.5, 0.9])
     for n, k in [(4, 2), (8, 4), (6, 1)]:
-        chen = sp.lambdify(P, S.expected_group_gradient(lambda r: S.chen_advantages(r, k), n) / n)
+        chen = sp.lambdify(P, G.expected_group_gradient(lambda r: G.chen_advantages(r, k), n) / n)
         np.testing.assert_allclose(bandit.expected_weight("chen", p, n, k), chen(p), rtol=1e-5)
-        pkpo = sp.lambdify(P, S.expected_group_gradient(lambda r: S.pkpo_weights(r, k), n))
+        pkpo = sp.lambdify(P, G.expected_group_gradient(lambda r: G.pkpo_weights(r, k), n))
         np.testing.assert_allclose(bandit.expected_weight("pkpo", p, n, k), pkpo(p), rtol=1e-12)
