@@ -27,7 +27,7 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from course_lib.lab import LabConfig, LabState, pinned_threads, rl_step
+from course_lib.lab import LabConfig, LabState, reproducible, rl_step
 from course_lib.model import GPT
 
 
@@ -75,7 +75,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     cfg = LabConfig()
     B, n, L = cfg.prompts_per_step, cfg.n, cfg.answer_len
-    with pinned_threads(args.threads):
+    with reproducible(args.threads):
         peak = sgemm_peak(args.repeats)
         print(f"torch {torch.__version__}, {args.threads} threads; sgemm peak {peak:.1f} GFLOP/s")
         print(f"reference: {B} prompts x {n} samples, {L}-digit answers, {cfg.n_layer} layers, GRPO\n")

@@ -12,8 +12,9 @@ One RL step, in the order of the pseudocode:
    the "sum form"), minus an optional entropy bonus; no KL term;
 5. one Adam step.
 
-Runs are seeded (same seed => same numbers on CPU with the same thread count); GPU results may
-differ from CPU ones in the last bits and CUDA kernels are not all bit-reproducible.
+Runs are seeded and use deterministic algorithms (:func:`reproducible`): the same seed gives the
+same numbers on CPU with the same thread count, and a GPU run repeats itself; GPU results differ
+from CPU ones in the last bits.
 """
 
 from __future__ import annotations
@@ -183,21 +184,35 @@ def keep_freed_memory() -> bool:
 
 
 @contextlib.contextmanager
-def pinned_threads(threads: int):
-    """Run a block with ``threads`` CPU threads and denormals flushed to zero, then restore.
+def reproducible(threads: int):
+    """Run a block reproducibly and fast: pinned threads, deterministic algorithms; then restore.
 
-    Flushing denormals keeps Adam's tiny second moments from hitting the CPU's slow path
-    (a 10-30x slowdown seen at d = 128); it only changes numbers below 1e-38. Freed memory is
-    kept for reuse (:func:`keep_freed_memory`).
+    * ``threads`` CPU threads: the thread count changes how sums are split, so the last bits.
+    * ``torch.use_deterministic_algorithms`` (warn-only): on a GPU, ops such as the embedding
+      backward otherwise use atomics and differ from run to run; cuBLAS gets the workspace
+      setting it needs for that (``CUBLAS_WORKSPACE_CONFIG``, if not set already). The debugging
+      aid that fills fresh memory with NaN is left off: it costs time and changes no result.
+    * Denormals flushed to zero: keeps Adam's tiny second moments from hitting the CPU's slow
+      path (a 10-30x slowdown seen at d = 128); it only changes numbers below 1e-38.
+    * Freed memory is kept for reuse (:func:`keep_freed_memory`).
     """
+    import torch.utils.deterministic as det  # torch >= 2.1
+
     keep_freed_memory()
-    before = torch.get_num_threads()
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+              torch.is_deterministic_algorithms_warn_only_enabled(),
+              det.fill_uninitialized_memory)
     torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    det.fill_uninitialized_memory = False
     flushed = torch.set_flush_denormal(True)
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        torch.set_num_threads(before[0])
+        torch.use_deterministic_algorithms(before[1], warn_only=before[2])
+        det.fill_uninitialized_memory = before[3]
         if flushed:
             torch.set_flush_denormal(False)
 
@@ -216,7 +231,7 @@ def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig =
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return model
     gen = torch.Generator().manual_seed(warm.seed)
-    with pinned_threads(threads):
+    with reproducible(threads):
         torch.manual_seed(warm.seed)
         model = GPT(model_cfg)
         opt = torch.optim.Adam(model.parameters(), lr=warm.lr)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from course_lib.lab import LabConfig, LabState, evaluate, make_state, pinned_threads, rl_step
+from course_lib.lab import LabConfig, LabState, evaluate, make_state, reproducible, rl_step
 
 def save_checkpoint(state: LabState, path) -> None:
     """Save everything :func:`load_checkpoint` needs to continue the run exactly."""
@@ -82,7 +82,7 @@ def train(cfg: LabConfig | LabState, out=None, *, callback=None, progress: bool 
     t0 = time.perf_counter() - (state.history[-1]["time/s"] if state.history else 0.0)
     state.interrupted = False
     try:
-        with pinned_threads(cfg.threads):
+        with reproducible(cfg.threads):
             if state.step == 0 and not state.history:
                 state.history.append({"step": 0, **evaluate(state), "time/s": 0.0})
             while state.step < cfg.steps:

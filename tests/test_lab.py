@@ -189,3 +189,16 @@ def test_entropy_bonus_reaches_all_fail_groups():
                           generator=torch.Generator().manual_seed(0))
     (-0.01 * roll.entropy.mean()).backward()
     assert any(p.grad.abs().sum() > 0 for p in state.model.parameters())
+
+
+def test_reproducible_pins_threads_and_deterministic_algorithms_then_restores():
+    import torch.utils.deterministic as det
+
+    from course_lib.lab import reproducible
+
+    before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory)
+    with reproducible(1):
+        # NaN-filling fresh memory (a debugging aid of deterministic mode) would cost time every step
+        inside = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory)
+    assert inside == (1, True, False)
+    assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory) == before
