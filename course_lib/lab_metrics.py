@@ -36,7 +36,7 @@ def answer_distribution(model: GPT, task: DigitSumTask, targets, temperature: fl
     targets = torch.as_tensor(targets, dtype=torch.long)
     device = next(model.parameters()).device
     logp = enumerate_answer_logprobs(model, task.prompts(targets).to(device), task.answer_len, temperature)
-    probs = logp.double().exp().cpu()
+    probs = logp.cpu().double().exp()  # float64 on the CPU (Apple's MPS has no float64)
     correct = task.verify(targets, task.all_answers()[None].expand(len(targets), -1, -1))
     return probs, correct
 
@@ -116,7 +116,7 @@ def gradient_identity(model: GPT, task: DigitSumTask, target: int, k: int) -> di
     g1 = torch.cat([g.flatten() for g in torch.autograd.grad(J1, params, retain_graph=True)])
     Jk = 1 - (1 - J1) ** k  # pass@k of one prompt (Yu's definition; passk.pass_at_k_from_p)
     gk = torch.cat([g.flatten() for g in torch.autograd.grad(Jk, params)])
-    g1, gk = g1.double(), gk.double()
+    g1, gk = g1.cpu().double(), gk.cpu().double()  # MPS has no float64
     return {
         "J1": float(J1.detach()),
         "alpha_k": float(passk.alpha_k(float(J1.detach()), k)),
