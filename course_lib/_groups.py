@@ -45,7 +45,8 @@ def _like(out: np.ndarray, was_1d: bool, r):
         import torch
 
         dtype = r.dtype if r.is_floating_point() else torch.get_default_dtype()
-        return torch.as_tensor(out, dtype=dtype, device=r.device)
+        # cast on the CPU, then move: Apple's MPS cannot hold the float64 intermediate
+        return torch.as_tensor(out).to(dtype).to(r.device)
     return out
 
 
