@@ -217,14 +217,30 @@ def reproducible(threads: int):
             torch.set_flush_denormal(False)
 
 
+def _code_version() -> str:
+    """Hash of the source of the model, the task and the warm start (the checkpoint's recipe)."""
+    import inspect
+
+    from course_lib import model, tasks
+
+    try:
+        source = "".join(inspect.getsource(obj) for obj in (model, tasks, warm_start))
+    except (OSError, TypeError):  # no source files (a frozen install): fall back to the version
+        from course_lib import __version__ as source
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
 def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig = WarmStartConfig(),
                use_cache: bool = True, threads: int = 1) -> GPT:
     """The warm-started model (on CPU): supervised training on the style mixture, cached on disk.
 
     Trained on CPU with ``threads`` threads so that a checkpoint is the same on every device; the
-    cache key is a hash of the three configs, the thread count and the torch version.
+    cache key is a hash of the three configs, the thread count, the torch version and the source of
+    the code that trains it (model, task, this function), so a changed model never loads a stale
+    checkpoint.
     """
-    key = json.dumps([asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__], sort_keys=True)
+    key = json.dumps([asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version()],
+                     sort_keys=True)
     path = cache_dir() / f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
     model = GPT(model_cfg)
     if use_cache and path.exists():

@@ -202,3 +202,18 @@ def test_reproducible_pins_threads_and_deterministic_algorithms_then_restores():
         inside = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory)
     assert inside == (1, True, False)
     assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory) == before
+
+
+def test_warm_start_cache_is_keyed_by_the_code_that_trains_it(monkeypatch, tmp_path):
+    """A changed model (same configs) must never load a stale checkpoint."""
+    from course_lib import lab
+
+    monkeypatch.setenv("PASSK_CACHE", str(tmp_path))
+    cfg = dataclasses.replace(SMALL, warm=WarmStartConfig(steps=2))
+    a = warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)
+    assert len(list(tmp_path.glob("warm-*.pt"))) == 1
+    b = warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)  # cached: the same weights
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    monkeypatch.setattr(lab, "_code_version", lambda: "another model")
+    warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)
+    assert len(list(tmp_path.glob("warm-*.pt"))) == 2
