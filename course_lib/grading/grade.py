@@ -4,8 +4,9 @@ For each submission: read it (never modify it), find its exercise id, append one
 loads the instructor's hidden tests from the matching solution notebook and re-judges every question,
 execute the copy in a temporary folder with a fresh kernel (nbclient) under per-cell and total time
 limits, and read the report back. Each submission gives one row per question; a submission that is
-missing, not a notebook, malformed, crashes the kernel or never ends gives rows with the reason, and
-grading goes on.
+missing, not a notebook, malformed or never ends gives rows with the reason, and grading goes on. A
+cell that kills the kernel (``os._exit``, a segfault, running out of memory) is skipped and the copy
+is run again, so the other questions still earn their points; the rows say which cell was skipped.
 
 Trust model
 -----------
@@ -59,6 +60,8 @@ class GradeConfig:
     """Seconds to wait for the kernel to start."""
     executed_dir: Path | None = None
     """If set, each executed copy (outputs, check feedback, grading cell) is saved here for review."""
+    max_crashed_cells: int = 3
+    """Cells that kill the kernel are skipped and the copy re-run, at most this many per submission."""
 
 
 @dataclass
@@ -126,13 +129,24 @@ def _cell_errors(nb: nbformat.NotebookNode, upto: int) -> list[str]:
     return errors
 
 
-async def _execute(nb: nbformat.NotebookNode, folder: Path, config: GradeConfig) -> None:
+async def _execute(nb: nbformat.NotebookNode, folder: Path, config: GradeConfig, timeout: float,
+                   started: list[int]) -> None:
+    """Run ``nb`` in a fresh kernel; ``started`` receives each cell's index as its execution begins."""
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, timeout=config.cell_timeout, startup_timeout=config.startup_timeout,
                             kernel_name=config.kernel_name, allow_errors=True, interrupt_on_timeout=True,
-                            record_timing=False, resources={"metadata": {"path": str(folder)}})
-    await asyncio.wait_for(client.async_execute(), timeout=config.total_timeout)
+                            record_timing=False, resources={"metadata": {"path": str(folder)}},
+                            on_cell_execute=lambda cell, cell_index: started.append(cell_index))
+    await asyncio.wait_for(client.async_execute(), timeout=timeout)
+
+
+def _with_cells_skipped(nb: nbformat.NotebookNode, skipped: list[int]) -> nbformat.NotebookNode:
+    """A copy of ``nb`` in which the cells ``skipped`` are replaced by a comment."""
+    run = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for i in skipped:
+        run.cells[i] = nbformat.v4.new_code_cell(f"# cell {i} was skipped by the grader: it killed the kernel")
+    return run
 
 
 def _save_executed(nb: nbformat.NotebookNode, name: str, folder: Path) -> None:
@@ -166,22 +180,32 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
         if cell.get("cell_type") == "code":
             cell.outputs, cell.execution_count = [], None
     nb.cells.append(_grading_cell(exercise, nonce, _solution_hidden_tests(exercise, config.solutions)))
+    skipped: list[int] = []  # cells that killed the kernel
     with tempfile.TemporaryDirectory(prefix="passk-grade-") as tmp:
         nbformat.write(nb, Path(tmp) / "submission.ipynb")  # the copy that runs; the original is only read
         start = time.monotonic()
-        try:
-            asyncio.run(_execute(nb, Path(tmp), config))
-        except Exception as exc:  # timeout, dead kernel, malformed cells, kernel that will not start ...
-            if isinstance(exc, asyncio.TimeoutError) or time.monotonic() - start >= config.total_timeout:
-                # (shutting the kernel down at the deadline can surface as DeadKernelError instead)
-                return _rows_for_problem(name, exercise, f"did not finish within {config.total_timeout:g} s "
-                                                         "(a never-ending cell that ignores interrupts?)")
-            if type(exc).__name__ == "DeadKernelError":
-                return _rows_for_problem(name, exercise, "the kernel died (the notebook crashed Python, called "
-                                                         "os._exit or ran out of memory)")
-            detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
-            return _rows_for_problem(name, exercise, f"execution failed: {type(exc).__name__}"
-                                                     + (f": {detail}" if detail else ""))
+        while True:
+            run, started = _with_cells_skipped(nb, skipped), []
+            try:
+                asyncio.run(_execute(run, Path(tmp), config, config.total_timeout - (time.monotonic() - start),
+                                     started))
+            except Exception as exc:  # timeout, dead kernel, malformed cells, kernel that will not start ...
+                if isinstance(exc, asyncio.TimeoutError) or time.monotonic() - start >= config.total_timeout:
+                    # (shutting the kernel down at the deadline can surface as DeadKernelError instead)
+                    return _rows_for_problem(name, exercise, f"did not finish within {config.total_timeout:g} s "
+                                                             "(a never-ending cell that ignores interrupts?)")
+                if type(exc).__name__ == "DeadKernelError":
+                    crashed = started[-1] if started else None  # the cell that was running
+                    if crashed is not None and crashed < len(run.cells) - 1 and len(skipped) < config.max_crashed_cells:
+                        skipped.append(crashed)  # skip it and run the copy again: other answers still count
+                        continue
+                    return _rows_for_problem(name, exercise, "the kernel died (the notebook crashed Python, called "
+                                                             "os._exit or ran out of memory)")
+                detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
+                return _rows_for_problem(name, exercise, f"execution failed: {type(exc).__name__}"
+                                                         + (f": {detail}" if detail else ""))
+            break
+    nb = run
     if config.executed_dir is not None:
         _save_executed(nb, name, Path(config.executed_dir))
     report = _report_from(nb.cells[-1], nonce)
@@ -191,8 +215,9 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
         return _rows_for_problem(name, exercise, f"the grading cell did not report ({why})")
     errors = _cell_errors(nb, len(nb.cells) - 1)
     suffix = f" [notebook had errors in {len(errors)} cell(s): {', '.join(errors[:3])}]" if errors else ""
+    crash_note = (f" [cell(s) {', '.join(map(str, skipped))} killed the kernel and were skipped]" if skipped else "")
     return [Row(name, exercise, r["qid"], r["points"], r["score"], "passed" if r["passed"] else "failed",
-                r["message"] + ("" if r["passed"] else suffix)) for r in report]
+                r["message"] + ("" if r["passed"] else suffix) + crash_note) for r in report]
 
 
 def grade_all(paths, config: GradeConfig = GradeConfig(), progress=None) -> list[Row]:
