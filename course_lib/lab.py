@@ -34,6 +34,10 @@ from course_lib.lab_metrics import exact_metrics, sampled_metrics
 from course_lib.model import GPT, GPTConfig, answer_logprobs, sample_answers
 from course_lib.tasks import DigitSumTask
 
+# Deterministic cuBLAS needs this set before the first CUDA matmul of the process, so it is set when
+# the lab is imported (if the user has not chosen a value); no effect on a CPU.
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
 OBJECTIVES = {
     "grpo": "GRPO, pass@1 reward (Shao et al., arXiv 2402.03300)",
     "rloo": "REINFORCE leave-one-out, pass@1 reward (Ahmadian et al., arXiv 2402.14740)",
@@ -189,9 +193,9 @@ def reproducible(threads: int):
 
     * ``threads`` CPU threads: the thread count changes how sums are split, so the last bits.
     * ``torch.use_deterministic_algorithms`` (warn-only): on a GPU, ops such as the embedding
-      backward otherwise use atomics and differ from run to run; cuBLAS gets the workspace
-      setting it needs for that (``CUBLAS_WORKSPACE_CONFIG``, if not set already). The debugging
-      aid that fills fresh memory with NaN is left off: it costs time and changes no result.
+      backward otherwise use atomics and differ from run to run (cuBLAS also needs
+      ``CUBLAS_WORKSPACE_CONFIG``, set when this module is imported). The debugging aid that
+      fills fresh memory with NaN is left off: it costs time and changes no result.
     * Denormals flushed to zero: keeps Adam's tiny second moments from hitting the CPU's slow
       path (a 10-30x slowdown seen at d = 128); it only changes numbers below 1e-38.
     * Freed memory is kept for reuse (:func:`keep_freed_memory`).
@@ -199,7 +203,6 @@ def reproducible(threads: int):
     import torch.utils.deterministic as det  # torch >= 2.1
 
     keep_freed_memory()
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
               torch.is_deterministic_algorithms_warn_only_enabled(),
               det.fill_uninitialized_memory)
