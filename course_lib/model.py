@@ -280,11 +280,11 @@ def answer_logprobs(model: GPT, prompts: torch.Tensor, answers: torch.Tensor,
     L = answers.shape[1]
     uniq, inv = torch.unique(prompts, dim=0, return_inverse=True)  # (U, P), (B,)
     logits, past = model(uniq)
-    first = logits[:, -1, :N_DIGITS][inv]  # (B, V): the logits of digit 1
+    first = logits[:, -1][inv]  # (B, V): the logits of digit 1
     if L > 1:
         past = [(k[inv], v[inv]) for k, v in past]  # (B, P, nh, hs)
         logits, _ = model(answers[:, :-1], past)  # (B, L - 1, V)
-        all_logits = torch.cat([first[:, None], logits[:, :, :N_DIGITS]], 1)  # (B, L, 10)
+        all_logits = torch.cat([first[:, None], logits], 1)  # (B, L, V)
     else:
         all_logits = first[:, None]
     lp = digit_logprobs(all_logits, temperature)  # (B, L, 10)

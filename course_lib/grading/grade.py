@@ -24,6 +24,7 @@ passes it with ``--solutions``.
 from __future__ import annotations
 
 import asyncio
+import copy
 import csv
 import json
 import secrets
@@ -143,7 +144,7 @@ async def _execute(nb: nbformat.NotebookNode, folder: Path, config: GradeConfig,
 
 def _with_cells_skipped(nb: nbformat.NotebookNode, skipped: list[int]) -> nbformat.NotebookNode:
     """A copy of ``nb`` in which the cells ``skipped`` are replaced by a comment."""
-    run = nbformat.from_dict(json.loads(json.dumps(nb)))
+    run = copy.deepcopy(nb)
     for i in skipped:
         run.cells[i] = nbformat.v4.new_code_cell(f"# cell {i} was skipped by the grader: it killed the kernel")
     return run
