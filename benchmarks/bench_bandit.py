@@ -54,7 +54,7 @@ def bench_advantages() -> None:
 
 def bench_bandit() -> None:
     from course_lib import bandit as B
-    from course_lib import bandit_charts as BC
+    from course_lib.bandit import charts as BC
 
     bandit = B.make_bandit()
     print("bandit runs, default bandit (8 prompts x 12 answers), 400 steps, seconds (best of 3):")

@@ -27,8 +27,9 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from course_lib.lab import LabConfig, LabState, reproducible, rl_step
-from course_lib.model import GPT
+from course_lib.lab import LabConfig, LabState, rl_step
+from course_lib.lab._runtime import reproducible
+from course_lib.lab.model import GPT
 
 
 def sgemm_peak(repeats: int) -> float:

@@ -22,7 +22,7 @@ import altair as alt
 import ipywidgets
 import numpy as np
 
-from course_lib import widgets
+from course_lib.viz import widgets
 
 TARGET_MS = 50.0
 SWEEPS = {  # explorer, control, values visited one after the other

@@ -1,15 +1,21 @@
 """course_lib: the shared library of the passk-course.
 
 Pass@k in RLVR is a good diagnostic of exploration but a poor training objective
-(Yu, arXiv 2511.16231). Modules, by topic:
+(Yu, arXiv 2511.16231). The folders mirror the course; imports run one way, from the math up
+to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- doctor, cli):
 
 - :mod:`course_lib.passk` -- the metric: estimators, J_k, alpha_k, Delta(k) (chapter 1)
-- :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient (chapter 2)
-- :mod:`course_lib.charts`, :mod:`course_lib.widgets`, :mod:`course_lib.rendering` -- explorers (chapter 3)
-- :mod:`course_lib.advantages`, :mod:`course_lib.bandit` -- estimators and exact collapse simulator (chapter 4)
-- :mod:`course_lib.model`, :mod:`course_lib.tasks`, :mod:`course_lib.lab` -- transformer RL lab (chapter 5)
-- :mod:`course_lib.grading` -- auto-graded exercises
-- :mod:`course_lib.env`, :mod:`course_lib.config` -- environment and project settings
+- :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient: ``core``, ``groups`` (chapter 2)
+- :mod:`course_lib.softmax` -- softmax policy math: J_1, entropy and its gradient, entropy bonus (chapters 4-5)
+- :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``) and their one ``registry`` (chapter 4)
+- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``train``, ``charts`` (chapter 4)
+- :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
+  ``step``, ``metrics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5)
+- :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
+  plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers) (chapter 3)
+- :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
+- :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),
+  :mod:`course_lib.config` (project settings, the course map), :mod:`course_lib.cli` (``passk``)
 """
 
 __version__ = "0.1.0"

@@ -14,14 +14,14 @@ import sys
 
 _SUBCOMMAND_MODULES: list[str] = [
     "course_lib.grading.cli",
-    "course_lib.lab_cli",
+    "course_lib.lab.cli",
 ]
 """Modules that contribute subcommands (``add_cli(subparsers)``)."""
 
 
 def doctor(args: argparse.Namespace) -> int:
     """Print the environment the course sees: versions, device, front end, chart renderer."""
-    from .env import report
+    from .doctor import report
 
     rows = report()
     width = max(map(len, rows))

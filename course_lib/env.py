@@ -1,7 +1,7 @@
 """Where is the course running? Environment, compute device and library versions.
 
 One home for these questions: ``passk doctor``, ``notebooks/00_start_here.ipynb``,
-:mod:`course_lib.rendering` (which chart renderer to use) and the lab (which device)
+:mod:`course_lib.viz.rendering` (which chart renderer to use) and the lab (which device)
 all ask here.
 """
 
@@ -103,18 +103,3 @@ def versions() -> dict[str, str]:
                 "vl-convert-python", "sympy", "numpy"):
         out[pkg] = version_of(pkg)
     return out
-
-
-def report() -> dict[str, str]:
-    """Everything ``passk doctor`` and the start-here notebook show, as ordered rows."""
-    from .rendering import choose_renderer
-
-    environment = detect_environment()
-    rows = dict(versions())
-    rows["environment"] = environment
-    try:
-        rows["device"] = device_description()
-    except Exception as exc:  # torch missing or broken: say so instead of failing
-        rows["device"] = f"unavailable ({type(exc).__name__}: {exc})"
-    rows["chart renderer"] = choose_renderer(environment)
-    return rows

@@ -287,21 +287,6 @@ def test_risk_seeking_formula_and_limits():
     np.testing.assert_allclose(A.risk_seeking(r, -3.0).sum(1), 0, atol=1e-12)
 
 
-def test_entropy_numpy_torch_and_masked():
-    z = np.array([[0.0, 0.0, 0.0, 0.0], [5.0, -np.inf, 0.0, 1.0]])
-    h = A.softmax_entropy(z)
-    assert h[0] == pytest.approx(math.log(4))
-    p = np.exp(z[1] - z[1].max())
-    p /= p.sum()
-    assert h[1] == pytest.approx(-sum(x * math.log(x) for x in p if x > 0))
-    zt = torch.tensor(z, requires_grad=True)
-    ht = A.softmax_entropy(zt)
-    np.testing.assert_allclose(ht.detach().numpy(), h, atol=1e-12)
-    A.entropy_bonus(zt, 0.5).backward()
-    assert torch.isfinite(zt.grad).all()
-    assert A.entropy_bonus(z, 0.5) == pytest.approx(0.5 * h.mean())
-
-
 # ----------------------------------------------------------------------------- batching, torch, errors
 
 BATCHED = {
@@ -370,7 +355,6 @@ def test_bootstrap_batched_and_torch():
         (lambda: A.passk_group_bootstrap([1, 0], 1, 5, rng="x"), "rng"),
         (lambda: A.passk_group_analytic([1, 0], 1.5), "whole number"),
         (lambda: A.compute_advantages("ppo", [1, 0]), "method"),
-        (lambda: A.entropy_bonus([0.0, 1.0], -1), "coef"),
     ],
 )
 def test_bad_input_raises_clear_value_error(call, match):

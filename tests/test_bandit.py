@@ -16,6 +16,7 @@ import pytest
 from course_lib import advantages as A
 from course_lib import bandit as B
 from course_lib.passk import alpha_k
+from course_lib.softmax import softmax, softmax_entropy
 
 
 def _logits(seed, shape=(4, 6), scale=2.0):
@@ -73,7 +74,7 @@ def test_expected_weight_equals_enumeration_of_all_samples(objective):
     theta = np.array([[0.3, -0.2, 0.5], [1.5, 0.0, -1.0]])
     correct = np.array([[True, False, False], [False, True, True]])
     n, k, beta = 4, 2, 1.5
-    pi = B.softmax(theta)
+    pi = softmax(theta)
     for row in range(2):
         tuples = np.array(list(itertools.product(range(3), repeat=n)))  # (81, n)
         prob = np.prod(pi[row][tuples], axis=1)
@@ -93,7 +94,7 @@ def test_sampled_gradient_mean_within_statistical_bounds(objective):
     samples = np.stack([B.sampled_gradient(bandit.logits, bandit.correct, objective, n, rng, k=k)[0]
                         for _ in range(draws)])  # (draws, P, M)
     mean, se = samples.mean(0), samples.std(0) / math.sqrt(draws)
-    p = B.softmax(bandit.logits)[bandit.correct].reshape(3, 2).sum(1)
+    p = softmax(bandit.logits)[bandit.correct].reshape(3, 2).sum(1)
     exact = B.expected_weight(objective, p, n, k=k)[:, None] * B.exact_gradient(bandit.logits, bandit.correct)
     assert (np.abs(mean - exact) <= 4.5 * se + 1e-12).all(), (objective, mean - exact, se)
 
@@ -175,7 +176,7 @@ def test_anneal_schedule():
 
 def test_entropy_metric_uses_course_lib_entropy(bandit):
     h = B.train(bandit, steps=0)
-    assert h.entropy[0] == pytest.approx(np.mean(A.softmax_entropy(bandit.logits)))
+    assert h.entropy[0] == pytest.approx(np.mean(softmax_entropy(bandit.logits)))
     assert h.J1.shape == (1,) and h.logits.shape == bandit.logits.shape
 
 
@@ -209,7 +210,7 @@ def runs(bandit):
 
 
 def test_collapse_tables_thin_but_keep_values(runs):
-    from course_lib import bandit_charts as BC
+    from course_lib.bandit import charts as BC
 
     t = BC.collapse_tables(runs, metrics=("delta", "J1"), max_points=31)["collapse"]
     assert len({len(col) for col in t.values()}) == 1
@@ -222,7 +223,7 @@ def test_collapse_tables_thin_but_keep_values(runs):
 
 
 def test_every_chart_builds_a_valid_spec(bandit, runs):
-    from course_lib import bandit_charts as BC
+    from course_lib.bandit import charts as BC
 
     charts = [BC.collapse_chart(runs), BC.mass_chart(bandit, runs, prompts=(0, 7)), BC.signal_chart(runs["grpo"], 7),
               BC.weight_chart(n=8, k=4), BC.path_chart(runs, 0)]
@@ -232,7 +233,7 @@ def test_every_chart_builds_a_valid_spec(bandit, runs):
 
 
 def test_chart_tables_carry_the_simulator_numbers(bandit, runs):
-    from course_lib import bandit_charts as BC
+    from course_lib.bandit import charts as BC
 
     mass = BC.mass_tables(bandit, runs, prompts=(0, 7))["mass"]
     for panel in set(mass["panel"]):
@@ -251,7 +252,7 @@ def test_chart_tables_carry_the_simulator_numbers(bandit, runs):
 
 
 def test_explorer_reruns_the_bandit(bandit):
-    from course_lib import bandit_charts as BC
+    from course_lib.bandit import charts as BC
 
     ex = BC.collapse_explorer(bandit, steps=50, use_widget=False)
     first = ex.readout.value

@@ -1,4 +1,4 @@
-"""Tests for course_lib.charts: the numbers each chart draws, and that every chart is a valid, saveable spec.
+"""Tests for course_lib.viz.explorers: the numbers each chart draws, and that every chart is a valid, saveable spec.
 
 Exact references: fractions for the Jensen example and Chen et al.'s worked example (arXiv 2508.10751),
 the closed forms in course_lib.passk for everything else.
@@ -10,14 +10,15 @@ from math import comb
 import numpy as np
 import pytest
 
-from course_lib import advantages, charts, passk
+from course_lib import advantages, passk
+from course_lib.viz import charts, explorers
 
 CHARTS = {
-    "alpha": (charts.alpha_template, charts.alpha_tables, charts.alpha_chart),
-    "estimator": (charts.estimator_template, charts.estimator_tables, charts.estimator_chart),
-    "zero_signal": (charts.zero_signal_template, charts.zero_signal_tables, charts.zero_signal_chart),
-    "advantage": (charts.advantage_template, charts.advantage_tables, charts.advantage_chart),
-    "mixture": (charts.mixture_template, charts.mixture_tables, charts.mixture_chart),
+    "alpha": (explorers.alpha_template, explorers.alpha_tables, explorers.alpha_chart),
+    "estimator": (explorers.estimator_template, explorers.estimator_tables, explorers.estimator_chart),
+    "zero_signal": (explorers.zero_signal_template, explorers.zero_signal_tables, explorers.zero_signal_chart),
+    "advantage": (explorers.advantage_template, explorers.advantage_tables, explorers.advantage_chart),
+    "mixture": (explorers.mixture_template, explorers.mixture_tables, explorers.mixture_chart),
 }
 
 
@@ -72,24 +73,24 @@ def _named_sources(spec):
 
 # --------------------------------------------------------------------- 1. alpha
 def test_gap_peak_marker_sits_at_gap_argmax():
-    peaks = charts.alpha_tables(ks=(1, 2, 4, 8, 16), p=0.2)["alpha_peaks"]
+    peaks = explorers.alpha_tables(ks=(1, 2, 4, 8, 16), p=0.2)["alpha_peaks"]
     assert peaks["k"].tolist() == [2, 4, 8, 16]  # k = 1 has no gap
     np.testing.assert_allclose(peaks["p_star"], passk.gap_argmax(peaks["k"]), rtol=0, atol=0)
     np.testing.assert_allclose(peaks["delta_star"], passk.delta_k(peaks["p_star"], peaks["k"]))
     # and it is the maximum of the drawn gap curve, up to the grid spacing
-    curves = charts.alpha_tables(ks=(4,))["alpha_curves"]
+    curves = explorers.alpha_tables(ks=(4,))["alpha_curves"]
     best = curves["p"][np.argmax(curves["delta_k"])]
-    assert abs(best - passk.gap_argmax(4)) <= 0.5 * (charts.P_GRID[1] - charts.P_GRID[0])
+    assert abs(best - passk.gap_argmax(4)) <= 0.5 * (explorers.P_GRID[1] - explorers.P_GRID[0])
 
 
 def test_alpha_readout_and_curves_come_from_passk():
-    t = charts.alpha_tables(ks=(3, 1, 3, 5), p=0.35)
+    t = explorers.alpha_tables(ks=(3, 1, 3, 5), p=0.35)
     now = t["alpha_now"]
     assert now["k"].tolist() == [1, 3, 5]  # sorted, unique
     np.testing.assert_allclose(now["alpha_k"], [k * 0.65 ** (k - 1) for k in (1, 3, 5)], rtol=1e-14)
     np.testing.assert_allclose(now["J_k"], passk.pass_at_k_from_p(0.35, now["k"]))
     c = t["alpha_curves"]
-    assert len(c["p"]) == 3 * charts.P_GRID.size
+    assert len(c["p"]) == 3 * explorers.P_GRID.size
     np.testing.assert_allclose(c["delta_k"], c["J_k"] - c["p"], atol=1e-15)
 
 
@@ -97,37 +98,37 @@ def test_alpha_readout_and_curves_come_from_passk():
                                            ({"p": [0.1, 0.2]}, "single probability")])
 def test_alpha_tables_reject_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        charts.alpha_tables(**kwargs)
+        explorers.alpha_tables(**kwargs)
 
 
 # ----------------------------------------------------------------- 2. estimator
 def test_estimator_stats_match_exact_mean_and_variance():
     n, p, k = 10, 0.3, 5
-    t = charts.estimator_tables(n, p, k)
+    t = explorers.estimator_tables(n, p, k)
     s = t["est_stats"]
     assert abs(s["bias"][0]) < 1e-12  # unbiased, exactly
     assert s["sd"][0] ** 2 == pytest.approx(passk.pass_at_k_variance(p, n, k), rel=1e-12)
     # plug-in is biased low (reference: E = 0.75974 vs 0.83193, computed by exact enumeration)
     assert s["mean"][1] == pytest.approx(0.75974, abs=5e-6) and s["truth"][0] == pytest.approx(0.83193, abs=5e-6)
     d = t["est_dist"]
-    for label in charts.ESTIMATORS.values():
+    for label in explorers.ESTIMATORS.values():
         on = d["estimator"] == label
         assert on.sum() == n + 1 and d["prob"][on].sum() == pytest.approx(1.0, abs=1e-12)
 
 
 def test_estimator_tables_refuse_k_above_n():
     with pytest.raises(ValueError):
-        charts.estimator_tables(n=3, p=0.5, k=4)
+        explorers.estimator_tables(n=3, p=0.5, k=4)
 
 
 # --------------------------------------------------------------- 3. zero signal
 def test_zero_signal_heatmap_values_and_cells():
-    t = charts.zero_signal_tables(p=0.02, n=16)
+    t = explorers.zero_signal_tables(p=0.02, n=16)
     h = t["zero_heat"]
     np.testing.assert_array_equal(h["prob"], passk.zero_signal_prob(h["p"], h["n"]))
     assert np.all(h["p_lo"] < h["p"]) and np.all(h["p"] < h["p_hi"])
     assert np.all(h["n_lo"] < h["n"]) and np.all(h["n"] < h["n_hi"])
-    assert len(h["p"]) == (charts.P_LOG_EDGES.size - 1) * charts.N_VALUES.size
+    assert len(h["p"]) == (explorers.P_LOG_EDGES.size - 1) * explorers.N_VALUES.size
     now = t["zero_now"]
     assert now["prob"][0] == pytest.approx(0.98 ** 16, rel=1e-14)
     assert now["steps"][0] == pytest.approx(1 / (1 - 0.98 ** 16), rel=1e-14)
@@ -136,14 +137,14 @@ def test_zero_signal_heatmap_values_and_cells():
 
 def test_zero_signal_rejects_p_zero():
     with pytest.raises(ValueError, match="p must be > 0"):
-        charts.zero_signal_tables(p=0.0, n=4)
+        explorers.zero_signal_tables(p=0.0, n=4)
 
 
 # ---------------------------------------------------------------- 4. advantages
 def test_advantage_bars_match_chen_et_al_worked_example():
-    t = charts.advantage_tables(n=8, c=3, k=4)
+    t = explorers.advantage_tables(n=8, c=3, k=4)
     b = t["adv_bars"]
-    pick = b["method"] == charts.ADVANTAGES["passk_analytic"]
+    pick = b["method"] == explorers.ADVANTAGES["passk_analytic"]
     a_pos, a_neg = b["advantage"][pick]
     r_bar = 1 - Fraction(comb(5, 4), comb(8, 4))  # N_neg = 5 wrong of N = 8
     assert r_bar == Fraction(13, 14)
@@ -157,35 +158,35 @@ def test_advantage_bars_match_chen_et_al_worked_example():
 
 
 def test_eta_curve_k1_is_grpo_and_pkpo_is_rescaled():
-    t = charts.advantage_tables(n=6, c=2, k=3)
+    t = explorers.advantage_tables(n=6, c=2, k=3)
     e = t["adv_eta"]
     rows = (np.arange(6)[None, :] < np.arange(7)[:, None]).astype(float)
     np.testing.assert_allclose(e["eta"][e["k"] == 1], np.abs(advantages.grpo(rows)).sum(axis=1), rtol=1e-12)
     assert e["eta"][(e["k"] == 3) & (e["c"] == 0)][0] == 0  # all wrong: no signal
     b = t["adv_bars"]
-    pk = b["advantage"][b["method"] == charts.ADVANTAGES["pkpo_binary"]]
+    pk = b["advantage"][b["method"] == explorers.ADVANTAGES["pkpo_binary"]]
     np.testing.assert_allclose(pk, 6 * advantages.pkpo_binary([1, 1, 0, 0, 0, 0], 3)[[0, -1]], rtol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs, match", [({"c": 9}, "c"), ({"k": 9}, "k must be <= n"), ({"n": 1}, "n")])
 def test_advantage_tables_reject_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        charts.advantage_tables(**{"n": 8, "c": 3, "k": 4, **kwargs})
+        explorers.advantage_tables(**{"n": 8, "c": 3, "k": 4, **kwargs})
 
 
 # ------------------------------------------------------------------- 5. mixture
 def test_mixture_matches_the_jensen_example_exactly():
-    t = charts.mixture_tables([0.0, 0.5], [1, 1], k=4, names=["a", "b"])
+    t = explorers.mixture_tables([0.0, 0.5], [1, 1], k=4, names=["a", "b"])
     true, bound = t["mix_now"]["value"]
     assert true == float(Fraction(1, 2) * (1 - Fraction(1, 2) ** 4))      # 15/32
     assert bound == pytest.approx(float(1 - Fraction(3, 4) ** 4), rel=1e-15)  # 175/256
     curves = t["mix_curves"]
-    lower, upper = (curves["value"][curves["curve"] == name] for name in charts.MIX_CURVES)
+    lower, upper = (curves["value"][curves["curve"] == name] for name in explorers.MIX_CURVES)
     assert np.all(lower <= upper + 1e-15) and lower[0] == pytest.approx(upper[0])  # equal at k = 1
 
 
 def test_mixture_shares_follow_alpha_and_sum_to_one():
-    g = charts.mixture_tables([0.02, 0.2, 0.7], [5, 3, 2], k=16)["mix_groups"]
+    g = explorers.mixture_tables([0.02, 0.2, 0.7], [5, 3, 2], k=16)["mix_groups"]
     np.testing.assert_allclose(g["weight"], [0.5, 0.3, 0.2])
     np.testing.assert_allclose(g["alpha_k"], passk.alpha_k(np.array([0.02, 0.2, 0.7]), 16))
     assert g["share"].sum() == pytest.approx(1.0)
@@ -195,4 +196,4 @@ def test_mixture_shares_follow_alpha_and_sum_to_one():
 @pytest.mark.parametrize("weights", [[0, 0, 0], [1, -1, 1], [1, 1]])
 def test_mixture_rejects_bad_weights(weights):
     with pytest.raises(ValueError, match="weights"):
-        charts.mixture_tables([0.1, 0.2, 0.3], weights, k=2)
+        explorers.mixture_tables([0.1, 0.2, 0.3], weights, k=2)

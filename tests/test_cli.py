@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import config, env
+from course_lib import config, doctor, env
 from course_lib.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def test_console_script_runs_doctor():
 
 
 def test_doctor_reports_versions_that_are_installed():
-    rows = env.report()
+    rows = doctor.report()
     import torch, altair, ipywidgets
 
     assert rows["torch"] == torch.__version__.split("+")[0] or rows["torch"] == torch.__version__

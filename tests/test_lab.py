@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from course_lib import passk
-from course_lib.lab import LabConfig, WarmStartConfig, current_k, make_state, objective_weights, warm_start
-from course_lib.lab_loop import evaluated, load_checkpoint, read_history, train
-from course_lib.lab_metrics import exact_metrics, gradient_identity, sampled_metrics
-from course_lib.model import sample_answers
+from course_lib.lab import LabConfig, WarmStartConfig, make_state, warm_start
+from course_lib.lab.step import current_k, objective_weights
+from course_lib.lab.loop import evaluated, load_checkpoint, read_history, train
+from course_lib.lab.metrics import exact_metrics, gradient_identity, sampled_metrics
+from course_lib.lab.model import sample_answers
 
 # small and fast: d = 32, a short warm start, 8 prompts x 8 samples
 SMALL = LabConfig(d_model=32, prompts_per_step=8, n=8, steps=12, eval_every=4, threads=1,
@@ -163,7 +164,7 @@ def test_cli_run_and_compare(tmp_path, capsys):
 
 
 def test_chart_tables_hold_every_evaluated_point():
-    from course_lib.lab_charts import lab_chart, lab_tables, summary_rows
+    from course_lib.lab.charts import lab_chart, lab_tables, summary_rows
 
     h = train(SMALL, progress=False).history
     t = lab_tables({("grpo", 0): h}, k=4)["lab"]
@@ -194,7 +195,7 @@ def test_entropy_bonus_reaches_all_fail_groups():
 def test_reproducible_pins_threads_and_deterministic_algorithms_then_restores():
     import torch.utils.deterministic as det
 
-    from course_lib.lab import reproducible
+    from course_lib.lab._runtime import reproducible
 
     before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory)
     with reproducible(1):
@@ -206,7 +207,7 @@ def test_reproducible_pins_threads_and_deterministic_algorithms_then_restores():
 
 def test_warm_start_cache_is_keyed_by_the_code_that_trains_it(monkeypatch, tmp_path):
     """A changed model (same configs) must never load a stale checkpoint."""
-    from course_lib import lab
+    from course_lib.lab import base_model
 
     monkeypatch.setenv("PASSK_CACHE", str(tmp_path))
     cfg = dataclasses.replace(SMALL, warm=WarmStartConfig(steps=2))
@@ -214,6 +215,6 @@ def test_warm_start_cache_is_keyed_by_the_code_that_trains_it(monkeypatch, tmp_p
     assert len(list(tmp_path.glob("warm-*.pt"))) == 1
     b = warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)  # cached: the same weights
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
-    monkeypatch.setattr(lab, "_code_version", lambda: "another model")
+    monkeypatch.setattr(base_model, "_code_version", lambda: "another model")
     warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)
     assert len(list(tmp_path.glob("warm-*.pt"))) == 2

@@ -1,11 +1,11 @@
-"""Executable spec of the tiny transformer and its samplers (course_lib.model)."""
+"""Executable spec of the tiny transformer and its samplers (course_lib.lab.model)."""
 
 import pytest
 import torch
 
-from course_lib.model import (GPT, GPTConfig, answer_logprobs, enumerate_answer_logprobs, expand_past,
+from course_lib.lab.model import (GPT, GPTConfig, answer_logprobs, enumerate_answer_logprobs, expand_past,
                               sample_answers)
-from course_lib.tasks import DigitSumTask
+from course_lib.lab.task import DigitSumTask
 
 TASK = DigitSumTask()
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from course_lib import passk as pk
 from course_lib import symbolic as S
-from course_lib import symbolic_groups as G
+from course_lib.symbolic import groups as G
 from course_lib.advantages import passk_group_analytic, pkpo_binary
 from course_lib.symbolic import K, P, alpha_k_expr, is_identity, pass_at_k_expr
 

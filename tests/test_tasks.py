@@ -1,11 +1,11 @@
-"""Executable spec of the digit-sum task (course_lib.tasks)."""
+"""Executable spec of the digit-sum task (course_lib.lab.task)."""
 
 import itertools
 
 import pytest
 import torch
 
-from course_lib.tasks import (BOS, SEP, STYLE_DOMINANT, STYLE_MINORITY, STYLE_OTHER, DigitSumTask)
+from course_lib.lab.task import (BOS, SEP, STYLE_DOMINANT, STYLE_MINORITY, STYLE_OTHER, DigitSumTask)
 
 
 def brute_force_answers(L):

@@ -1,9 +1,9 @@
-"""Tests for course_lib.rendering and course_lib.widgets (kernel side; the browser test draws them)."""
+"""Tests for course_lib.viz.rendering and course_lib.viz.widgets (kernel side; the browser test draws them)."""
 
 import altair as alt
 import pytest
 
-from course_lib import rendering
+from course_lib.viz import rendering
 
 
 @pytest.mark.parametrize(
@@ -38,13 +38,13 @@ import asyncio  # noqa: E402
 import ipywidgets  # noqa: E402
 import numpy as np  # noqa: E402
 
-from course_lib import charts, widgets  # noqa: E402
+from course_lib.viz import charts, explorers, widgets  # noqa: E402
 
 EXPLORERS = {
-    "alpha": (widgets.alpha_explorer, "p", 0.55, charts.alpha_tables),
-    "estimator": (widgets.estimator_explorer, "p", 0.55, charts.estimator_tables),
-    "zero_signal": (widgets.zero_signal_explorer, "n", 64, charts.zero_signal_tables),
-    "advantage": (widgets.advantage_explorer, "c", 5, charts.advantage_tables),
+    "alpha": (widgets.alpha_explorer, "p", 0.55, explorers.alpha_tables),
+    "estimator": (widgets.estimator_explorer, "p", 0.55, explorers.estimator_tables),
+    "zero_signal": (widgets.zero_signal_explorer, "n", 64, explorers.zero_signal_tables),
+    "advantage": (widgets.advantage_explorer, "c", 5, explorers.advantage_tables),
 }
 
 
@@ -72,14 +72,14 @@ def test_pane_sends_only_the_datasets_that_changed():
     assert sent == ["datasets"]  # the 1000-row curves are not sent again
     ex.controls["ks"].value = (2, 3)
     assert set(pane.datasets) == {"alpha_curves", "alpha_now", "alpha_peaks"} and pane.base == {}
-    assert pane.data == charts.datasets(charts.alpha_tables((2, 3), 0.4))
+    assert pane.data == charts.datasets(explorers.alpha_tables((2, 3), 0.4))
 
 
 def test_mixture_explorer_tracks_its_sliders():
     ex = widgets.mixture_explorer(use_widget=True, throttle_s=0)
     ex.controls["k"].value = 64
     ex.controls["p_easy"].value = 0.9
-    expected = charts.mixture_tables([0.02, 0.2, 0.9], [0.5, 0.3, 0.2], 64, ("hard", "medium", "easy"))
+    expected = explorers.mixture_tables([0.02, 0.2, 0.9], [0.5, 0.3, 0.2], 64, ("hard", "medium", "easy"))
     assert ex.pane.widget.data == charts.datasets(expected)
     assert "k = 64" in ex.readout.value
 
@@ -125,7 +125,7 @@ def test_output_backend_redraws_with_the_active_html_renderer():
 def test_explorer_chart_is_the_current_state_and_saves(tmp_path):
     ex = widgets.alpha_explorer(p=0.4, ks=(2, 8), use_widget=True)
     chart = ex.chart()
-    assert chart.to_dict()["datasets"] == charts.datasets(charts.alpha_tables((2, 8), 0.4))
+    assert chart.to_dict()["datasets"] == charts.datasets(explorers.alpha_tables((2, 8), 0.4))
     chart.save(tmp_path / "a.svg")
     assert (tmp_path / "a.svg").stat().st_size > 1000
 

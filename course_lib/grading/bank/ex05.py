@@ -18,7 +18,7 @@ def _task(L: int = 3):
 
 
 def n_solutions_reference(N, L):
-    """Number of L-digit answers whose digits sum to N, from :class:`course_lib.tasks.DigitSumTask`."""
+    """Number of L-digit answers whose digits sum to N, from :class:`course_lib.lab.task.DigitSumTask`."""
     import torch
 
     if not 0 <= N <= 9 * L:

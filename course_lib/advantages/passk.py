@@ -19,8 +19,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import as_positive_int
-from ._groups import _k, _like, _normalise, _rewards, _rho_table, _rng
+from .._checks import as_positive_int
+from ._group import _k, _like, _normalise, _rewards, _rho_table, _rng
 
 __all__ = ["passk_group_analytic", "passk_group_bootstrap", "passk_group_full", "pkpo_binary", "pkpo"]
 

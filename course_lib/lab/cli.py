@@ -32,7 +32,7 @@ def _field_docs(cls) -> dict:
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per scalar field of :class:`course_lib.lab.LabConfig`."""
-    from course_lib.lab import OBJECTIVES, LabConfig, WarmStartConfig
+    from course_lib.lab.config import OBJECTIVES, LabConfig, WarmStartConfig
 
     docs = _field_docs(LabConfig)
     for f in dataclasses.fields(LabConfig):
@@ -58,9 +58,9 @@ def _fmt(x) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from course_lib.lab import LabConfig, WarmStartConfig
-    from course_lib.lab_loop import read_history, train
-    from course_lib.lab_charts import lab_chart
+    from course_lib.lab.config import LabConfig, WarmStartConfig
+    from course_lib.lab.loop import read_history, train
+    from course_lib.lab.charts import lab_chart
 
     names = {f.name for f in dataclasses.fields(LabConfig)} - {"warm"}
     cfg = LabConfig(**{name: getattr(args, name) for name in names},
@@ -83,8 +83,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from course_lib.lab_charts import lab_chart, summary_rows
-    from course_lib.lab_loop import read_history
+    from course_lib.lab.charts import lab_chart, summary_rows
+    from course_lib.lab.loop import read_history
 
     histories, ks = {}, set()
     for run in args.runs:

@@ -4,7 +4,7 @@ A group of ``n`` i.i.d. samples with 0/1 rewards has finitely many outcomes, so 
 group estimator ``E[sum_i w_i(r) * score_i]`` is a finite sum, computed here exactly with SymPy:
 the pass@k weights of PKPO, Chen et al.'s analytic advantage and its variants, and the HumanEval
 estimator's expectation. The symbols and shared expressions (``P``, ``rho_expr``, the softmax
-policy) live in :mod:`course_lib.symbolic`; the tests in ``tests/test_symbolic.py`` pin both.
+policy) live in :mod:`course_lib.symbolic.core`; the tests in ``tests/test_symbolic.py`` pin both.
 
 References
 ----------
@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 
 import sympy as sp
 
-from ._checks import as_positive_int
-from .symbolic import P, SoftmaxPolicy, Weights, _comb, gradient, pass_at_k_expr, rho_expr
+from .._checks import as_positive_int
+from .core import P, SoftmaxPolicy, Weights, _comb, gradient, pass_at_k_expr, rho_expr
 
 __all__ = [
     "bernoulli_answers",

@@ -6,7 +6,7 @@ for the numeric cross-checks), so a claim is *proven* by a difference that simpl
 The numeric formulas themselves live in :mod:`course_lib.passk`; here they exist only as
 symbolic expressions to be differentiated, solved and summed over outcomes.
 
-Group estimators are studied exactly in :mod:`course_lib.symbolic_groups`: a group of ``n``
+Group estimators are studied exactly in :mod:`course_lib.symbolic.groups`: a group of ``n``
 i.i.d. samples has finitely many outcomes, so ``E[sum_i w_i(r) * score_i]`` is a finite sum.
 
 References
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._checks import as_positive_int
+from .._checks import as_positive_int
 
 __all__ = [
     "P", "K",

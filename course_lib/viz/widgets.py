@@ -1,7 +1,7 @@
 r"""Interactive explorers of chapter 3 (``notebooks/03_explorers.ipynb``): sliders + one chart.
 
 Each explorer is one call that returns a widget, e.g. ``alpha_explorer()``. The numbers and
-the chart come from :mod:`course_lib.charts` (which takes its math from
+the chart come from :mod:`course_lib.viz.explorers` (which takes its math from
 :mod:`course_lib.passk` and :mod:`course_lib.advantages`); this module only wires controls.
 
 How a slider change is drawn (why it is fast and does not flicker)
@@ -11,7 +11,7 @@ change recomputes only the data tables (NumPy, about 1 ms; ``benchmarks/bench_wi
 prints the figures) and sends them to the chart:
 
 - where the offline ``"jupyter"`` renderer is active (JupyterLab, Notebook 7, Binder, VS Code,
-  headless runs; see :mod:`course_lib.rendering`), the chart is one persistent
+  headless runs; see :mod:`course_lib.viz.rendering`), the chart is one persistent
   :class:`VegaPane` widget. The browser swaps the data into the live Vega view
   (``view.data(name, rows)``), so nothing is re-displayed and the page does not flicker;
   when the whole spec changes, the new chart is drawn off-screen and swapped in.
@@ -38,7 +38,8 @@ import anywidget
 import ipywidgets as W
 import traitlets
 
-from . import charts, passk, rendering
+from .. import passk
+from . import charts, explorers, rendering
 
 EMBED_OPTIONS = {"renderer": "canvas", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 """vega-embed options: a canvas, and a menu to save the chart as SVG/PNG (works offline).
@@ -340,7 +341,7 @@ def alpha_explorer(p: float = 0.2, ks=(1, 2, 4, 8, 16), **kw) -> Explorer:
         "ks": W.SelectMultiple(options=options, value=tuple(ks), description="k (ctrl-click)", rows=5,
                                style={"description_width": "initial"}),
     }
-    return Explorer("α_k, J_k and Δ(k) against p", controls, charts.alpha_template(), charts.alpha_tables,
+    return Explorer("α_k, J_k and Δ(k) against p", controls, explorers.alpha_template(), explorers.alpha_tables,
                     readout, **kw)
 
 
@@ -361,8 +362,8 @@ def estimator_explorer(n: int = 10, p: float = 0.3, k: int = 5, **kw) -> Explore
     n_w.observe(lambda ch: setattr(k_w, "max", ch["new"]), names="value")
     controls = {"n": n_w, "p": _slider(W.FloatSlider, "true p", p, min=0.0, max=1.0, step=0.01,
                                       readout_format=".2f"), "k": k_w}
-    return Explorer("Unbiased vs plug-in pass@k estimator", controls, charts.estimator_template(),
-                    charts.estimator_tables, readout, **kw)
+    return Explorer("Unbiased vs plug-in pass@k estimator", controls, explorers.estimator_template(),
+                    explorers.estimator_tables, readout, **kw)
 
 
 def zero_signal_explorer(p: float = 0.01, n: int = 8, **kw) -> Explorer:
@@ -380,8 +381,8 @@ def zero_signal_explorer(p: float = 0.01, n: int = 8, **kw) -> Explorer:
                               style={"description_width": "initial"}, layout=W.Layout(width="300px")),
         "n": _slider(W.IntSlider, "group size n", n, min=1, max=128),
     }
-    return Explorer("The zero-signal regime", controls, charts.zero_signal_template(),
-                    charts.zero_signal_tables, readout, **kw)
+    return Explorer("The zero-signal regime", controls, explorers.zero_signal_template(),
+                    explorers.zero_signal_tables, readout, **kw)
 
 
 def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
@@ -391,7 +392,7 @@ def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
         b = t["adv_bars"]
         cells = {(m, o): a for m, o, a in zip(b["method"].tolist(), b["outcome"].tolist(), b["advantage"].tolist())}
         rows = [[html.escape(label), _f(cells[(label, "correct")], "+.4f"), _f(cells[(label, "wrong")], "+.4f")]
-                for label in charts.ADVANTAGES.values()]
+                for label in explorers.ADVANTAGES.values()]
         eta = float(t["adv_now"]["eta"][0])
         return (f"N = {n} rollouts, c = {c} correct, k = {k}; η = Σ|Aᵢ| (Chen et al.) = {_f(eta)}"
                 + _table(["estimator", "A (correct)", "A (wrong)"], rows))
@@ -405,7 +406,7 @@ def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
 
     n_w.observe(on_n, names="value")
     return Explorer("Group advantages: GRPO, pass@k (Chen et al.) and PKPO", {"n": n_w, "c": c_w, "k": k_w},
-                    charts.advantage_template(), charts.advantage_tables, readout, **kw)
+                    explorers.advantage_template(), explorers.advantage_tables, readout, **kw)
 
 
 def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **kw) -> Explorer:
@@ -413,7 +414,7 @@ def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **
     names = ("hard", "medium", "easy")
 
     def tables(k, **v):
-        return charts.mixture_tables([v[f"p_{g}"] for g in names], [v[f"w_{g}"] for g in names], k, names)
+        return explorers.mixture_tables([v[f"p_{g}"] for g in names], [v[f"w_{g}"] for g in names], k, names)
 
     def readout(t, k, **v):
         now, g = t["mix_now"], t["mix_groups"]
@@ -428,5 +429,5 @@ def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **
         controls[f"w_{g}"] = _slider(W.FloatSlider, f"share {g}", wg, min=0.0, max=1.0, step=0.05,
                                      readout_format=".2f")
     rows = [["k"], [f"p_{g}" for g in names], [f"w_{g}" for g in names]]
-    return Explorer("A mixture of prompt difficulties", controls, charts.mixture_template(), tables, readout,
+    return Explorer("A mixture of prompt difficulties", controls, explorers.mixture_template(), tables, readout,
                     rows=rows, **kw)

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import torch
 
-from course_lib.lab import LabConfig, LabState, evaluate, make_state, reproducible, rl_step
+from course_lib.lab._runtime import reproducible
+from course_lib.lab.config import LabConfig
+from course_lib.lab.step import LabState, evaluate, make_state, rl_step
 
 def save_checkpoint(state: LabState, path) -> None:
     """Save everything :func:`load_checkpoint` needs to continue the run exactly."""

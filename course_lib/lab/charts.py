@@ -1,9 +1,9 @@
 """Charts of the policy-gradient lab (chapter 5): run histories in, Altair charts out.
 
-Follows :mod:`course_lib.charts`: ``lab_tables`` turns histories into one long table,
+Follows :mod:`course_lib.viz.explorers`: ``lab_tables`` turns histories into one long table,
 ``lab_template`` is the chart with a named data source (built once), ``lab_chart`` joins them.
 :class:`LiveChart` redraws a persistent chart in place during training, at most once every
-``interval`` seconds (throttled, no flicker), via :class:`course_lib.widgets.ChartPane`.
+``interval`` seconds (throttled, no flicker), via :class:`course_lib.viz.widgets.ChartPane`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import altair as alt
 import numpy as np
 
-from course_lib import charts
+from course_lib.viz import charts
 
 DEFAULT_METRICS = (
     ("seen/pass@1", "pass@1 (seen)"),
@@ -54,7 +54,7 @@ def lab_tables(histories: dict, k: int = 4, metrics=None) -> dict:
 def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     """Small multiples, one panel per metric; a line per run (mean over seeds, band = min..max)."""
     order = [title for _, title in _metrics(k, metrics)]
-    base = charts._src("lab").encode(x=alt.X("step:Q", title="RL step"),
+    base = charts.data_source("lab").encode(x=alt.X("step:Q", title="RL step"),
                                      color=alt.Color("run:N", title="objective"))
     line = base.mark_line().encode(y=alt.Y("mean(value):Q", title=None),
                                    tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")])
@@ -62,7 +62,7 @@ def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     return (alt.layer(band, line).properties(width=charts.WIDTH, height=150)
             .facet(facet=alt.Facet("metric:N", sort=order, title=None), columns=columns)
             .resolve_scale(y="independent")
-            .properties(title=charts._title("Policy-gradient lab", "mean over seeds; band: min–max")))
+            .properties(title=charts.chart_title("Policy-gradient lab", "mean over seeds; band: min–max")))
 
 
 def lab_chart(histories: dict, k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
@@ -80,7 +80,7 @@ class LiveChart:
     def __init__(self, k: int = 4, metrics=None, interval: float = 2.0, columns: int = 3):
         from IPython.display import display
 
-        from course_lib.widgets import ChartPane
+        from course_lib.viz.widgets import ChartPane
 
         self.k, self.metrics, self.interval = k, metrics, interval
         self.pane = ChartPane(lab_template(k, metrics, columns), lab_tables({}, k, metrics))

@@ -5,7 +5,7 @@ of ``L`` digits whose digits add up to ``N``. The verifier is exact, many answer
 policy can keep several *modes* or collapse onto one), and the difficulty is set by ``N``: under a
 uniform policy over the ``10**L`` answers, pass@1 is ``n_solutions(N) / 10**L`` (0.001 for N = 0 and
 N = 27, 0.075 for N = 13 and 14, when L = 3). With ``10**L`` answers the model's exact pass@1 can
-be computed by enumerating them all (see :func:`course_lib.model.enumerate_answer_logprobs`).
+be computed by enumerating them all (see :func:`course_lib.lab.model.enumerate_answer_logprobs`).
 
 Token layout (vocabulary of 12 tokens)::
 

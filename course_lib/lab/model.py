@@ -26,8 +26,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course_lib.advantages import softmax_entropy
-from course_lib.tasks import N_DIGITS, VOCAB_SIZE
+from course_lib.lab.task import N_DIGITS, VOCAB_SIZE
+from course_lib.softmax import softmax_entropy
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Shared plumbing of the group estimators (:mod:`course_lib.advantages`, :mod:`course_lib.passk_advantages`).
+"""Shared plumbing of the group estimators (:mod:`course_lib.advantages`).
 
 Rewards in (NumPy, list or torch; one group (n,) or a batch (B, n)), validated float64
 (B, n) arrays for the math, and results back out in the caller's kind, shape, dtype and device.
@@ -11,8 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import _as_array, as_positive_int
-from .passk import pass_at_k
+from .._checks import _as_array, as_positive_int
+from ..passk import pass_at_k
 
 
 def _rewards(name: str, r, *, binary: bool = False, min_n: int = 1):

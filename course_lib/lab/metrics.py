@@ -25,9 +25,9 @@ import numpy as np
 import torch
 
 from course_lib import passk
-from course_lib.advantages import softmax_entropy
-from course_lib.model import GPT, enumerate_answer_logprobs, sample_answers
-from course_lib.tasks import STYLE_DOMINANT, DigitSumTask
+from course_lib.lab.model import GPT, enumerate_answer_logprobs, sample_answers
+from course_lib.lab.task import STYLE_DOMINANT, DigitSumTask
+from course_lib.softmax import softmax_entropy
 
 
 @torch.no_grad()

@@ -3,7 +3,7 @@
 Every chart notebook calls :func:`setup_notebook` in its second code cell; ``passk doctor``
 reports :func:`choose_renderer`. Environment detection lives in
 :func:`course_lib.env.detect_environment`; this module only maps an environment to a
-renderer and to the way the interactive explorers (:mod:`course_lib.widgets`) draw.
+renderer and to the way the interactive explorers (:mod:`course_lib.viz.widgets`) draw.
 
 Choice per environment (measured, see notebooks/03_explorers.ipynb and tests/test_browser.py)
 -------------------------------------------------------------------------------------------
@@ -13,7 +13,7 @@ Choice per environment (measured, see notebooks/03_explorers.ipynb and tests/tes
     with no internet (a workshop with bad wifi). With JupyterLab 4.6 + Altair 6 and no
     internet this is the only renderer that draws: ``"html"`` fetches Vega from a CDN and
     ``"mimetype"`` shows the text "<VegaLite 6 object>". Explorers use a persistent chart
-    widget (:class:`course_lib.widgets.VegaPane`, its Vega bundled offline the same way)
+    widget (:class:`course_lib.viz.widgets.VegaPane`, its Vega bundled offline the same way)
     whose data is replaced in place: no re-display, no flicker (checked in a real browser
     by tests/test_browser.py).
 ``colab``

@@ -12,7 +12,7 @@ Pure functions, no widget state. Each explorer ``X`` has three pieces:
 All metric math comes from :mod:`course_lib.passk` and :mod:`course_lib.advantages`;
 nothing is re-derived here. Every chart has a title, axis titles with the papers'
 symbols and tooltips, and saves offline with ``chart.save("figure.svg")`` or ``.png``
-(vl-convert-python). Interactive wrappers: :mod:`course_lib.widgets`.
+(vl-convert-python). Interactive wrappers: :mod:`course_lib.viz.widgets`; shared plumbing: :mod:`course_lib.viz.charts`.
 
 References
 ----------
@@ -27,81 +27,12 @@ from __future__ import annotations
 import altair as alt
 import numpy as np
 
-from . import passk
-from ._checks import as_int_array, as_positive_int, as_prob_array
+from .. import passk
+from .._checks import as_int_array, as_positive_int, as_prob_array
+from .charts import HEIGHT, RED, WIDTH, as_ks, as_p, chart_title, data_source, with_data
 
 P_GRID = np.linspace(0.0, 1.0, 201)
 """Grid of pass@1 values p for curves over p."""
-
-WIDTH, HEIGHT = 230, 190
-"""Size in pixels of one chart panel."""
-
-RED = "#d62728"
-"""Colour of the marks that follow the sliders."""
-
-
-# ----------------------------------------------------------------------------- plumbing
-def records(table: dict) -> list[dict]:
-    """Rows of ``table`` (column -> 1-D array) as a list of dicts of plain Python values."""
-    cols = [np.asarray(col).tolist() for col in table.values()]
-    if len({len(col) for col in cols}) > 1:
-        raise ValueError(f"table columns must have equal lengths, got {[len(c) for c in cols]}")
-    names = list(table)
-    return [dict(zip(names, row)) for row in zip(*cols)]
-
-
-def _finite(table: dict) -> dict:
-    """``table`` with non-finite floats replaced by None (JSON has no inf/NaN)."""
-    out = {}
-    for name, col in table.items():
-        col = np.asarray(col)
-        if col.dtype.kind == "f" and not np.isfinite(col).all():
-            col = np.where(np.isfinite(col), col, None)
-        out[name] = col
-    return out
-
-
-def datasets(tables: dict) -> dict:
-    """Vega-Lite ``datasets`` entry: dataset name -> list of row dicts."""
-    return {name: records(_finite(table)) for name, table in tables.items()}
-
-
-def with_data(template: alt.TopLevelMixin, tables: dict) -> alt.TopLevelMixin:
-    """A complete chart: ``template`` (named data sources) with the data of ``tables``."""
-    chart = template.copy(deep=False)
-    chart.datasets = datasets(tables)
-    return chart
-
-
-def spec_with_data(template_spec: dict, tables: dict) -> dict:
-    """Fast path of :func:`with_data` on a template already turned into a Vega-Lite dict."""
-    return {**template_spec, "datasets": datasets(tables)}
-
-
-def _src(name: str) -> alt.Chart:
-    """A chart reading the named dataset ``name``."""
-    return alt.Chart(alt.Data(name=name))
-
-
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    """Left-aligned chart title."""
-    return alt.TitleParams(text, subtitle=subtitle or alt.Undefined, anchor="start")
-
-
-def _ks(ks) -> np.ndarray:
-    """Sorted unique 1-D array of k values (integers >= 1), at least one."""
-    arr = np.unique(np.atleast_1d(as_int_array("ks", ks, minimum=1)))
-    if arr.size == 0:
-        raise ValueError("ks must be a non-empty list of integers >= 1")
-    return arr
-
-
-def _p(p, name: str = "p") -> float:
-    """A single probability in [0, 1]."""
-    arr = as_prob_array(name, p)
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a single probability, got an array of shape {arr.shape}")
-    return float(arr)
 
 
 # ------------------------------------------------------- 1. alpha_k, J_k, Delta(k) vs p
@@ -112,7 +43,7 @@ def alpha_tables(ks=(1, 2, 4, 8, 16), p: float = 0.2) -> dict:
     ``p``, ``J_k``, ``alpha_k``, ``delta_k``); ``alpha_now``: the same at the current ``p``;
     ``alpha_peaks``: for k >= 2, ``p_star`` = :func:`passk.gap_argmax` and ``delta_star``.
     """
-    ks, p = _ks(ks), _p(p)
+    ks, p = as_ks(ks), as_p(p)
 
     def metrics(pp, kk):
         return {"k": kk, "p": pp, "J_k": passk.pass_at_k_from_p(pp, kk),
@@ -135,16 +66,16 @@ def alpha_template() -> alt.HConcatChart:
     tips = [alt.Tooltip("k:O"), alt.Tooltip("p:Q", format=".3f"), alt.Tooltip("J_k:Q", format=".4f"),
             alt.Tooltip("alpha_k:Q", title="α_k", format=".4f"),
             alt.Tooltip("delta_k:Q", title="Δ(k)", format=".4f")]
-    rule = _src("alpha_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(p):Q")
+    rule = data_source("alpha_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(p):Q")
 
     def panel(field: str, title: str, y_title: str, *extra) -> alt.LayerChart:
-        line = _src("alpha_curves").mark_line().encode(x=x, y=alt.Y(f"{field}:Q", title=y_title),
+        line = data_source("alpha_curves").mark_line().encode(x=x, y=alt.Y(f"{field}:Q", title=y_title),
                                                        color=color, tooltip=tips)
-        dots = _src("alpha_now").mark_point(filled=True, size=60, stroke="black", strokeWidth=0.5).encode(
+        dots = data_source("alpha_now").mark_point(filled=True, size=60, stroke="black", strokeWidth=0.5).encode(
             x="p:Q", y=f"{field}:Q", color=color, tooltip=tips)
         return alt.layer(line, rule, dots, *extra).properties(title=title, width=WIDTH, height=HEIGHT)
 
-    star = _src("alpha_peaks").mark_point(shape="diamond", size=110, filled=True, color="black").encode(
+    star = data_source("alpha_peaks").mark_point(shape="diamond", size=110, filled=True, color="black").encode(
         x="p_star:Q", y="delta_star:Q",
         tooltip=[alt.Tooltip("k:O"), alt.Tooltip("p_star:Q", title="p* = 1 − k^(−1/(k−1))", format=".4f"),
                  alt.Tooltip("delta_star:Q", title="Δ* = Δ(p*)", format=".4f")])
@@ -152,7 +83,7 @@ def alpha_template() -> alt.HConcatChart:
         panel("J_k", "pass@k: J_k = 1 − (1 − p)^k", "J_k"),
         panel("alpha_k", "Gradient weight: α_k = k(1 − p)^(k−1)", "α_k"),
         panel("delta_k", "Exploration gap: Δ(k) = J_k − J₁ (◆ = peak p*)", "Δ(k)", star),
-    ).properties(title=_title("∇J_k = α_k ∇J₁: pass@k only reweights pass@1 (Yu, arXiv 2511.16231)"))
+    ).properties(title=chart_title("∇J_k = α_k ∇J₁: pass@k only reweights pass@1 (Yu, arXiv 2511.16231)"))
 
 
 def alpha_chart(ks=(1, 2, 4, 8, 16), p: float = 0.2) -> alt.HConcatChart:
@@ -195,8 +126,8 @@ def estimator_template() -> alt.VConcatChart:
     rows = []
     for label in ESTIMATORS.values():
         pick = alt.datum.estimator == label
-        dist = _src("est_dist").transform_filter(pick)
-        stats = _src("est_stats").transform_filter(pick)
+        dist = data_source("est_dist").transform_filter(pick)
+        stats = data_source("est_stats").transform_filter(pick)
         x = alt.X("value:Q", title="estimate of pass@k", scale=alt.Scale(domain=[0, 1]))
         rows.append(alt.layer(
             dist.mark_rule(color="#4c78a8", strokeWidth=2).encode(x=x, y=alt.Y("prob:Q", title="P(c)"), tooltip=tips),
@@ -204,7 +135,7 @@ def estimator_template() -> alt.VConcatChart:
             stats.mark_rule(color="black", strokeDash=[5, 3], size=2).encode(x="truth:Q", tooltip=stip),
             stats.mark_rule(color=RED, size=2).encode(x="mean:Q", tooltip=stip),
         ).properties(title=label, width=2 * WIDTH + 60, height=130))
-    return alt.vconcat(*rows).properties(title=_title(
+    return alt.vconcat(*rows).properties(title=chart_title(
         "Exact sampling distribution of pass@k estimates (Chen et al., arXiv 2107.03374)",
         "black dashed: true pass@k = 1 − (1 − p)^k; red: mean of the estimator"))
 
@@ -233,7 +164,7 @@ def zero_signal_tables(p: float = 0.01, n: int = 8) -> dict:
     non-zero gradient; ``zero_curve``: ``prob`` and ``steps`` against p for this n;
     ``zero_now``: the same at the current (p, n).
     """
-    p, n = _p(p), as_positive_int("n", n)
+    p, n = as_p(p), as_positive_int("n", n)
     if p <= 0:
         raise ValueError("p must be > 0 here: with p = 0 no step ever gives a non-zero gradient")
     e, ns = P_LOG_EDGES, N_VALUES
@@ -259,25 +190,25 @@ def zero_signal_template() -> alt.HConcatChart:
     tips = [alt.Tooltip("p:Q", format=".4f"), alt.Tooltip("n:Q"),
             alt.Tooltip("prob:Q", title="(1 − p)^n", format=".4f"),
             alt.Tooltip("steps:Q", title="E[steps]", format=",.1f")]
-    heat = _src("zero_heat").mark_rect().encode(
+    heat = data_source("zero_heat").mark_rect().encode(
         x=alt.X("p_lo:Q", scale=x_log, title="p = J₁ (log scale)"), x2="p_hi:Q",
         y=alt.Y("n_lo:Q", title="group size n (log scale)",
                 scale=alt.Scale(type="log", base=2, nice=False, domain=[N_VALUES[0] / 1.2, N_VALUES[-1] * 1.2])),
         y2="n_hi:Q",
         color=alt.Color("prob:Q", title="(1 − p)^n", scale=alt.Scale(scheme="viridis", domain=[0, 1])),
         tooltip=tips)
-    cross = _src("zero_now").mark_point(shape="cross", size=220, color=RED, strokeWidth=3, filled=True).encode(
+    cross = data_source("zero_now").mark_point(shape="cross", size=220, color=RED, strokeWidth=3, filled=True).encode(
         x="p:Q", y="n:Q", tooltip=tips)
-    curve = _src("zero_curve").mark_line().encode(
+    curve = data_source("zero_curve").mark_line().encode(
         x=alt.X("p:Q", scale=x_log, title="p = J₁ (log scale)"),
         y=alt.Y("steps:Q", scale=alt.Scale(type="log"), title="E[steps] = 1 / (1 − (1 − p)^n)"), tooltip=tips)
-    dot = _src("zero_now").mark_point(filled=True, size=90, color=RED).encode(x="p:Q", y="steps:Q", tooltip=tips)
+    dot = data_source("zero_now").mark_point(filled=True, size=90, color=RED).encode(x="p:Q", y="steps:Q", tooltip=tips)
     return alt.hconcat(
         alt.layer(heat, cross).properties(title="P(all n samples fail) = (1 − p)^n", width=WIDTH + 40,
                                           height=HEIGHT),
         alt.layer(curve, dot).properties(title="Expected RL steps to the first non-zero gradient",
                                          width=WIDTH + 40, height=HEIGHT),
-    ).properties(title=_title("The zero-signal regime: an all-fail group gives an exactly zero gradient"
+    ).properties(title=chart_title("The zero-signal regime: an all-fail group gives an exactly zero gradient"
                               " (Yu, arXiv 2511.16231)"))
 
 
@@ -339,14 +270,14 @@ def mixture_template() -> alt.HConcatChart:
     color = alt.Color("curve:N", title=None, sort=list(MIX_CURVES),
                       legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320))
     tips = [alt.Tooltip("k:Q"), alt.Tooltip("curve:N"), alt.Tooltip("value:Q", format=".4f")]
-    lines = _src("mix_curves").mark_line(point=True).encode(
+    lines = data_source("mix_curves").mark_line(point=True).encode(
         x=alt.X("k:Q", scale=alt.Scale(type="log", base=2), title="k (log scale)"),
         y=alt.Y("value:Q", title="pass@k of the dataset", scale=alt.Scale(domain=[0, 1])),
         color=color, tooltip=tips)
-    rule = _src("mix_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(k):Q")
-    now = _src("mix_now").mark_point(size=120, filled=True, stroke="black").encode(
+    rule = data_source("mix_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(k):Q")
+    now = data_source("mix_now").mark_point(size=120, filled=True, stroke="black").encode(
         x="k:Q", y="value:Q", color=color, tooltip=tips)
-    bars = _src("mix_groups").mark_bar().encode(
+    bars = data_source("mix_groups").mark_bar().encode(
         x=alt.X("group:N", title="prompt group", sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("alpha_k:Q", title="α_k = k(1 − p)^(k−1)"),
         color=alt.Color("share:Q", title="share of ∇J_k", scale=alt.Scale(scheme="oranges", domain=[0, 1])),
@@ -356,7 +287,7 @@ def mixture_template() -> alt.HConcatChart:
         alt.layer(lines, rule, now).properties(title="Dataset pass@k is not pass@k of the mean p",
                                                width=WIDTH + 40, height=HEIGHT),
         bars.properties(title="Weight α_k on each group's ∇J₁ at the current k", width=WIDTH - 40, height=HEIGHT),
-    ).resolve_scale(color="independent").properties(title=_title("A mixture of prompt difficulties (Yu, arXiv 2511.16231)"))
+    ).resolve_scale(color="independent").properties(title=chart_title("A mixture of prompt difficulties (Yu, arXiv 2511.16231)"))
 
 
 def mixture_chart(p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8,
@@ -385,7 +316,7 @@ def _group_rows(n: int) -> "np.ndarray":
 
 def _advantages(method: str, r: np.ndarray, k: int) -> np.ndarray:
     """Per-rollout coefficient on grad log pi(y_i) in the form (1/N) sum_i A_i grad log pi(y_i)."""
-    from . import advantages
+    from .. import advantages
 
     n = r.shape[-1]
     if method == "pkpo_loo1":  # PKPO is in sum form: times N to compare with the mean form
@@ -436,7 +367,7 @@ def advantage_template() -> alt.HConcatChart:
     """Bars of per-rollout advantages by estimator; eta = sum |A_i| against c for several k."""
     tips = [alt.Tooltip("method:N"), alt.Tooltip("outcome:N"), alt.Tooltip("advantage:Q", format="+.4f"),
             alt.Tooltip("count:Q", title="rollouts with it")]
-    bars = _src("adv_bars").mark_bar().encode(
+    bars = data_source("adv_bars").mark_bar().encode(
         x=alt.X("method:N", title=None, sort=list(ADVANTAGES.values()), axis=alt.Axis(labelAngle=-20)),
         xOffset=alt.XOffset("outcome:N", sort=["correct", "wrong"]),
         y=alt.Y("advantage:Q", title="advantage Aᵢ of one rollout"),
@@ -445,17 +376,17 @@ def advantage_template() -> alt.HConcatChart:
         tooltip=tips)
     zero = alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="gray").encode(y="y:Q")
     etip = [alt.Tooltip("k:O"), alt.Tooltip("c:Q", title="c correct"), alt.Tooltip("eta:Q", title="η", format=".4f")]
-    lines = _src("adv_eta").mark_line(point=True).encode(
+    lines = data_source("adv_eta").mark_line(point=True).encode(
         x=alt.X("c:Q", title="c = correct rollouts in the group"),
         y=alt.Y("eta:Q", title="η = Σᵢ |Aᵢ| (pass@k advantage)"),
         color=alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis")), tooltip=etip)
-    now = _src("adv_now").mark_point(size=180, color=RED, strokeWidth=3).encode(x="c:Q", y="eta:Q", tooltip=etip)
+    now = data_source("adv_now").mark_point(size=180, color=RED, strokeWidth=3).encode(x="c:Q", y="eta:Q", tooltip=etip)
     return alt.hconcat(
         alt.layer(bars, zero).properties(title="Advantage of a correct and a wrong rollout",
                                          width=2 * WIDTH - 40, height=HEIGHT),
         alt.layer(lines, now).properties(title="Total update size η against c (k = 1: GRPO)",
                                          width=WIDTH + 40, height=HEIGHT),
-    ).resolve_scale(color="independent").properties(title=_title("Group advantages: GRPO, pass@k (Chen et al., arXiv 2508.10751), "
+    ).resolve_scale(color="independent").properties(title=chart_title("Group advantages: GRPO, pass@k (Chen et al., arXiv 2508.10751), "
                               "PKPO (Walder & Karkhanis, arXiv 2505.15201)",
                               "PKPO weights × N, so every bar multiplies ∇log π(yᵢ) in (1/N) Σᵢ Aᵢ ∇log π(yᵢ)"))
 

@@ -1,9 +1,9 @@
 r"""Charts and the explorer of chapter 4 (``notebooks/04_exploration_collapse.ipynb``).
 
-Same three-piece pattern as :mod:`course_lib.charts`: ``X_tables(...)`` computes named
+Same three-piece pattern as :mod:`course_lib.viz.charts`: ``X_tables(...)`` computes named
 tables (NumPy columns, from :mod:`course_lib.bandit`), ``X_template()`` is the Altair chart
 with named data sources, ``X_chart(...)`` joins them. :func:`collapse_explorer` wires
-sliders to a bandit run through :class:`course_lib.widgets.Explorer`.
+sliders to a bandit run through :class:`course_lib.viz.widgets.Explorer`.
 
 References
 ----------
@@ -18,9 +18,9 @@ import time
 import altair as alt
 import numpy as np
 
-from . import bandit as B
-from .charts import HEIGHT, WIDTH, with_data
-from .passk import alpha_k
+from .. import bandit as B
+from ..passk import alpha_k
+from ..viz.charts import HEIGHT, WIDTH, data_source, with_data
 
 METRIC_TITLES = {
     "delta": "Δ(k) = J_k − J_1",
@@ -42,10 +42,6 @@ COLLAPSE_METRICS = ("delta", "J1", "entropy", "modes", "dominant_share", "cos_k1
 KIND_COLOURS = {"dominant correct": "#1f77b4", "other correct": "#9ecae1", "wrong": "#bbbbbb"}
 """Colour of each kind of answer in the policy bars."""
 
-
-def _src(name: str) -> alt.Chart:
-    """A chart reading the named dataset ``name``."""
-    return alt.Chart(alt.Data(name=name))
 
 
 def _steps(T: int, max_points: int) -> np.ndarray:
@@ -78,7 +74,7 @@ def collapse_tables(histories: dict, metrics=COLLAPSE_METRICS, max_points: int =
 
 def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetChart:
     """Small multiples: one panel per metric, one line per run (independent y axes)."""
-    base = _src("collapse").mark_line().encode(
+    base = data_source("collapse").mark_line().encode(
         x=alt.X("step:Q", title="step"),
         y=alt.Y("value:Q", title=None),
         color=alt.Color("run:N", title="objective"),
@@ -137,7 +133,7 @@ def mass_tables(bandit: B.Bandit, histories: dict, prompts=(0,)) -> dict:
 
 def mass_template() -> alt.FacetChart:
     """Bars of pi over answers; one row per (run, prompt), columns = start / end."""
-    return _src("mass").mark_bar().encode(
+    return data_source("mass").mark_bar().encode(
         x=alt.X("answer:O", title="answer"),
         y=alt.Y("prob:Q", title="π(answer)", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=list(KIND_COLOURS),
@@ -187,7 +183,7 @@ def _runs(flags: np.ndarray) -> dict:
 
 def signal_template() -> alt.VConcatChart:
     """Top: gradient norms on a log axis; bottom: a strip marking the exactly-zero steps."""
-    base = _src("signal").encode(
+    base = data_source("signal").encode(
         x=alt.X("step:Q", title=None),
         y=alt.Y("norm:Q", title="gradient norm (log)", scale=alt.Scale(type="log")),
         color=alt.Color("series:N", title=None),
@@ -196,7 +192,7 @@ def signal_template() -> alt.VConcatChart:
     exact = base.mark_line().transform_filter("indexof(datum.series, 'exact') >= 0")
     sampled = base.mark_point(filled=True, size=40).transform_filter("indexof(datum.series, 'exact') < 0")
     top = alt.layer(exact, sampled).properties(width=2.2 * WIDTH, height=HEIGHT)
-    strip = _src("zero").mark_rect().encode(
+    strip = data_source("zero").mark_rect().encode(
         x=alt.X("start:Q", title="step"), x2="end:Q",
         color=alt.Color("zero:N", title="sampled estimate",
                         scale=alt.Scale(domain=["exactly 0", "non-zero"], range=["#d62728", "#2ca02c"])),
@@ -233,7 +229,7 @@ def weight_tables(n: int = 8, k: int = 4, beta: float = 2.0, p_grid=None) -> dic
 
 def weight_template() -> alt.LayerChart:
     """lambda(p) curves: in expectation every estimator is pass@1 with this per-prompt step size."""
-    base = _src("weights").encode(
+    base = data_source("weights").encode(
         x=alt.X("p:Q", title="prompt pass@1 p"),
         y=alt.Y("lam:Q", title="λ(p):  E[estimate] = λ(p) ∇J_1"),
         color=alt.Color("estimator:N", title=None),
@@ -269,7 +265,7 @@ def path_tables(histories: dict, prompt: int) -> dict:
 
 def path_template() -> alt.HConcatChart:
     """Left: J_1 against step (speed); right: dominant share against J_1 (the path)."""
-    base = _src("path").encode(color=alt.Color("run:N", title=None),
+    base = data_source("path").encode(color=alt.Color("run:N", title=None),
                                tooltip=["run:N", "step:Q", alt.Tooltip("J1:Q", format=".4f"),
                                         alt.Tooltip("share:Q", format=".4f")])
     speed = base.mark_line().encode(x=alt.X("step:Q"), y=alt.Y("J1:Q", title="J_1 of the prompt")).properties(
@@ -296,7 +292,7 @@ def collapse_explorer(bandit: B.Bandit | None = None, steps: int = 400, **kw):
     """
     import ipywidgets as W
 
-    from .widgets import Explorer
+    from ..viz.widgets import Explorer
 
     bandit = bandit or B.make_bandit()
     reference = B.train(bandit, objective="pass@1", steps=steps)

@@ -1,0 +1,131 @@
+"""Configuration of the lab (chapter 5): the warm start and one RL run, as frozen dataclasses.
+
+Every field of :class:`LabConfig` is a flag of ``passk lab run`` (:mod:`course_lib.lab.cli`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from course_lib._checks import as_positive_int
+from course_lib.lab.model import GPTConfig
+from course_lib.lab.task import DigitSumTask
+
+OBJECTIVES = {
+    "grpo": "GRPO, pass@1 reward (Shao et al., arXiv 2402.03300)",
+    "rloo": "REINFORCE leave-one-out, pass@1 reward (Ahmadian et al., arXiv 2402.14740)",
+    "passk": "Chen et al. analytic pass@k group advantage (arXiv 2508.10751)",
+    "pkpo": "PKPO pass@k weights, loo-1 baseline, k annealed to 1 (Walder & Karkhanis, arXiv 2505.15201)",
+}
+"""Training objectives of the lab."""
+
+
+@dataclass(frozen=True)
+class WarmStartConfig:
+    """Supervised warm start on a mixture of solution styles (gives the RL a base model)."""
+
+    mix: tuple[float, float, float] = (0.2, 0.06, 0.74)
+    """Weights of (dominant-style answers, minority-style answers, random digits)."""
+    per_style: int = 2
+    """Canonical answers per style and target (the correct modes the base model starts with)."""
+    steps: int = 600
+    """Adam steps."""
+    batch_size: int = 256
+    """Examples per step."""
+    lr: float = 6e-3
+    """Peak Adam learning rate of the one-cycle schedule (warm-up, then cosine decay)."""
+    seed: int = 0
+    """Seed of the data and the initial weights."""
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """One RL run of the lab. Every field is a CLI flag of ``passk lab run``."""
+
+    objective: str = "grpo"
+    """Training objective: grpo | rloo | passk | pkpo."""
+    k: int = 4
+    """k of the pass@k objective (passk, pkpo) and of the headline metrics."""
+    steps: int = 150
+    """RL steps."""
+    prompts_per_step: int = 32
+    """B, prompts per step (seen targets, drawn with replacement)."""
+    n: int = 8
+    """Samples per prompt (group size); must exceed k for the pass@k objectives."""
+    lr: float = 3e-3
+    """Adam learning rate."""
+    entropy_coef: float = 0.0
+    """Weight of the token-entropy bonus (0: none)."""
+    temperature: float = 1.0
+    """Sampling temperature (the policy is softmax(logits / temperature))."""
+    pkpo_anneal: float = 0.5
+    """PKPO: fraction of the steps trained with k, after which k = 1."""
+    seed: int = 0
+    """Seed of prompts and samples (the warm start has its own seed)."""
+    eval_every: int = 10
+    """Evaluate the exact metrics every this many steps (and at the last step)."""
+    eval_samples: int = 32
+    """m, samples per prompt behind ``distinct_correct`` (and sampled metrics)."""
+    exact_eval: bool = True
+    """Exact metrics by enumerating all answers (else estimated from m samples)."""
+    d_model: int = 64
+    """Model width."""
+    n_layer: int = 2
+    """Transformer blocks."""
+    n_head: int = 4
+    """Attention heads."""
+    answer_len: int = 3
+    """L, digits per answer."""
+    held_out: tuple[int, ...] = DigitSumTask.held_out
+    """Targets never trained on."""
+    threads: int = 1
+    """CPU threads, pinned (the count changes the last bits). 1: at this size a second thread
+    gains little, and it stalls badly when another process shares the cores."""
+    kv_cache: bool = True
+    """Sample with the key/value cache (False: re-run the prefix; same samples, slower)."""
+    device: str = "auto"
+    """auto (CUDA, then MPS, then CPU) | cpu | cuda | mps."""
+    warm: WarmStartConfig = field(default_factory=WarmStartConfig)
+    """Warm-start settings."""
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {self.objective!r}")
+        for name in ("k", "steps", "prompts_per_step", "n", "eval_every", "eval_samples", "threads"):
+            as_positive_int(name, getattr(self, name))
+        if self.objective in ("passk", "pkpo") and not 2 <= self.k < self.n:
+            raise ValueError(f"k must satisfy 2 <= k < n for objective {self.objective!r}, got k={self.k}, n={self.n}")
+        if self.lr <= 0 or self.temperature <= 0 or self.entropy_coef < 0:
+            raise ValueError("lr and temperature must be > 0 and entropy_coef >= 0")
+        if not 0 <= self.pkpo_anneal <= 1:
+            raise ValueError(f"pkpo_anneal must lie in [0, 1], got {self.pkpo_anneal}")
+
+    @property
+    def task(self) -> DigitSumTask:
+        """The task this run trains on."""
+        return DigitSumTask(answer_len=self.answer_len, held_out=tuple(self.held_out))
+
+    @property
+    def model_config(self) -> GPTConfig:
+        """The model size of this run."""
+        return GPTConfig(n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
+                         block_size=4 + self.answer_len)
+
+    @property
+    def metric_ks(self) -> tuple[int, ...]:
+        """k values reported at every evaluation: 1, 2, 4, 8 and the run's k."""
+        return tuple(sorted({1, 2, 4, 8, self.k}))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary (``from_dict`` inverts it)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LabConfig:
+        """Config from :meth:`to_dict` output; unknown keys are an error."""
+        d = dict(d)
+        d["warm"] = WarmStartConfig(**{**d.get("warm", {}), "mix": tuple(d.get("warm", {}).get("mix", WarmStartConfig.mix))})
+        d["held_out"] = tuple(d.get("held_out", DigitSumTask.held_out))
+        return cls(**d)
+
+

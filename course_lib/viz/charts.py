@@ -1,0 +1,87 @@
+r"""Chart plumbing shared by every chapter: named data sources, sizes, titles, data in/out.
+
+Every chart of the course has three pieces: ``X_tables(...)`` computes the numbers as named
+tables (dataset name -> dict of equal-length 1-D NumPy columns; easy to test); ``X_template()``
+is the Altair chart with *named* data sources and no data (built once; an explorer afterwards
+only swaps the data, and the browser updates the drawn chart in place); ``X_chart(...)`` is
+template + tables. This module holds what those pieces share; the chapters' charts are in
+:mod:`course_lib.viz.explorers` (chapter 3), :mod:`course_lib.bandit.charts` (chapter 4) and
+:mod:`course_lib.lab.charts` (chapter 5).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+
+from .._checks import as_int_array, as_prob_array
+
+WIDTH, HEIGHT = 230, 190
+"""Size in pixels of one chart panel."""
+
+RED = "#d62728"
+"""Colour of the marks that follow the sliders."""
+
+
+# ----------------------------------------------------------------------------- plumbing
+def records(table: dict) -> list[dict]:
+    """Rows of ``table`` (column -> 1-D array) as a list of dicts of plain Python values."""
+    cols = [np.asarray(col).tolist() for col in table.values()]
+    if len({len(col) for col in cols}) > 1:
+        raise ValueError(f"table columns must have equal lengths, got {[len(c) for c in cols]}")
+    names = list(table)
+    return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def _finite(table: dict) -> dict:
+    """``table`` with non-finite floats replaced by None (JSON has no inf/NaN)."""
+    out = {}
+    for name, col in table.items():
+        col = np.asarray(col)
+        if col.dtype.kind == "f" and not np.isfinite(col).all():
+            col = np.where(np.isfinite(col), col, None)
+        out[name] = col
+    return out
+
+
+def datasets(tables: dict) -> dict:
+    """Vega-Lite ``datasets`` entry: dataset name -> list of row dicts."""
+    return {name: records(_finite(table)) for name, table in tables.items()}
+
+
+def with_data(template: alt.TopLevelMixin, tables: dict) -> alt.TopLevelMixin:
+    """A complete chart: ``template`` (named data sources) with the data of ``tables``."""
+    chart = template.copy(deep=False)
+    chart.datasets = datasets(tables)
+    return chart
+
+
+def spec_with_data(template_spec: dict, tables: dict) -> dict:
+    """Fast path of :func:`with_data` on a template already turned into a Vega-Lite dict."""
+    return {**template_spec, "datasets": datasets(tables)}
+
+
+def data_source(name: str) -> alt.Chart:
+    """A chart reading the named dataset ``name``."""
+    return alt.Chart(alt.Data(name=name))
+
+
+def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    """Left-aligned chart title."""
+    return alt.TitleParams(text, subtitle=subtitle or alt.Undefined, anchor="start")
+
+
+def as_ks(ks) -> np.ndarray:
+    """Sorted unique 1-D array of k values (integers >= 1), at least one."""
+    arr = np.unique(np.atleast_1d(as_int_array("ks", ks, minimum=1)))
+    if arr.size == 0:
+        raise ValueError("ks must be a non-empty list of integers >= 1")
+    return arr
+
+
+def as_p(p, name: str = "p") -> float:
+    """A single probability in [0, 1]."""
+    arr = as_prob_array(name, p)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single probability, got an array of shape {arr.shape}")
+    return float(arr)
