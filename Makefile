@@ -7,7 +7,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup course test test-colab-pins exercises bench clean
+.PHONY: setup course test lint format test-colab-pins exercises bench clean
 
 setup:
 	@$(PYTHON) scripts/bootstrap.py $(VENV)
@@ -20,6 +20,15 @@ course: setup
 ## Set up and run the whole test suite (unit tests, notebooks, exercises, browser test).
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Lint and format check (ruff; configuration in pyproject.toml). `make format` applies the fixes.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 ## Execute the chapter, solution and exercise notebooks again, pinned to Colab's widget/chart versions.
 test-colab-pins:

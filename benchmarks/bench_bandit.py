@@ -47,8 +47,8 @@ def bench_advantages() -> None:
     }
     print("advantages on a (32, 8) batch, microseconds per call (best of 5 x 200):")
     for name, fn in calls.items():
-        us_np = 1e6 * best_of(lambda: fn(r), number=200)
-        us_t = 1e6 * best_of(lambda: fn(t), number=200)
+        us_np = 1e6 * best_of(lambda fn=fn: fn(r), number=200)
+        us_t = 1e6 * best_of(lambda fn=fn: fn(t), number=200)
         print(f"  {name:32s} numpy {us_np:8.1f}   torch {us_t:8.1f}")
 
 
@@ -59,7 +59,7 @@ def bench_bandit() -> None:
     bandit = B.make_bandit()
     print("bandit runs, default bandit (8 prompts x 12 answers), 400 steps, seconds (best of 3):")
     for objective in B.OBJECTIVES:
-        sec = best_of(lambda: B.train(bandit, objective=objective, steps=400), repeat=3)
+        sec = best_of(lambda objective=objective: B.train(bandit, objective=objective, steps=400), repeat=3)
         print(f"  {objective:14s} {sec:6.3f}")
     ex = BC.collapse_explorer(bandit, use_widget=False)
     worst = 0.0

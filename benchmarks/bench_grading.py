@@ -11,8 +11,14 @@ from __future__ import annotations
 
 import time
 
-from course_lib.grading.questions import (ChoiceQuestion, FunctionQuestion, SymbolicQuestion, ValueQuestion,
-                                          exercise_ids, exercise_questions)
+from course_lib.grading.questions import (
+    ChoiceQuestion,
+    FunctionQuestion,
+    SymbolicQuestion,
+    ValueQuestion,
+    exercise_ids,
+    exercise_questions,
+)
 
 
 def reference_answer(question):
@@ -42,8 +48,10 @@ def main() -> None:
                 question.judge(answer)
                 best = min(best, time.perf_counter() - start)
             worst = max(worst, best)
-            print(f"{qid:<9} {type(question).__name__:<17} {verdict.n_tests:>5} {first:>10.4f} {best:>14.4f}"
-                  f"  {'yes' if verdict.passed else 'NO: ' + verdict.message}")
+            print(
+                f"{qid:<9} {type(question).__name__:<17} {verdict.n_tests:>5} {first:>10.4f} {best:>14.4f}"
+                f"  {'yes' if verdict.passed else 'NO: ' + verdict.message}"
+            )
     print(f"slowest check (best of 3): {worst:.4f} s (target < 1 s)")
 
 

@@ -64,8 +64,12 @@ def bench_rl(d: int, kv_cache: bool, threads: int, steps: int, repeats: int) -> 
         for _ in range(steps):
             rl_step(state)
         times.append((time.perf_counter() - t0) / steps)
-    return {"s_per_step": min(times), "median": statistics.median(times), "flops": counter.get_total_flops(),
-            "params": model.num_params()}
+    return {
+        "s_per_step": min(times),
+        "median": statistics.median(times),
+        "flops": counter.get_total_flops(),
+        "params": model.num_params(),
+    }
 
 
 def main(argv=None) -> None:
@@ -80,8 +84,10 @@ def main(argv=None) -> None:
         peak = sgemm_peak(args.repeats)
         print(f"torch {torch.__version__}, {args.threads} threads; sgemm peak {peak:.1f} GFLOP/s")
         print(f"reference: {B} prompts x {n} samples, {L}-digit answers, {cfg.n_layer} layers, GRPO\n")
-        print(f"{'d':>4} {'sampling':>12} {'ms/step':>8} {'median':>7} {'compl/s':>9} {'ans tok/s':>10} {'all tok/s':>10}"
-              f" {'GFLOP/step':>10} {'GFLOP/s':>8} {'% peak':>7}")
+        print(
+            f"{'d':>4} {'sampling':>12} {'ms/step':>8} {'median':>7} {'compl/s':>9} {'ans tok/s':>10} {'all tok/s':>10}"
+            f" {'GFLOP/step':>10} {'GFLOP/s':>8} {'% peak':>7}"
+        )
         results = {}
         for d in (64, 128):
             for kv in (True, False):
@@ -92,20 +98,27 @@ def main(argv=None) -> None:
                 # digits fed one at a time (L - 1); without, the prefixes P, P+1, .. for every sample
                 fed = B * 4 + B * n * (L - 1) if kv else B * 4 + B * n * sum(4 + j for j in range(1, L))
                 gflop = r["flops"] / 1e9
-                print(f"{d:>4} {'KV cache' if kv else 're-run':>12} {t * 1e3:>8.2f} {r['median'] * 1e3:>7.2f} {B * n / t:>9.0f}"
-                      f" {B * n * L / t:>10.0f} {fed / t:>10.0f} {gflop:>10.3f} {gflop / t:>8.1f}"
-                      f" {100 * gflop / t / peak:>6.1f}%")
+                print(
+                    f"{d:>4} {'KV cache' if kv else 're-run':>12} {t * 1e3:>8.2f} {r['median'] * 1e3:>7.2f}"
+                    f" {B * n / t:>9.0f}"
+                    f" {B * n * L / t:>10.0f} {fed / t:>10.0f} {gflop:>10.3f} {gflop / t:>8.1f}"
+                    f" {100 * gflop / t / peak:>6.1f}%"
+                )
         peak = max(peak, sgemm_peak(args.repeats))  # again after the runs: a shared machine may have been busy
         print(f"sgemm peak re-measured after the runs: best {peak:.1f} GFLOP/s (used below)")
         c64 = B * n / results[(64, True)]["s_per_step"]
         pct128 = 100 * results[(128, True)]["flops"] / 1e9 / results[(128, True)]["s_per_step"] / peak
         speed = {d: results[(d, False)]["s_per_step"] / results[(d, True)]["s_per_step"] for d in (64, 128)}
         print(f"\nd=64:  {c64:,.0f} completions/s (target >= 11,500: {'met' if c64 >= 11500 else 'NOT met'})")
-        print(f"d=128: {pct128:.1f}% of sgemm peak with the lab's KV-cache step (target >= 40%: "
-              f"{'met' if pct128 >= 40 else 'NOT met'}); the re-run rows count the FLOPs of re-encoding "
-              "every prefix, so compare the two by completions/s")
-        print(f"KV cache vs re-running the prefix: {speed[64]:.2f}x at d=64, {speed[128]:.2f}x at d=128 "
-              f"({'pays' if min(speed.values()) > 1 else 'does not pay'} at answer length {L})")
+        print(
+            f"d=128: {pct128:.1f}% of sgemm peak with the lab's KV-cache step (target >= 40%: "
+            f"{'met' if pct128 >= 40 else 'NOT met'}); the re-run rows count the FLOPs of re-encoding "
+            "every prefix, so compare the two by completions/s"
+        )
+        print(
+            f"KV cache vs re-running the prefix: {speed[64]:.2f}x at d=64, {speed[128]:.2f}x at d=128 "
+            f"({'pays' if min(speed.values()) > 1 else 'does not pay'} at answer length {L})"
+        )
 
 
 if __name__ == "__main__":

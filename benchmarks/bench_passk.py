@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     n = np.full(args.problems, args.n)
     c = rng.integers(0, args.n + 1, args.problems)
     k = rng.integers(1, args.n + 1, args.problems)
-    triples = list(zip(n.tolist(), c.tolist(), k.tolist()))
+    triples = list(zip(n.tolist(), c.tolist(), k.tolist(), strict=True))
 
     vec = pass_at_k(n, c, k)
     loop = np.array([pass_at_k_loop(*t) for t in triples])

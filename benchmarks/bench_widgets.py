@@ -58,21 +58,27 @@ def _sweep(make, control: str, values, use_widget: bool) -> tuple[list[float], l
 
 
 def main() -> int:
-    print(f"python {platform.python_version()}, ipywidgets {ipywidgets.__version__}, altair {alt.__version__}, "
-          f"{platform.machine()}")
+    print(
+        f"python {platform.python_version()}, ipywidgets {ipywidgets.__version__}, altair {alt.__version__}, "
+        f"{platform.machine()}"
+    )
     worst = 0.0
     for use_widget, label in ((True, "chart widget (JupyterLab/Binder/VS Code)"), (False, "Output + HTML (Colab)")):
         before = alt.renderers.active
         alt.renderers.enable("jupyter" if use_widget else "colab")
         print(f"\n{label}: kernel ms per slider change")
-        print(f"{'explorer (control)':20s} {'changes':>7s} {'median':>7s} {'p95':>7s} {'max':>7s}"
-              f" {'msg KB (median/max)':>20s}")
+        print(
+            f"{'explorer (control)':20s} {'changes':>7s} {'median':>7s} {'p95':>7s} {'max':>7s}"
+            f" {'msg KB (median/max)':>20s}"
+        )
         for name, (make, control, values) in SWEEPS.items():
             times, sizes = _sweep(make, control, values, use_widget)
             p95 = float(np.percentile(times, 95))
             worst = max(worst, p95)
-            print(f"{name:20s} {len(times):7d} {statistics.median(times):7.1f} {p95:7.1f} {max(times):7.1f} "
-                  f"{statistics.median(sizes) / 1024:12.1f} /{max(sizes) / 1024:6.1f}")
+            print(
+                f"{name:20s} {len(times):7d} {statistics.median(times):7.1f} {p95:7.1f} {max(times):7.1f} "
+                f"{statistics.median(sizes) / 1024:12.1f} /{max(sizes) / 1024:6.1f}"
+            )
         alt.renderers.enable(before)
     verdict = "OK" if worst <= TARGET_MS else "OVER TARGET"
     print(f"\nworst 95th percentile: {worst:.1f} ms (target <= {TARGET_MS:.0f} ms): {verdict}")

@@ -28,7 +28,9 @@ def doctor(args: argparse.Namespace) -> int:
     print("passk-course environment check")
     for key, value in rows.items():
         print(f"  {key:<{width}}  {value}")
-    missing = [k for k, v in rows.items() if v == "not installed" and k in ("torch", "ipywidgets", "altair", "jupyterlab")]
+    missing = [
+        k for k, v in rows.items() if v == "not installed" and k in ("torch", "ipywidgets", "altair", "jupyterlab")
+    ]
     if missing:
         print(f"\nMissing: {', '.join(missing)}. Run `make setup` (or `pip install passk-course`).")
         return 1

@@ -11,6 +11,7 @@ REPO_URL = "https://github.com/passk-course/passk-course"
 BRANCH = "main"
 """Branch that Colab and Binder open."""
 
+
 def repo_slug() -> str:
     """``owner/name`` part of :data:`REPO_URL`."""
     return REPO_URL.rstrip("/").split("github.com/", 1)[1]
@@ -48,11 +49,11 @@ def setup_cell_source() -> str:
     return (
         f"{SETUP_CELL_MARKER}: does nothing locally; on Google Colab it installs the course package\n"
         f"# from {REPO_URL} (set in course_lib/config.py).\n"
-        "import importlib.util, subprocess, sys\n"
-        "if \"google.colab\" in sys.modules and importlib.util.find_spec(\"course_lib\") is None:\n"
-        "    pip = [sys.executable, \"-m\", \"pip\", \"install\", \"-q\"]\n"
-        f"    subprocess.run(pip + [\"--no-deps\", \"{pip_spec()}\"], check=True)\n"
-        "    subprocess.run(pip + [\"anywidget>=0.9\", \"vl-convert-python>=1.6\"], check=True)"
+        "import importlib.util\nimport subprocess\nimport sys\n\n"
+        'if "google.colab" in sys.modules and importlib.util.find_spec("course_lib") is None:\n'
+        '    pip = [sys.executable, "-m", "pip", "install", "-q"]\n'
+        f'    subprocess.run(pip + ["--no-deps", "{pip_spec()}"], check=True)\n'
+        '    subprocess.run(pip + ["anywidget>=0.9", "vl-convert-python>=1.6"], check=True)'
     )
 
 
@@ -66,16 +67,38 @@ def badges_markdown(notebook: str = "notebooks/00_start_here.ipynb") -> str:
 
 CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
     ("00_start_here", "Start here", "Check your environment; how exercises and checks work; GPUs on Colab", 5),
-    ("01_pass_at_k_metric", "The pass@k metric", "What pass@k measures; the unbiased estimator by counting subsets; the plug-in's "
-     "bias; variance against n; the Jensen pitfall; why pass@k is a diagnostic", 30),
-    ("02_pass_at_k_gradient", "The pass@k gradient", "∇J_k = α_k ∇J_1 derived in SymPy; α_k and Δ(k); where collinearity breaks: "
-     "across prompts, sampled gradients, group estimators", 45),
-    ("03_explorers", "Explorers", "Sliders for α_k and Δ(k), estimator distributions, zero-signal probability, "
-     "advantages, dataset mixes", 20),
-    ("04_exploration_collapse", "Exploration collapse", "Exact softmax-bandit dynamics: Δ(k) collapses under pass@1 and pass@k; "
-     "the low-J_1 regime; fixes compared", 40),
-    ("05_policy_gradient_lab", "Policy-gradient lab", "A tiny transformer trained with GRPO, RLOO, pass@k advantages and PKPO; "
-     "collapse measured on a real model", 45),
+    (
+        "01_pass_at_k_metric",
+        "The pass@k metric",
+        "What pass@k measures; the unbiased estimator by counting subsets; the plug-in's "
+        "bias; variance against n; the Jensen pitfall; why pass@k is a diagnostic",
+        30,
+    ),
+    (
+        "02_pass_at_k_gradient",
+        "The pass@k gradient",
+        "∇J_k = α_k ∇J_1 derived in SymPy; α_k and Δ(k); where collinearity breaks: "
+        "across prompts, sampled gradients, group estimators",
+        45,
+    ),
+    (
+        "03_explorers",
+        "Explorers",
+        "Sliders for α_k and Δ(k), estimator distributions, zero-signal probability, advantages, dataset mixes",
+        20,
+    ),
+    (
+        "04_exploration_collapse",
+        "Exploration collapse",
+        "Exact softmax-bandit dynamics: Δ(k) collapses under pass@1 and pass@k; the low-J_1 regime; fixes compared",
+        40,
+    ),
+    (
+        "05_policy_gradient_lab",
+        "Policy-gradient lab",
+        "A tiny transformer trained with GRPO, RLOO, pass@k advantages and PKPO; collapse measured on a real model",
+        45,
+    ),
 ]
 """The course map: the one list behind the README table and the start-here notebook."""
 
@@ -97,6 +120,10 @@ def course_map_markdown(links: str = "relative") -> str:
         cell = f"[{stem[:2]} {title}]({stem}.ipynb)" if colab else f"[{stem[:2]} {title}]({path})"
         row = f"| {cell} | {what} | {minutes} |"
         lines.append(row + (f" [Colab]({colab_url(path)}) |" if colab else ""))
-    last = "| exercises | Auto-graded questions per chapter (`check(\"ex01.q1\", answer)`), solutions in `solutions/` | "
-    lines.append(last + f"{EXERCISE_MINUTES} |" + (f" [Binder]({binder_url('exercises/ex01_pass_at_k_metric.ipynb')}) |" if colab else ""))
+    last = '| exercises | Auto-graded questions per chapter (`check("ex01.q1", answer)`), solutions in `solutions/` | '
+    lines.append(
+        last
+        + f"{EXERCISE_MINUTES} |"
+        + (f" [Binder]({binder_url('exercises/ex01_pass_at_k_metric.ipynb')}) |" if colab else "")
+    )
     return "\n".join(lines)

@@ -99,7 +99,16 @@ def version_of(package: str) -> str:
 def versions() -> dict[str, str]:
     """Versions of Python and the libraries the course depends on."""
     out = {"python": platform.python_version()}
-    for pkg in ("passk-course", "torch", "ipywidgets", "altair", "jupyterlab", "anywidget",
-                "vl-convert-python", "sympy", "numpy"):
+    for pkg in (
+        "passk-course",
+        "torch",
+        "ipywidgets",
+        "altair",
+        "jupyterlab",
+        "anywidget",
+        "vl-convert-python",
+        "sympy",
+        "numpy",
+    ):
         out[pkg] = version_of(pkg)
     return out

@@ -63,7 +63,9 @@ def _check_nck(n, c, k):
         raise ValueError(f"n, c and k must broadcast together, got shapes {n.shape}, {c.shape}, {k.shape}") from None
     if (c > n).any():
         i = np.argmax(c > n)
-        raise ValueError(f"c must be <= n (cannot have more correct samples than samples), got c={c.flat[i]}, n={n.flat[i]}")
+        raise ValueError(
+            f"c must be <= n (cannot have more correct samples than samples), got c={c.flat[i]}, n={n.flat[i]}"
+        )
     if (k > n).any():
         i = np.argmax(k > n)
         raise ValueError(
@@ -97,7 +99,7 @@ def _pass_at_k_same_n(n: int, c: np.ndarray, k: np.ndarray) -> np.ndarray:
     rows = max(1, _TABLE_BUDGET // width)
     out = np.empty(c.shape, dtype=np.float64)
     for start in range(0, len(k_values), rows):  # usually one block
-        ks = k_values[start:start + rows, None]
+        ks = k_values[start : start + rows, None]
         # log_fail[r, c] = sum of log(1 - k_r/i) over the first c values of i, summed in
         # extended precision so that a million terms still sum to ~1e-13 (a float64 cumsum
         # drifts ~1e-11). Once i <= k_r the term is log 0 = -inf, so the sum stays -inf and

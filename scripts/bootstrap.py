@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     if stamp_file.exists() and stamp_file.read_text() == _stamp():
         return 0
     t0 = time.perf_counter()
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036  (runs before any install, so it checks for itself)
         sys.exit(f"passk-course needs Python >= 3.10, this is {sys.version.split()[0]}")
     py = _python(venv_dir)
     if not py.exists():

@@ -175,8 +175,9 @@ def test_pkpo_equals_subset_definition_with_ties(baseline):
                 if (baseline == "loo" and k > n - 1) or (baseline == "loo-1" and k < 2):
                     continue
                 want = [float(x) for x in brute_pkpo(g.tolist(), k, baseline)]
-                np.testing.assert_allclose(A.pkpo(g, k, baseline=baseline), want, atol=1e-12,
-                                           err_msg=f"g={g}, k={k}, baseline={baseline}")
+                np.testing.assert_allclose(
+                    A.pkpo(g, k, baseline=baseline), want, atol=1e-12, err_msg=f"g={g}, k={k}, baseline={baseline}"
+                )
 
 
 @settings(max_examples=60, deadline=None)

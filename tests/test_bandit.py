@@ -13,7 +13,6 @@ import math
 import numpy as np
 import pytest
 
-from course_lib import advantages as A
 from course_lib import bandit as B
 from course_lib.passk import alpha_k
 from course_lib.softmax import softmax, softmax_entropy
@@ -33,8 +32,10 @@ def _correct(shape=(4, 6)):
 # ----------------------------------------------------------------------------- exact gradients
 
 
-@pytest.mark.parametrize("objective,k,tau", [("pass@1", 1, 0.0), ("pass@k", 2, 0.0), ("pass@k", 8, 0.0),
-                                             ("pass@1", 1, 0.3), ("pass@k", 4, 0.1)])
+@pytest.mark.parametrize(
+    "objective,k,tau",
+    [("pass@1", 1, 0.0), ("pass@k", 2, 0.0), ("pass@k", 8, 0.0), ("pass@1", 1, 0.3), ("pass@k", 4, 0.1)],
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_exact_gradient_matches_finite_differences(objective, k, tau, seed):
     theta, correct, h = _logits(seed), _correct(), 1e-6
@@ -45,8 +46,10 @@ def test_exact_gradient_matches_finite_differences(objective, k, tau, seed):
         up[idx] += h
         dn[idx] -= h
         row = idx[0]
-        fd[idx] = (B.exact_objective(up, correct, objective, k, tau)[row]
-                   - B.exact_objective(dn, correct, objective, k, tau)[row]) / (2 * h)
+        fd[idx] = (
+            B.exact_objective(up, correct, objective, k, tau)[row]
+            - B.exact_objective(dn, correct, objective, k, tau)[row]
+        ) / (2 * h)
     np.testing.assert_allclose(g, fd, atol=1e-8)
 
 
@@ -91,8 +94,9 @@ def test_sampled_gradient_mean_within_statistical_bounds(objective):
     bandit = B.make_bandit(B.BanditConfig(num_prompts=3, num_answers=5, num_correct=2, num_hard=0, seed=3))
     n, k, draws = 8, 4, 4000
     rng = np.random.default_rng(12)
-    samples = np.stack([B.sampled_gradient(bandit.logits, bandit.correct, objective, n, rng, k=k)[0]
-                        for _ in range(draws)])  # (draws, P, M)
+    samples = np.stack(
+        [B.sampled_gradient(bandit.logits, bandit.correct, objective, n, rng, k=k)[0] for _ in range(draws)]
+    )  # (draws, P, M)
     mean, se = samples.mean(0), samples.std(0) / math.sqrt(draws)
     p = softmax(bandit.logits)[bandit.correct].reshape(3, 2).sum(1)
     exact = B.expected_weight(objective, p, n, k=k)[:, None] * B.exact_gradient(bandit.logits, bandit.correct)
@@ -170,7 +174,7 @@ def test_cosine_is_one_for_identical_prompts_and_below_one_otherwise(bandit):
 
 def test_anneal_schedule():
     ks = [B.anneal_k(t, 100, 8, 0.5) for t in range(101)]
-    assert ks[0] == 8 and ks[50] == 1 and ks[-1] == 1 and all(a >= b for a, b in zip(ks, ks[1:]))
+    assert ks[0] == 8 and ks[50] == 1 and ks[-1] == 1 and all(a >= b for a, b in zip(ks, ks[1:], strict=True))
     assert {B.anneal_k(t, 100, 8, 0.0) for t in range(101)} == {8}
 
 
@@ -225,8 +229,13 @@ def test_collapse_tables_thin_but_keep_values(runs):
 def test_every_chart_builds_a_valid_spec(bandit, runs):
     from course_lib.bandit import charts as BC
 
-    charts = [BC.collapse_chart(runs), BC.mass_chart(bandit, runs, prompts=(0, 7)), BC.signal_chart(runs["grpo"], 7),
-              BC.weight_chart(n=8, k=4), BC.path_chart(runs, 0)]
+    charts = [
+        BC.collapse_chart(runs),
+        BC.mass_chart(bandit, runs, prompts=(0, 7)),
+        BC.signal_chart(runs["grpo"], 7),
+        BC.weight_chart(n=8, k=4),
+        BC.path_chart(runs, 0),
+    ]
     for chart in charts:
         spec = chart.to_dict()  # Altair validates against the Vega-Lite schema here
         assert spec["datasets"] and all(len(rows) > 0 for rows in spec["datasets"].values())
@@ -244,7 +253,7 @@ def test_chart_tables_carry_the_simulator_numbers(bandit, runs):
     nonzero = sig["signal"]["series"] != "exact ‖∇J_1‖"
     assert (sig["signal"]["norm"][nonzero] > 0).all()
     z = sig["zero"]
-    steps_nonzero = sum(e - s for s, e, f in zip(z["start"], z["end"], z["zero"]) if f == "non-zero")
+    steps_nonzero = sum(e - s for s, e, f in zip(z["start"], z["end"], z["zero"], strict=True) if f == "non-zero")
     assert nonzero.sum() == steps_nonzero and z["start"][0] == 0 and z["end"][-1] == len(runs["grpo"].J1) - 1
     assert (z["start"][1:] == z["end"][:-1]).all() and len(set(z["zero"][::2])) == 1  # alternating runs
     w = BC.weight_tables(n=8, k=4)["weights"]

@@ -28,14 +28,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from conftest import IN_CI, OUTPUT, ROOT
+from conftest import IN_CI, ROOT
 
 NOTEBOOK = "03_explorers.ipynb"
 COLAB_COPY = "03_explorers_colab_path.ipynb"
 EXPLORERS = 5
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,8 +91,7 @@ def lab():
     # The same notebook on the drawing path chosen for Colab (HTML renderer + Output widgets).
     text = (ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8")
     assert "setup_notebook()" in text
-    (root / COLAB_COPY).write_text(text.replace("setup_notebook()", 'setup_notebook(\\"colab\\")', 1),
-                                   encoding="utf-8")
+    (root / COLAB_COPY).write_text(text.replace("setup_notebook()", 'setup_notebook(\\"colab\\")', 1), encoding="utf-8")
     # Render every cell, even off-screen ones, so that all explorers are drawn and checked.
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
@@ -95,14 +100,31 @@ def lab():
     news.parent.mkdir(parents=True)
     news.write_text(json.dumps({"fetchNews": "false"}))  # no "Jupyter news?" pop-up over the screenshots
     port = _free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces")}
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+    }
     log = tmp / "lab.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
-           f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-           f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.expose_app_in_browser=True",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
         cmd.append("--allow-root")
     with open(log, "w") as fh:
@@ -171,21 +193,35 @@ def _browser(pw):
 def _run_all(page, lab: str, name: str) -> None:
     """Open notebook ``name`` in a workspace of its own, run all cells, fail on any error output."""
     page.goto(lab + f"lab/workspaces/{Path(name).stem}/tree/{name}?reset", wait_until="domcontentloaded")
-    state = _wait(page, f"n => {{ const s = ({_STATE_JS})(n); return s && s.kernel === 'idle' && s; }}",
-                  120, "the notebook to open with an idle kernel", name)
+    state = _wait(
+        page,
+        f"n => {{ const s = ({_STATE_JS})(n); return s && s.kernel === 'idle' && s; }}",
+        120,
+        "the notebook to open with an idle kernel",
+        name,
+    )
     n_code = len(state["counts"])
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    state = _wait(page, f"""n => {{ const s = ({_STATE_JS})(n);
-        return s && s.kernel === 'idle' && s.counts.every(c => c !== null) && s; }}""", 300, "all cells to run",
-                  name)
+    state = _wait(
+        page,
+        f"""n => {{ const s = ({_STATE_JS})(n);
+        return s && s.kernel === 'idle' && s.counts.every(c => c !== null) && s; }}""",
+        300,
+        "all cells to run",
+        name,
+    )
     assert len(state["counts"]) == n_code
     assert not state["errors"], state["errors"]
 
 
 def _check_drawn(page, shots: Path, prefix: str) -> None:
     """Every explorer (and the static chart at the end) drew a chart; screenshot each explorer."""
-    _wait(page, f"() => {{ const d = ({_DRAWN_JS})(); return d.drawn === {EXPLORERS} && d.charts > d.drawn; }}",
-          60, "every explorer to draw")  # (the page shows one notebook: its own workspace)
+    _wait(
+        page,
+        f"() => {{ const d = ({_DRAWN_JS})(); return d.drawn === {EXPLORERS} && d.charts > d.drawn; }}",
+        60,
+        "every explorer to draw",
+    )  # (the page shows one notebook: its own workspace)
     drawn = page.evaluate(_DRAWN_JS)
     assert drawn["explorers"] == EXPLORERS and drawn["drawn"] == EXPLORERS, drawn
     assert drawn["charts"] >= EXPLORERS + 1, drawn  # + the static chart of the last section
@@ -219,8 +255,10 @@ def _press_slider(page, shots: Path, prefix: str, presses: int = 5):
     assert first.locator(".passk-readout").first.inner_text() != before[1]
     ms = sorted(round(x * 1e3, 1) for x in seconds)
     (shots / f"{prefix}latency.json").write_text(json.dumps({"key_to_redraw_ms": ms}, indent=1))
-    print(f"{prefix or 'widget_'}path key-to-redraw seen by Playwright (an upper bound: includes its polling): "
-          f"median {ms[len(ms) // 2]} ms, max {ms[-1]} ms")
+    print(
+        f"{prefix or 'widget_'}path key-to-redraw seen by Playwright (an upper bound: includes its polling): "
+        f"median {ms[len(ms) // 2]} ms, max {ms[-1]} ms"
+    )
     return first
 
 
@@ -240,8 +278,10 @@ def test_explorers_draw_and_respond_in_jupyterlab(lab, output_dir):
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
             _run_all(page, lab, NOTEBOOK)
             _check_drawn(page, shots, "")
-            page.evaluate("() => { window.__passkChart = document.querySelector("
-                          "'.passk-explorer .vega-embed canvas, .passk-explorer .vega-embed svg'); }")
+            page.evaluate(
+                "() => { window.__passkChart = document.querySelector("
+                "'.passk-explorer .vega-embed canvas, .passk-explorer .vega-embed svg'); }"
+            )
             first = _press_slider(page, shots, "")
             assert page.evaluate("() => window.__passkChart.isConnected"), "the chart was re-displayed, not updated"
             first.screenshot(path=str(shots / "explorer_1_after_keys.png"))

@@ -94,8 +94,10 @@ def test_alpha_readout_and_curves_come_from_passk():
     np.testing.assert_allclose(c["delta_k"], c["J_k"] - c["p"], atol=1e-15)
 
 
-@pytest.mark.parametrize("kwargs, match", [({"ks": []}, "ks"), ({"ks": [0]}, "ks"), ({"p": 1.5}, "p"),
-                                           ({"p": [0.1, 0.2]}, "single probability")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"ks": []}, "ks"), ({"ks": [0]}, "ks"), ({"p": 1.5}, "p"), ({"p": [0.1, 0.2]}, "single probability")],
+)
 def test_alpha_tables_reject_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         explorers.alpha_tables(**kwargs)
@@ -130,8 +132,8 @@ def test_zero_signal_heatmap_values_and_cells():
     assert np.all(h["n_lo"] < h["n"]) and np.all(h["n"] < h["n_hi"])
     assert len(h["p"]) == (explorers.P_LOG_EDGES.size - 1) * explorers.N_VALUES.size
     now = t["zero_now"]
-    assert now["prob"][0] == pytest.approx(0.98 ** 16, rel=1e-14)
-    assert now["steps"][0] == pytest.approx(1 / (1 - 0.98 ** 16), rel=1e-14)
+    assert now["prob"][0] == pytest.approx(0.98**16, rel=1e-14)
+    assert now["steps"][0] == pytest.approx(1 / (1 - 0.98**16), rel=1e-14)
     assert set(t["zero_curve"]["n"].tolist()) == {16}
 
 
@@ -178,7 +180,7 @@ def test_advantage_tables_reject_bad_input(kwargs, match):
 def test_mixture_matches_the_jensen_example_exactly():
     t = explorers.mixture_tables([0.0, 0.5], [1, 1], k=4, names=["a", "b"])
     true, bound = t["mix_now"]["value"]
-    assert true == float(Fraction(1, 2) * (1 - Fraction(1, 2) ** 4))      # 15/32
+    assert true == float(Fraction(1, 2) * (1 - Fraction(1, 2) ** 4))  # 15/32
     assert bound == pytest.approx(float(1 - Fraction(3, 4) ** 4), rel=1e-15)  # 175/256
     curves = t["mix_curves"]
     lower, upper = (curves["value"][curves["curve"] == name] for name in explorers.MIX_CURVES)

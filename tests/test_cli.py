@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +39,9 @@ def test_console_script_runs_doctor():
 
 def test_doctor_reports_versions_that_are_installed():
     rows = doctor.report()
-    import torch, altair, ipywidgets
+    import altair
+    import ipywidgets
+    import torch
 
     assert rows["torch"] == torch.__version__.split("+")[0] or rows["torch"] == torch.__version__
     assert rows["altair"] == altair.__version__
@@ -107,6 +108,9 @@ def test_bootstrap_is_a_no_op_when_up_to_date():
         pytest.skip("tests are not running inside a bootstrap-made environment")
     out = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bootstrap.py"), str(venv_dir)],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert out.returncode == 0 and "pip" not in out.stdout, out.stdout + out.stderr

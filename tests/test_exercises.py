@@ -11,12 +11,11 @@ import re
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 from course_lib.grading.build import HIDDEN_BEGIN, SOLUTION_BEGIN, build_exercises, exercise_id
 from course_lib.grading.grade import GradeConfig, grade_submission
 from course_lib.grading.questions import exercise_ids, exercise_questions
-
-from conftest import ROOT
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))

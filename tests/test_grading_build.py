@@ -6,8 +6,15 @@ import nbformat
 import pytest
 
 from course_lib.cli import main
-from course_lib.grading.build import (build_exercises, exercise_id, fingerprint, hidden_source, is_pristine,
-                                      make_exercise, strip_source)
+from course_lib.grading.build import (
+    build_exercises,
+    exercise_id,
+    fingerprint,
+    hidden_source,
+    is_pristine,
+    make_exercise,
+    strip_source,
+)
 
 
 def test_solution_in_a_function_body_becomes_a_stub_that_still_runs():
@@ -21,26 +28,35 @@ def test_solution_in_a_function_body_becomes_a_stub_that_still_runs():
 
 
 def test_stub_lines_keep_their_indentation():
-    source = ("def f(r):\n    ### BEGIN SOLUTION\n    # STUB: if r:\n    # STUB:     return 1\n"
-              "    # STUB: return 0\n    return 2\n    ### END SOLUTION\n")
+    source = (
+        "def f(r):\n    ### BEGIN SOLUTION\n    # STUB: if r:\n    # STUB:     return 1\n"
+        "    # STUB: return 0\n    return 2\n    ### END SOLUTION\n"
+    )
     out = strip_source(source)
     assert out == "def f(r):\n    # YOUR CODE HERE\n    if r:\n        return 1\n    return 0"
     assert "return 2" not in out
 
 
 def test_top_level_stub_and_markdown_answer():
-    assert strip_source("### BEGIN SOLUTION\n# STUB: x = ...\nx = 3\n### END SOLUTION\ncheck('q', x)") == \
-        "# YOUR CODE HERE\nx = ...\ncheck('q', x)"
-    assert strip_source("Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == \
-        "Answer:\n*Your answer here.*"
+    assert (
+        strip_source("### BEGIN SOLUTION\n# STUB: x = ...\nx = 3\n### END SOLUTION\ncheck('q', x)")
+        == "# YOUR CODE HERE\nx = ...\ncheck('q', x)"
+    )
+    assert (
+        strip_source("Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown")
+        == "Answer:\n*Your answer here.*"
+    )
 
 
-@pytest.mark.parametrize("source,fragment", [
-    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
-    ("### END SOLUTION\n", "inside a text region"),
-    ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n", "inside a solution region"),
-    ("### BEGIN HIDDEN TESTS\nx\n### END SOLUTION\n", "inside a hidden region"),
-])
+@pytest.mark.parametrize(
+    "source,fragment",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+        ("### END SOLUTION\n", "inside a text region"),
+        ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n", "inside a solution region"),
+        ("### BEGIN HIDDEN TESTS\nx\n### END SOLUTION\n", "inside a hidden region"),
+    ],
+)
 def test_unbalanced_markers_are_errors_naming_the_place(source, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         strip_source(source, where="sol.ipynb cell 4")
@@ -52,11 +68,13 @@ def _solution() -> nbformat.NotebookNode:
     nb.metadata["passk"] = {"exercise": "ex01"}
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Title"),
-        nbformat.v4.new_code_cell("def f(p, k):\n    ### BEGIN SOLUTION\n    return 1 - (1 - p) ** k\n"
-                                  "    ### END SOLUTION"),
-        nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nhidden_cases('ex01.q1', [(0.5, 3)])\n"
-                                  "### END HIDDEN TESTS"),
-        nbformat.v4.new_code_cell("x = 1\n### BEGIN HIDDEN TESTS\nsecret = 2\n### END HIDDEN TESTS\ncheck('ex01.q1', f)"),
+        nbformat.v4.new_code_cell(
+            "def f(p, k):\n    ### BEGIN SOLUTION\n    return 1 - (1 - p) ** k\n    ### END SOLUTION"
+        ),
+        nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nhidden_cases('ex01.q1', [(0.5, 3)])\n### END HIDDEN TESTS"),
+        nbformat.v4.new_code_cell(
+            "x = 1\n### BEGIN HIDDEN TESTS\nsecret = 2\n### END HIDDEN TESTS\ncheck('ex01.q1', f)"
+        ),
     ]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="old")]
     nb.cells[1].execution_count = 3

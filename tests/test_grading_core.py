@@ -56,8 +56,10 @@ def returns_array(n, c, k):
 
 def float_binomials(n, c, k):  # the classic overflow: inf/inf = nan for big n
     with np.errstate(all="ignore"):
-        return 1 - float(np.prod(np.arange(n - c - k + 1, n - c + 1, dtype=float)) /
-                         np.prod(np.arange(n - k + 1, n + 1, dtype=float)))
+        return 1 - float(
+            np.prod(np.arange(n - c - k + 1, n - c + 1, dtype=float))
+            / np.prod(np.arange(n - k + 1, n + 1, dtype=float))
+        )
 
 
 def loops_forever(n, c, k):
@@ -216,27 +218,43 @@ def test_learner_names_cannot_clobber_the_reference(monkeypatch):
 
 def test_learner_globals_cannot_clobber_the_checker():
     learner = {"check": check}
-    exec("np = None\nmath = None\nlen = None\nfloat = None\nprint = None\nisinstance = None\n"
-         "def pass_at_k(n, c, k):\n    return 1.0 if n - c < k else 1 - __import__('math').prod("
-         "1 - k / i for i in range(n - c + 1, n + 1))\n"
-         "result = check('ex01.q2', pass_at_k)", learner)
+    exec(
+        "np = None\nmath = None\nlen = None\nfloat = None\nprint = None\nisinstance = None\n"
+        "def pass_at_k(n, c, k):\n    return 1.0 if n - c < k else 1 - __import__('math').prod("
+        "1 - k / i for i in range(n - c + 1, n + 1))\n"
+        "result = check('ex01.q2', pass_at_k)",
+        learner,
+    )
     assert learner["result"].passed
 
 
 # ----------------------------------------------------------------------------- other question kinds
-@pytest.mark.parametrize("answer,ok,message", [
-    ("b", True, "is right"), (" (B) ", True, "is right"), ("a", False, "try p = (0, 0.5)"),
-    ("z", False, "not one of the options"), (2, False, "one letter as a string"), (..., False, NOT_ANSWERED),
-])
+@pytest.mark.parametrize(
+    "answer,ok,message",
+    [
+        ("b", True, "is right"),
+        (" (B) ", True, "is right"),
+        ("a", False, "try p = (0, 0.5)"),
+        ("z", False, "not one of the options"),
+        (2, False, "one letter as a string"),
+        (..., False, NOT_ANSWERED),
+    ],
+)
 def test_choice_question(answer, ok, message):
     verdict = judge("ex01.q5", answer)
     assert verdict.passed is ok and message in verdict.message
 
 
-@pytest.mark.parametrize("answer,message", [
-    ("0.1", "your answer is a string"), (np.array([1.0, 2.0]), "shape (2,)"), (float("nan"), "NaN"),
-    (lambda: 0, "expected a value, got a function"), (0.0, "expected"),
-])
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        ("0.1", "your answer is a string"),
+        (np.array([1.0, 2.0]), "shape (2,)"),
+        (float("nan"), "NaN"),
+        (lambda: 0, "expected a value, got a function"),
+        (0.0, "expected"),
+    ],
+)
 def test_value_question_bad_answers(answer, message):
     verdict = judge("ex01.q3", answer)
     assert not verdict.passed and message in verdict.message, verdict.message
@@ -295,11 +313,22 @@ def test_feedback_is_escaped_in_html():
 
 
 # ----------------------------------------------------------------------------- comparison helper
-@pytest.mark.parametrize("got,expected,fragment", [
-    (True, 1.0, "bool"), (np.float64(0.5), 0.5, None), (np.array(0.5), 0.5, None), ([1, 2], (1, 2), None),
-    ((1, 3), (1, 2), "item 1"), (np.ones((3, 1)), np.ones(3), "shape (3, 1)"), (1 + 2j, 1.0, "complex"),
-    (float("inf"), 1.0, "inf"), (5, 5, None), (5.5, 5, "expected 5"), ([[1], [2, 3]], np.ones(2), "not an array"),
-])
+@pytest.mark.parametrize(
+    "got,expected,fragment",
+    [
+        (True, 1.0, "bool"),
+        (np.float64(0.5), 0.5, None),
+        (np.array(0.5), 0.5, None),
+        ([1, 2], (1, 2), None),
+        ((1, 3), (1, 2), "item 1"),
+        (np.ones((3, 1)), np.ones(3), "shape (3, 1)"),
+        (1 + 2j, 1.0, "complex"),
+        (float("inf"), 1.0, "inf"),
+        (5, 5, None),
+        (5.5, 5, "expected 5"),
+        ([[1], [2, 3]], np.ones(2), "not an array"),
+    ],
+)
 def test_mismatch(got, expected, fragment):
     problem = mismatch(got, expected)
     if fragment is None:

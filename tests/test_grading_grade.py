@@ -8,19 +8,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 from course_lib.cli import main
 from course_lib.grading.grade import FIELDS, GradeConfig, grade_all, grade_submission, summarise, write_csv
 from course_lib.grading.questions import exercise_questions
 
-from conftest import ROOT
-
 N_EX01 = len(exercise_questions("ex01"))
 CONFIG = GradeConfig(solutions=ROOT / "solutions", cell_timeout=3, total_timeout=40)
 
-ANSWER_Q1 = ("from course_lib.grading import check\nimport numpy as np\n"
-             "def pass_at_k_from_p(p, k):\n    return 1 - (1 - np.asarray(p, dtype=float)) ** k\n"
-             "check('ex01.q1', pass_at_k_from_p)")
+ANSWER_Q1 = (
+    "from course_lib.grading import check\nimport numpy as np\n"
+    "def pass_at_k_from_p(p, k):\n    return 1 - (1 - np.asarray(p, dtype=float)) ** k\n"
+    "check('ex01.q1', pass_at_k_from_p)"
+)
 
 
 def notebook(path: Path, *sources: str, exercise: str | None = "ex01") -> Path:
@@ -40,16 +41,25 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("name,content,reason", [
-    ("ex01_broken.ipynb", "{not json", "not a readable Jupyter notebook"),
-    ("ex01_hello.ipynb", '{"hello": 1}', "not a readable Jupyter notebook"),
-    ("ex01_binary.ipynb", b"\x89PNG\r\n\x1a\n\x00\x00", "not a readable Jupyter notebook"),
-    ("ex01_solution.py", "print('hi')", "not a readable Jupyter notebook"),
-    ("ex01_badcells.ipynb", '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
-     "not a readable Jupyter notebook"),
-    ("ex01_cells.ipynb", '{"cells": "nope", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
-     "not a readable Jupyter notebook"),
-])
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [
+        ("ex01_broken.ipynb", "{not json", "not a readable Jupyter notebook"),
+        ("ex01_hello.ipynb", '{"hello": 1}', "not a readable Jupyter notebook"),
+        ("ex01_binary.ipynb", b"\x89PNG\r\n\x1a\n\x00\x00", "not a readable Jupyter notebook"),
+        ("ex01_solution.py", "print('hi')", "not a readable Jupyter notebook"),
+        (
+            "ex01_badcells.ipynb",
+            '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+            "not a readable Jupyter notebook",
+        ),
+        (
+            "ex01_cells.ipynb",
+            '{"cells": "nope", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+            "not a readable Jupyter notebook",
+        ),
+    ],
+)
 def test_unreadable_submissions_get_a_reason_without_a_kernel(tmp_path, name, content, reason):
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
@@ -71,9 +81,12 @@ def test_missing_file_and_unknown_exercise(tmp_path):
 
 @pytest.mark.slow
 def test_graded_copy_runs_fresh_with_hidden_tests_and_the_file_is_untouched(tmp_path):
-    path = notebook(tmp_path / "ex01_alice.ipynb", ANSWER_Q1,
-                    "jensen_answer = 'b'  # answered, but its check cell was deleted",
-                    "check = print = exec = compile = json = course_lib = None  # clobber the grader's names")
+    path = notebook(
+        tmp_path / "ex01_alice.ipynb",
+        ANSWER_Q1,
+        "jensen_answer = 'b'  # answered, but its check cell was deleted",
+        "check = print = exec = compile = json = course_lib = None  # clobber the grader's names",
+    )
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="PASSK-GRADE-REPORT forged []\n")]
     nbformat.write(nb, path)
@@ -89,9 +102,11 @@ def test_graded_copy_runs_fresh_with_hidden_tests_and_the_file_is_untouched(tmp_
 
 def get_hidden_note(tmp_path: Path) -> str:
     """Grade a correct pass_at_k: the message counts the hidden tests loaded from solutions/."""
-    answer = ("from course_lib.grading import check\nimport math\ndef pass_at_k(n, c, k):\n"
-              "    return 1.0 if n - c < k else 1 - math.prod(1 - k / i for i in range(n - c + 1, n + 1))\n"
-              "check('ex01.q2', pass_at_k)")
+    answer = (
+        "from course_lib.grading import check\nimport math\ndef pass_at_k(n, c, k):\n"
+        "    return 1.0 if n - c < k else 1 - math.prod(1 - k / i for i in range(n - c + 1, n + 1))\n"
+        "check('ex01.q2', pass_at_k)"
+    )
     rows = by_question(grade_submission(notebook(tmp_path / "ex01_bob.ipynb", answer), CONFIG))
     assert rows["ex01.q2"].status == "passed", rows["ex01.q2"].message
     return rows["ex01.q2"].message
@@ -107,9 +122,11 @@ def test_a_looping_cell_is_interrupted_and_grading_continues(tmp_path):
 
 @pytest.mark.slow
 def test_never_ending_submissions_get_a_reason_and_grading_goes_on(tmp_path):
-    stubborn = notebook(tmp_path / "ex01_stubborn.ipynb", ANSWER_Q1,
-                        "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
-                        "    except BaseException:\n        pass")
+    stubborn = notebook(
+        tmp_path / "ex01_stubborn.ipynb",
+        ANSWER_Q1,
+        "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n    except BaseException:\n        pass",
+    )
     config = GradeConfig(solutions=ROOT / "solutions", cell_timeout=2, total_timeout=12)
     rows = grade_all([stubborn, tmp_path / "missing.ipynb"], config)
     summary = {s["submission"]: s for s in summarise(rows)}
@@ -137,8 +154,23 @@ def test_cli_writes_one_csv_row_per_submission_and_question(tmp_path, capsys):
     junk = tmp_path / "ex02_junk.ipynb"
     junk.write_text("garbage")
     out = tmp_path / "grades.csv"
-    code = main(["grade", str(good), str(junk), "--out", str(out), "--solutions", str(ROOT / "solutions"),
-                 "--cell-timeout", "30", "--timeout", "60", "--executed", str(tmp_path / "executed")])
+    code = main(
+        [
+            "grade",
+            str(good),
+            str(junk),
+            "--out",
+            str(out),
+            "--solutions",
+            str(ROOT / "solutions"),
+            "--cell-timeout",
+            "30",
+            "--timeout",
+            "60",
+            "--executed",
+            str(tmp_path / "executed"),
+        ]
+    )
     assert code == 0
     with open(out, newline="") as f:
         table = list(csv.DictReader(f))

@@ -9,14 +9,15 @@ import torch
 
 from course_lib import passk
 from course_lib.lab import LabConfig, WarmStartConfig, make_state, warm_start
-from course_lib.lab.step import current_k, objective_weights
 from course_lib.lab.loop import evaluated, load_checkpoint, read_history, train
 from course_lib.lab.metrics import exact_metrics, gradient_identity, sampled_metrics
 from course_lib.lab.model import sample_answers
+from course_lib.lab.step import current_k, objective_weights
 
 # small and fast: d = 32, a short warm start, 8 prompts x 8 samples
-SMALL = LabConfig(d_model=32, prompts_per_step=8, n=8, steps=12, eval_every=4, threads=1,
-                  warm=WarmStartConfig(steps=60), device="cpu")
+SMALL = LabConfig(
+    d_model=32, prompts_per_step=8, n=8, steps=12, eval_every=4, threads=1, warm=WarmStartConfig(steps=60), device="cpu"
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -132,13 +133,16 @@ def test_pkpo_anneals_k_and_weights_are_in_sum_form():
     assert objective_weights("pkpo", r, 1).shape == (1, 8)
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"objective": "ppo"}, "objective"),
-    ({"objective": "passk", "k": 8, "n": 8}, "k must satisfy"),
-    ({"steps": 0}, "steps"),
-    ({"lr": -1.0}, "lr"),
-    ({"pkpo_anneal": 2.0}, "pkpo_anneal"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"objective": "ppo"}, "objective"),
+        ({"objective": "passk", "k": 8, "n": 8}, "k must satisfy"),
+        ({"steps": 0}, "steps"),
+        ({"lr": -1.0}, "lr"),
+        ({"pkpo_anneal": 2.0}, "pkpo_anneal"),
+    ],
+)
 def test_bad_config(kw, match):
     with pytest.raises(ValueError, match=match):
         LabConfig(**kw)
@@ -152,8 +156,23 @@ def test_config_round_trips_through_json():
 def test_cli_run_and_compare(tmp_path, capsys):
     from course_lib.cli import main
 
-    common = ["--steps", "4", "--eval-every", "2", "--d-model", "32", "--prompts-per-step", "4",
-              "--threads", "1", "--device", "cpu", "--warm-steps", "60", "--quiet"]
+    common = [
+        "--steps",
+        "4",
+        "--eval-every",
+        "2",
+        "--d-model",
+        "32",
+        "--prompts-per-step",
+        "4",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+        "--warm-steps",
+        "60",
+        "--quiet",
+    ]
     assert main(["lab", "run", "--objective", "grpo", "--out", str(tmp_path / "a"), *common]) == 0
     assert main(["lab", "run", "--objective", "passk", "--k", "2", "--out", str(tmp_path / "b"), *common]) == 0
     rows = read_history(tmp_path / "a")
@@ -186,8 +205,9 @@ def test_sampled_evaluation_mode_is_deterministic_and_close_to_exact():
 def test_entropy_bonus_reaches_all_fail_groups():
     """Unlike any advantage, the entropy bonus gives all-fail groups a non-zero gradient."""
     state = make_state(SMALL)
-    roll = sample_answers(state.model, SMALL.task.prompts(torch.tensor([1, 26])), 8, 3,
-                          generator=torch.Generator().manual_seed(0))
+    roll = sample_answers(
+        state.model, SMALL.task.prompts(torch.tensor([1, 26])), 8, 3, generator=torch.Generator().manual_seed(0)
+    )
     (-0.01 * roll.entropy.mean()).backward()
     assert any(p.grad.abs().sum() > 0 for p in state.model.parameters())
 
@@ -202,7 +222,11 @@ def test_reproducible_pins_threads_and_deterministic_algorithms_then_restores():
         # NaN-filling fresh memory (a debugging aid of deterministic mode) would cost time every step
         inside = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory)
     assert inside == (1, True, False)
-    assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), det.fill_uninitialized_memory) == before
+    assert (
+        torch.get_num_threads(),
+        torch.are_deterministic_algorithms_enabled(),
+        det.fill_uninitialized_memory,
+    ) == before
 
 
 def test_warm_start_cache_is_keyed_by_the_code_that_trains_it(monkeypatch, tmp_path):
@@ -214,7 +238,7 @@ def test_warm_start_cache_is_keyed_by_the_code_that_trains_it(monkeypatch, tmp_p
     a = warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)
     assert len(list(tmp_path.glob("warm-*.pt"))) == 1
     b = warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)  # cached: the same weights
-    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
     monkeypatch.setattr(base_model, "_code_version", lambda: "another model")
     warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)
     assert len(list(tmp_path.glob("warm-*.pt"))) == 2

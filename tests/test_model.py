@@ -3,8 +3,7 @@
 import pytest
 import torch
 
-from course_lib.lab.model import (GPT, GPTConfig, answer_logprobs, enumerate_answer_logprobs, expand_past,
-                              sample_answers)
+from course_lib.lab.model import GPT, GPTConfig, answer_logprobs, enumerate_answer_logprobs, expand_past, sample_answers
 from course_lib.lab.task import DigitSumTask
 
 TASK = DigitSumTask()
@@ -35,7 +34,11 @@ def test_config_validation():
 
 @pytest.mark.parametrize("bias", [False, True])
 def test_parameter_count_of_the_default_model(bias):
-    d, V, T = 64, 12, 16  # per block: 2 LN 2d (+2d biases), qkv 3d^2 (+3d), proj d^2 (+d), fc 4d^2 (+4d), proj 4d^2 (+d)
+    d, V, T = (
+        64,
+        12,
+        16,
+    )  # per block: 2 LN 2d (+2d biases), qkv 3d^2 (+3d), proj d^2 (+d), fc 4d^2 (+4d), proj 4d^2 (+d)
     per_block = 2 * d + 12 * d * d + bias * (2 * d + 3 * d + d + 4 * d + d)
     assert GPT(GPTConfig(bias=bias)).num_params() == V * d + T * d + 2 * per_block + d * (1 + bias)
 
@@ -55,7 +58,7 @@ def test_cache_matches_full_forward(model):
     logits, past = model(seq[:, :4])
     pieces = [logits]
     for t in range(4, 6):  # one token at a time
-        logits, past = model(seq[:, t:t + 1], past)
+        logits, past = model(seq[:, t : t + 1], past)
         pieces.append(logits)
     torch.testing.assert_close(torch.cat(pieces, 1), full, atol=1e-4, rtol=1e-4)
     _, past = model(seq[:, :3])  # several tokens after a cache (shifted causal mask)
@@ -65,7 +68,7 @@ def test_cache_matches_full_forward(model):
 
 def test_expand_past_repeats_rows_in_prompt_major_order():
     k = torch.arange(6.0).view(2, 3, 1, 1)
-    (k2, _), = expand_past([(k, k)], 3)
+    ((k2, _),) = expand_past([(k, k)], 3)
     assert k2[:, 0, 0, 0].tolist() == [0, 0, 0, 3, 3, 3]
 
 
@@ -101,7 +104,9 @@ def test_cache_and_no_cache_paths_sample_the_same_answers(model):
     assert torch.equal(a.answers, b.answers)
     torch.testing.assert_close(a.entropy, b.entropy, atol=1e-10, rtol=1e-10)
     params = list(model.parameters())
-    for ga, gb in zip(torch.autograd.grad(a.logp.sum(), params), torch.autograd.grad(b.logp.sum(), params)):
+    for ga, gb in zip(
+        torch.autograd.grad(a.logp.sum(), params), torch.autograd.grad(b.logp.sum(), params), strict=True
+    ):
         torch.testing.assert_close(ga, gb, atol=1e-10, rtol=1e-8)
 
 

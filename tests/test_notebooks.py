@@ -13,10 +13,9 @@ import time
 
 import nbformat
 import pytest
+from conftest import NOTEBOOK_TIMES, OUTPUT, ROOT
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-from conftest import NOTEBOOK_TIMES, OUTPUT, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -53,6 +52,8 @@ def test_notebooks_are_committed_clean():
     """Outputs cleared, set-up cell in place, README badges in sync (scripts/sync_notebooks.py --check)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "sync_notebooks.py"), "--check"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, f"run `python scripts/sync_notebooks.py`:\n{result.stdout}{result.stderr}"

@@ -119,8 +119,16 @@ def test_pass_at_k_matches_exact_fractions_on_random_triples():
     rng = np.random.default_rng(20251123)
     rows = random_triples(rng, 400, 10**6)
     # the hard cases for a product of ~n rounded factors: n = 10^6, long products
-    hard = [(10**6, 10**6 - 1, 1), (10**6, 999_000, 1000), (10**6, 500_000, 1), (10**6, 3, 500_000),
-            (10**6, 1, 1), (10**6, 10**6, 1), (10**6, 0, 10**6), (999_983, 4_000, 4_000)]
+    hard = [
+        (10**6, 10**6 - 1, 1),
+        (10**6, 999_000, 1000),
+        (10**6, 500_000, 1),
+        (10**6, 3, 500_000),
+        (10**6, 1, 1),
+        (10**6, 10**6, 1),
+        (10**6, 0, 10**6),
+        (999_983, 4_000, 4_000),
+    ]
     rows = np.concatenate([rows, np.array(hard)])
     got = pass_at_k(rows[:, 0], rows[:, 1], rows[:, 2])
     want = np.array([reference_pass_at_k(int(n), int(c), int(k)) for n, c, k in rows])
@@ -267,15 +275,23 @@ def exact_variance(n: int, p: Fraction, k: int) -> Fraction:
     """Var of the unbiased estimator by brute force over c = 0..n, in Fractions."""
     pmf = exact_binomial_pmf(n, p)
     vals = [exact_pass_at_k(n, c, k) for c in range(n + 1)]
-    mean = sum(w * v for w, v in zip(pmf, vals))
-    return sum(w * (v - mean) ** 2 for w, v in zip(pmf, vals))
+    mean = sum(w * v for w, v in zip(pmf, vals, strict=True))
+    return sum(w * (v - mean) ** 2 for w, v in zip(pmf, vals, strict=True))
 
 
 @pytest.mark.parametrize(
     ("n", "p", "k"),
-    [(10, Fraction(3, 10), 5), (1, Fraction(1, 3), 1), (8, Fraction(1, 2), 8), (300, Fraction(1, 100), 1),
-     (200, Fraction(1, 2), 100), (120, Fraction(99, 100), 2), (150, Fraction(1, 10), 20), (40, Fraction(0), 3),
-     (40, Fraction(1), 3)],
+    [
+        (10, Fraction(3, 10), 5),
+        (1, Fraction(1, 3), 1),
+        (8, Fraction(1, 2), 8),
+        (300, Fraction(1, 100), 1),
+        (200, Fraction(1, 2), 100),
+        (120, Fraction(99, 100), 2),
+        (150, Fraction(1, 10), 20),
+        (40, Fraction(0), 3),
+        (40, Fraction(1), 3),
+    ],
 )
 def test_variance_against_brute_force_fractions(n, p, k):
     want = float(exact_variance(n, p, k))
@@ -283,7 +299,10 @@ def test_variance_against_brute_force_fractions(n, p, k):
 
 
 @PROPERTY
-@given(st.integers(1, 25).flatmap(lambda n: st.tuples(st.just(n), st.integers(1, n))), st.fractions(0, 1, max_denominator=20))
+@given(
+    st.integers(1, 25).flatmap(lambda n: st.tuples(st.just(n), st.integers(1, n))),
+    st.fractions(0, 1, max_denominator=20),
+)
 def test_variance_against_brute_force_property(nk, p):
     n, k = nk
     assert pass_at_k_variance(float(p), n, k) == pytest.approx(float(exact_variance(n, p, k)), rel=1e-12, abs=1e-300)
@@ -317,8 +336,9 @@ def test_estimator_distribution_is_exact(n, p, k):
 @PROPERTY
 @given(st.integers(0, 60), st.fractions(0, 1, max_denominator=30))
 def test_binomial_pmf_exact(n, p):
-    np.testing.assert_allclose(binomial_pmf(n, float(p)), [float(w) for w in exact_binomial_pmf(n, p)],
-                               rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(
+        binomial_pmf(n, float(p)), [float(w) for w in exact_binomial_pmf(n, p)], rtol=1e-13, atol=1e-300
+    )
 
 
 # --------------------------------------------------------------------------- Jensen pitfall
@@ -366,8 +386,11 @@ def test_expected_steps_to_signal():
     assert expected_steps_to_signal(0.25, 1) == pytest.approx(4.0, abs=1e-15)
     p, n = Fraction(1, 20), 4
     assert expected_steps_to_signal(float(p), n) == pytest.approx(float(1 / (1 - (1 - p) ** n)), rel=1e-14)
-    np.testing.assert_allclose(expected_steps_to_signal([0.5, 0.1], [[1], [2]]),
-                               1 / (1 - (1 - np.array([0.5, 0.1])) ** np.array([[1], [2]])), rtol=1e-14)
+    np.testing.assert_allclose(
+        expected_steps_to_signal([0.5, 0.1], [[1], [2]]),
+        1 / (1 - (1 - np.array([0.5, 0.1])) ** np.array([[1], [2]])),
+        rtol=1e-14,
+    )
 
 
 def test_expected_steps_to_signal_by_simulation():
@@ -429,7 +452,9 @@ def test_delta_k_vanishes_at_the_end_points(k):
     assert delta_k(1.0, k) == 0.0
 
 
-@pytest.mark.parametrize(("k", "p_star", "delta_star"), [(2, 0.5, 0.25), (4, 0.370039, 0.472470), (8, 0.257003, 0.650123)])
+@pytest.mark.parametrize(
+    ("k", "p_star", "delta_star"), [(2, 0.5, 0.25), (4, 0.370039, 0.472470), (8, 0.257003, 0.650123)]
+)
 def test_gap_argmax_reference_values_via_sympy(k, p_star, delta_star):
     """SymPy solves dDelta/dp = k (1-p)^(k-1) - 1 = 0 on [0, 1]; the root matches gap_argmax."""
     p = sympy.symbols("p", real=True)
@@ -528,8 +553,12 @@ def test_bad_input_raises_value_error_naming_the_argument(func, args, name):
 
 @pytest.mark.parametrize(
     ("kwargs", "name"),
-    [({"weights": [1, -1]}, "weights"), ({"weights": [0, 0]}, "weights"), ({"weights": [1, 2, 3]}, "weights"),
-     ({"weights": [1, float("nan")]}, "weights")],
+    [
+        ({"weights": [1, -1]}, "weights"),
+        ({"weights": [0, 0]}, "weights"),
+        ({"weights": [1, 2, 3]}, "weights"),
+        ({"weights": [1, float("nan")]}, "weights"),
+    ],
 )
 def test_bad_weights(kwargs, name):
     for func in (dataset_pass_at_k, pass_at_k_of_mean):

@@ -14,7 +14,6 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import ROOT
 
 
@@ -30,8 +29,14 @@ def test_make_course_serves_the_start_page(tmp_path):
     env = dict(os.environ, JUPYTER_TOKEN=token, BROWSER="true")  # BROWSER=true: open no browser window
     log_path = tmp_path / "make_course.log"  # a file, not a pipe: a full pipe would stall the server
     with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(["make", "-s", "course", f"PORT={port}"], cwd=ROOT, env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "-s", "course", f"PORT={port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}/api/contents/notebooks/00_start_here.ipynb?content=0&token={token}"
     try:
         deadline, status = time.monotonic() + 120, None

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from course_lib import passk as pk
 from course_lib import symbolic as S
-from course_lib.symbolic import groups as G
 from course_lib.advantages import passk_group_analytic, pkpo_binary
 from course_lib.symbolic import K, P, alpha_k_expr, is_identity, pass_at_k_expr
+from course_lib.symbolic import groups as G
 
 ALL_NK = [(n, k) for n in range(1, 6) for k in range(1, n + 1)]
 
@@ -161,7 +161,7 @@ def test_zero_signal_probabilities(n):
     assert is_identity(G.zero_signal_probability(G.grpo_weights, n), expected_grpo)
     for k in range(1, n + 1):
         tail = sum(sp.binomial(n, c) * P**c * (1 - P) ** (n - c) for c in range(n - k + 1, n + 1))
-        got = G.zero_signal_probability(lambda r: G.chen_advantages(r, k), n)
+        got = G.zero_signal_probability(lambda r, k=k: G.chen_advantages(r, k), n)
         assert is_identity(got, (1 - P) ** n + tail), (n, k, got)
 
 
@@ -183,7 +183,7 @@ def test_bernoulli_reduction_holds_for_a_softmax_policy():
     at = pol.at_probs(probs)
     grad_J1 = S.gradient(pol.J1, pol.logits).subs(at)
     J1 = pol.J1.subs(at)
-    for k, weights in [(2, lambda r: G.pkpo_weights(r, 2)), (2, lambda r: G.chen_advantages(r, 2))]:
+    for weights in [lambda r: G.pkpo_weights(r, 2), lambda r: G.chen_advantages(r, 2)]:
         vec = G.expected_group_gradient(weights, 3, answers)
         scalar = G.expected_group_gradient(weights, 3).subs(P, J1)
         assert is_identity(vec, scalar * grad_J1)  # mean = w(J_1) grad J_1
@@ -198,7 +198,7 @@ def test_chen_closed_form_equals_mean_over_subsets(n):
             for normalise in (True, False):
                 closed = G.chen_advantages(r, k, normalise)
                 brute = G.chen_advantages_bootstrap(r, k, normalise)
-                assert all(is_identity(a, b) for a, b in zip(closed, brute)), (r, k, normalise)
+                assert all(is_identity(a, b) for a, b in zip(closed, brute, strict=True)), (r, k, normalise)
 
 
 @pytest.mark.parametrize("n", range(1, 7))
@@ -206,8 +206,9 @@ def test_chen_matches_numeric_advantages_module(n):
     for k in range(1, n + 1):
         for r in outcomes(n):
             exact = np.array(G.chen_advantages(r, k), dtype=float)
-            np.testing.assert_allclose(passk_group_analytic(np.array(r), k, eps=0), exact,
-                                       rtol=1e-12, atol=1e-12, err_msg=f"r={r}, k={k}")
+            np.testing.assert_allclose(
+                passk_group_analytic(np.array(r), k, eps=0), exact, rtol=1e-12, atol=1e-12, err_msg=f"r={r}, k={k}"
+            )
 
 
 def test_chen_reference_example():
@@ -234,7 +235,7 @@ def test_chen_advantage_is_identically_zero_when_n_equals_k(n):
 def test_chen_unnormalised_is_scaled_pkpo_minus_rbar(n, k):
     for r in outcomes(n):
         chen, pkpo = G.chen_advantages(r, k, normalise=False), G.pkpo_weights(r, k)
-        assert all(a == sp.Rational(n, k) * w - S.rho_expr(n, sum(r), k) for a, w in zip(chen, pkpo)), r
+        assert all(a == sp.Rational(n, k) * w - S.rho_expr(n, sum(r), k) for a, w in zip(chen, pkpo, strict=True)), r
 
 
 @pytest.mark.parametrize("n,k", [(n, k) for n in range(2, 6) for k in range(1, n)])
@@ -254,18 +255,20 @@ def test_normalised_chen_is_not_proportional_to_grad_pass_at_k():
 def test_pkpo_weights_match_numeric_advantages_module(k):
     for r in outcomes(5):
         exact = np.array(G.pkpo_weights(r, k), dtype=float)
-        np.testing.assert_allclose(pkpo_binary(np.array(r), k), exact, rtol=1e-12, atol=1e-15,
-                                   err_msg=f"r={r}, k={k}")
+        np.testing.assert_allclose(pkpo_binary(np.array(r), k), exact, rtol=1e-12, atol=1e-15, err_msg=f"r={r}, k={k}")
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: G.chen_advantages((1, 0), 3), "at least"),
-    (lambda: G.pkpo_weights((1, 2, 0), 1), "0 or 1"),
-    (lambda: G.loo_advantages((1, 0, 1), 3), "at least"),
-    (lambda: G.pkpo_weights((1, 0), 0), "k must be"),
-    (lambda: S.rho_expr(3, 4, 1), "c <= n"),
-    (lambda: G.expected_group_gradient(G.reinforce_weights, 0), "n must be"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: G.chen_advantages((1, 0), 3), "at least"),
+        (lambda: G.pkpo_weights((1, 2, 0), 1), "0 or 1"),
+        (lambda: G.loo_advantages((1, 0, 1), 3), "at least"),
+        (lambda: G.pkpo_weights((1, 0), 0), "k must be"),
+        (lambda: S.rho_expr(3, 4, 1), "c <= n"),
+        (lambda: G.expected_group_gradient(G.reinforce_weights, 0), "n must be"),
+    ],
+)
 def test_group_estimators_reject_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -275,7 +278,7 @@ def test_group_estimators_reject_bad_input(call, match):
 @pytest.mark.parametrize("n", range(1, 9))
 def test_humaneval_estimator_is_unbiased(n):
     for k in range(1, n + 1):
-        mean = G.estimator_expectation(lambda c: S.rho_expr(n, c, k), n)
+        mean = G.estimator_expectation(lambda c, k=k: S.rho_expr(n, c, k), n)
         assert is_identity(mean, pass_at_k_expr(P, k)), (n, k)
 
 
@@ -316,7 +319,7 @@ def test_expected_weights_match_numeric_bandit_module():
 
     p = np.array([0.01, 0.2, 0.5, 0.9])
     for n, k in [(4, 2), (8, 4), (6, 1)]:
-        chen = sp.lambdify(P, G.expected_group_gradient(lambda r: G.chen_advantages(r, k), n) / n)
+        chen = sp.lambdify(P, G.expected_group_gradient(lambda r, k=k: G.chen_advantages(r, k), n) / n)
         np.testing.assert_allclose(bandit.expected_weight("chen", p, n, k), chen(p), rtol=1e-5)
-        pkpo = sp.lambdify(P, G.expected_group_gradient(lambda r: G.pkpo_weights(r, k), n))
+        pkpo = sp.lambdify(P, G.expected_group_gradient(lambda r, k=k: G.pkpo_weights(r, k), n))
         np.testing.assert_allclose(bandit.expected_weight("pkpo", p, n, k), pkpo(p), rtol=1e-12)

@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from course_lib.lab.task import (BOS, SEP, STYLE_DOMINANT, STYLE_MINORITY, STYLE_OTHER, DigitSumTask)
+from course_lib.lab.task import BOS, SEP, STYLE_DOMINANT, STYLE_MINORITY, STYLE_OTHER, DigitSumTask
 
 
 def brute_force_answers(L):
@@ -81,12 +81,15 @@ def test_warm_start_mixture_weights_and_determinism():
     assert abs(got - expect) < 4 * (expect * (1 - expect) / 20000) ** 0.5
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"answer_len": 0}, "answer_len"),
-    ({"answer_len": 12}, "answer_len"),
-    ({"held_out": (30,)}, "held_out"),
-    ({"held_out": (-1,)}, "held_out"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"answer_len": 0}, "answer_len"),
+        ({"answer_len": 12}, "answer_len"),
+        ({"held_out": (30,)}, "held_out"),
+        ({"held_out": (-1,)}, "held_out"),
+    ],
+)
 def test_bad_task_config(kw, match):
     with pytest.raises(ValueError, match=match):
         DigitSumTask(**kw)

@@ -8,9 +8,16 @@ from course_lib.viz import rendering
 
 @pytest.mark.parametrize(
     "env, expected",
-    [("jupyterlab", "jupyter"), ("binder", "jupyter"), ("vscode", "jupyter"),
-     ("notebook", "jupyter"), ("ipython", "jupyter"), ("colab", "colab"),
-     ("kaggle", "kaggle"), ("python", "default")],
+    [
+        ("jupyterlab", "jupyter"),
+        ("binder", "jupyter"),
+        ("vscode", "jupyter"),
+        ("notebook", "jupyter"),
+        ("ipython", "jupyter"),
+        ("colab", "colab"),
+        ("kaggle", "kaggle"),
+        ("python", "default"),
+    ],
 )
 def test_choose_renderer_per_environment(env, expected):
     assert rendering.choose_renderer(env) == expected
@@ -36,7 +43,6 @@ def test_setup_notebook_enables_the_chosen_renderer(env):
 import asyncio  # noqa: E402
 
 import ipywidgets  # noqa: E402
-import numpy as np  # noqa: E402
 
 from course_lib.viz import charts, explorers, widgets  # noqa: E402
 
@@ -102,7 +108,7 @@ def test_estimator_k_never_exceeds_n():
 
 def test_readout_numbers_come_from_the_tables():
     ex = widgets.zero_signal_explorer(p=0.01, n=8, use_widget=False)
-    assert f"{0.99 ** 8:.4f}" in ex.readout.value
+    assert f"{0.99**8:.4f}" in ex.readout.value
     ex = widgets.estimator_explorer(n=10, p=0.3, k=5, use_widget=False)
     assert "-0.0000" not in ex.readout.value and "+0.0000" in ex.readout.value  # exactly unbiased
 

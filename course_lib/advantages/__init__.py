@@ -11,7 +11,14 @@ from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full
 from .registry import ESTIMATORS, compute_advantages
 
 __all__ = [
-    "grpo", "rloo", "risk_seeking",
-    "passk_group_analytic", "passk_group_bootstrap", "passk_group_full", "pkpo_binary", "pkpo",
-    "ESTIMATORS", "compute_advantages",
+    "grpo",
+    "rloo",
+    "risk_seeking",
+    "passk_group_analytic",
+    "passk_group_bootstrap",
+    "passk_group_full",
+    "pkpo_binary",
+    "pkpo",
+    "ESTIMATORS",
+    "compute_advantages",
 ]

@@ -184,7 +184,8 @@ def passk_group_full(r, k, eps: float = 1e-6):
 
     Notes
     -----
-    .. math:: R_g = \max_{i \in g} r_i, \qquad A_i = \frac{R_{g(i)} - \operatorname{mean}_g R_g}{\operatorname{std}_g R_g + \epsilon}
+    .. math:: R_g = \max_{i \in g} r_i, \qquad
+              A_i = \frac{R_{g(i)} - \operatorname{mean}_g R_g}{\operatorname{std}_g R_g + \epsilon}
 
     Plain text: block g = rollouts ``g*k .. g*k + k - 1``; score = max; standardise the n/k
     scores; broadcast each back to its k rollouts. With n = k there is one block and the
@@ -273,7 +274,10 @@ def _subset_counts(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=256)
 def _loo_counts(n: int, kk: int) -> tuple[np.ndarray, np.ndarray]:
-    """For the others of a left-out sorted position m: weights C(i-1,kk-1)/C(n-1,kk) below m, C(i-2,kk-1)/C(n-1,kk) above."""
+    """Weights of the others of a left-out sorted position m.
+
+    C(i-1,kk-1)/C(n-1,kk) below m, C(i-2,kk-1)/C(n-1,kk) above.
+    """
     total = math.comb(n - 1, kk)
     below = np.array([math.comb(i - 1, kk - 1) / total for i in range(1, n + 1)])
     above = np.array([(math.comb(i - 2, kk - 1) / total if i >= 2 else 0.0) for i in range(1, n + 1)])

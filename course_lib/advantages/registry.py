@@ -5,7 +5,6 @@ from __future__ import annotations
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
 
-
 # ----------------------------------------------------------------------------- one entry point
 ESTIMATORS = {
     "grpo": "GRPO: (r - mean)/(std + eps)",
@@ -20,8 +19,17 @@ ESTIMATORS = {
 """Names accepted by :func:`compute_advantages`, with a one-line description each."""
 
 
-def compute_advantages(method: str, r, *, k: int = 1, beta: float = 1.0, baseline: str | None = None,
-                       num_groups: int = 64, rng=0, eps: float = 1e-6):
+def compute_advantages(
+    method: str,
+    r,
+    *,
+    k: int = 1,
+    beta: float = 1.0,
+    baseline: str | None = None,
+    num_groups: int = 64,
+    rng=0,
+    eps: float = 1e-6,
+):
     """Dispatch to one estimator by name (for widgets, the lab and the CLI).
 
     Parameters

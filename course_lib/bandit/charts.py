@@ -43,7 +43,6 @@ KIND_COLOURS = {"dominant correct": "#1f77b4", "other correct": "#9ecae1", "wron
 """Colour of each kind of answer in the policy bars."""
 
 
-
 def _steps(T: int, max_points: int) -> np.ndarray:
     """At most ``max_points`` step indices spread over 0..T-1, always including the last."""
     idx = np.unique(np.linspace(0, T - 1, min(T, max_points)).round().astype(int))
@@ -68,23 +67,43 @@ def collapse_tables(histories: dict, metrics=COLLAPSE_METRICS, max_points: int =
             step.append(idx)
             metric += [METRIC_TITLES[m]] * idx.size
             value.append(getattr(h, m)[idx])
-    return {"collapse": {"run": np.array(run, dtype=object), "step": np.concatenate(step),
-                         "metric": np.array(metric, dtype=object), "value": np.concatenate(value)}}
+    return {
+        "collapse": {
+            "run": np.array(run, dtype=object),
+            "step": np.concatenate(step),
+            "metric": np.array(metric, dtype=object),
+            "value": np.concatenate(value),
+        }
+    }
 
 
 def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetChart:
     """Small multiples: one panel per metric, one line per run (independent y axes)."""
-    base = data_source("collapse").mark_line().encode(
-        x=alt.X("step:Q", title="step"),
-        y=alt.Y("value:Q", title=None),
-        color=alt.Color("run:N", title="objective"),
-        tooltip=["run:N", "step:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")],
-    ).properties(width=WIDTH, height=HEIGHT * 0.8)
-    return base.facet(
-        facet=alt.Facet("metric:N", title=None, sort=[METRIC_TITLES[m] for m in metrics]), columns=columns,
-    ).resolve_scale(y="independent").properties(
-        title=alt.TitleParams("Exploration collapse on the bandit", anchor="start",
-                              subtitle="dataset means over prompts; exact values of the current policy"))
+    base = (
+        data_source("collapse")
+        .mark_line()
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("run:N", title="objective"),
+            tooltip=["run:N", "step:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")],
+        )
+        .properties(width=WIDTH, height=HEIGHT * 0.8)
+    )
+    return (
+        base.facet(
+            facet=alt.Facet("metric:N", title=None, sort=[METRIC_TITLES[m] for m in metrics]),
+            columns=columns,
+        )
+        .resolve_scale(y="independent")
+        .properties(
+            title=alt.TitleParams(
+                "Exploration collapse on the bandit",
+                anchor="start",
+                subtitle="dataset means over prompts; exact values of the current policy",
+            )
+        )
+    )
 
 
 def collapse_chart(histories: dict, metrics=COLLAPSE_METRICS, columns: int | None = None) -> alt.FacetChart:
@@ -127,22 +146,34 @@ def mass_tables(bandit: B.Bandit, histories: dict, prompts=(0,)) -> dict:
                 cols["answer"] += list(range(M))
                 cols["prob"] += h.pi[t, x].tolist()
                 cols["kind"] += kinds.tolist()
-    return {"mass": {name: np.array(v, dtype=object if name in ("run", "prompt", "panel", "when", "kind") else None)
-                     for name, v in cols.items()}}
+    return {
+        "mass": {
+            name: np.array(v, dtype=object if name in ("run", "prompt", "panel", "when", "kind") else None)
+            for name, v in cols.items()
+        }
+    }
 
 
 def mass_template() -> alt.FacetChart:
     """Bars of pi over answers; one row per (run, prompt), columns = start / end."""
-    return data_source("mass").mark_bar().encode(
-        x=alt.X("answer:O", title="answer"),
-        y=alt.Y("prob:Q", title="π(answer)", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=list(KIND_COLOURS),
-                                                              range=list(KIND_COLOURS.values()))),
-        tooltip=["run:N", "prompt:N", "answer:O", alt.Tooltip("prob:Q", format=".4f"), "kind:N"],
-    ).properties(width=WIDTH * 0.8, height=HEIGHT * 0.55).facet(
-        row=alt.Row("panel:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left")),
-        column=alt.Column("when:N", title=None, sort=["start", "end"]),
-    ).properties(title=alt.TitleParams("Where the probability mass goes", anchor="start"))
+    return (
+        data_source("mass")
+        .mark_bar()
+        .encode(
+            x=alt.X("answer:O", title="answer"),
+            y=alt.Y("prob:Q", title="π(answer)", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(
+                "kind:N", title=None, scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))
+            ),
+            tooltip=["run:N", "prompt:N", "answer:O", alt.Tooltip("prob:Q", format=".4f"), "kind:N"],
+        )
+        .properties(width=WIDTH * 0.8, height=HEIGHT * 0.55)
+        .facet(
+            row=alt.Row("panel:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+            column=alt.Column("when:N", title=None, sort=["start", "end"]),
+        )
+        .properties(title=alt.TitleParams("Where the probability mass goes", anchor="start"))
+    )
 
 
 def mass_chart(bandit: B.Bandit, histories: dict, prompts=(0,)) -> alt.FacetChart:
@@ -165,9 +196,11 @@ def signal_tables(history: B.History, prompt: int) -> dict:
     zero = history.prompt_zero[:T, prompt]
     keep = ~zero
     return {
-        "signal": {"step": np.concatenate([steps, steps[keep]]),
-                   "series": np.array(["exact ‖∇J_1‖"] * T + ["sampled estimate ‖g‖"] * int(keep.sum()), dtype=object),
-                   "norm": np.concatenate([exact, sampled[keep]])},
+        "signal": {
+            "step": np.concatenate([steps, steps[keep]]),
+            "series": np.array(["exact ‖∇J_1‖"] * T + ["sampled estimate ‖g‖"] * int(keep.sum()), dtype=object),
+            "norm": np.concatenate([exact, sampled[keep]]),
+        },
         "zero": _runs(zero),
     }
 
@@ -177,8 +210,7 @@ def _runs(flags: np.ndarray) -> dict:
     change = np.flatnonzero(np.diff(flags.astype(np.int8))) + 1
     start = np.concatenate([[0], change])
     end = np.concatenate([change, [flags.size]])
-    return {"start": start, "end": end,
-            "zero": np.where(flags[start], "exactly 0", "non-zero").astype(object)}
+    return {"start": start, "end": end, "zero": np.where(flags[start], "exactly 0", "non-zero").astype(object)}
 
 
 def signal_template() -> alt.VConcatChart:
@@ -192,15 +224,28 @@ def signal_template() -> alt.VConcatChart:
     exact = base.mark_line().transform_filter("indexof(datum.series, 'exact') >= 0")
     sampled = base.mark_point(filled=True, size=40).transform_filter("indexof(datum.series, 'exact') < 0")
     top = alt.layer(exact, sampled).properties(width=2.2 * WIDTH, height=HEIGHT)
-    strip = data_source("zero").mark_rect().encode(
-        x=alt.X("start:Q", title="step"), x2="end:Q",
-        color=alt.Color("zero:N", title="sampled estimate",
-                        scale=alt.Scale(domain=["exactly 0", "non-zero"], range=["#d62728", "#2ca02c"])),
-        tooltip=["start:Q", "end:Q", "zero:N"],
-    ).properties(width=2.2 * WIDTH, height=24)
-    return alt.vconcat(top, strip).resolve_scale(color="independent").properties(
-        title=alt.TitleParams("A hard prompt: tiny exact gradient, exactly-zero sampled estimates",
-                              anchor="start"))
+    strip = (
+        data_source("zero")
+        .mark_rect()
+        .encode(
+            x=alt.X("start:Q", title="step"),
+            x2="end:Q",
+            color=alt.Color(
+                "zero:N",
+                title="sampled estimate",
+                scale=alt.Scale(domain=["exactly 0", "non-zero"], range=["#d62728", "#2ca02c"]),
+            ),
+            tooltip=["start:Q", "end:Q", "zero:N"],
+        )
+        .properties(width=2.2 * WIDTH, height=24)
+    )
+    return (
+        alt.vconcat(top, strip)
+        .resolve_scale(color="independent")
+        .properties(
+            title=alt.TitleParams("A hard prompt: tiny exact gradient, exactly-zero sampled estimates", anchor="start")
+        )
+    )
 
 
 def signal_chart(history: B.History, prompt: int) -> alt.VConcatChart:
@@ -223,8 +268,13 @@ def weight_tables(n: int = 8, k: int = 4, beta: float = 2.0, p_grid=None) -> dic
     add(f"pass@{k} exact (α_{k})", alpha_k(p, k))
     for name in B.SAMPLED_OBJECTIVES:
         add(name, B.expected_weight(name, p, n, k=k, beta=beta))
-    return {"weights": {"estimator": np.array(rows_est, dtype=object), "p": np.concatenate(rows_p),
-                        "lam": np.concatenate(rows_w)}}
+    return {
+        "weights": {
+            "estimator": np.array(rows_est, dtype=object),
+            "p": np.concatenate(rows_p),
+            "lam": np.concatenate(rows_w),
+        }
+    }
 
 
 def weight_template() -> alt.LayerChart:
@@ -237,9 +287,15 @@ def weight_template() -> alt.LayerChart:
     )
     exact = base.mark_line(strokeWidth=8, opacity=0.35).transform_filter("indexof(datum.estimator, 'exact') >= 0")
     sampled = base.mark_line(strokeWidth=2).transform_filter("indexof(datum.estimator, 'exact') < 0")
-    return alt.layer(exact, sampled).properties(width=2 * WIDTH, height=1.3 * HEIGHT, title=alt.TitleParams(
-        "Every group estimator is, in expectation, a reweighted pass@1 gradient", anchor="start",
-        subtitle="wide pale lines: exact objectives; thin lines: sampled estimators (n rollouts)"))
+    return alt.layer(exact, sampled).properties(
+        width=2 * WIDTH,
+        height=1.3 * HEIGHT,
+        title=alt.TitleParams(
+            "Every group estimator is, in expectation, a reweighted pass@1 gradient",
+            anchor="start",
+            subtitle="wide pale lines: exact objectives; thin lines: sampled estimators (n rollouts)",
+        ),
+    )
 
 
 def weight_chart(n: int = 8, k: int = 4, beta: float = 2.0) -> alt.LayerChart:
@@ -259,23 +315,39 @@ def path_tables(histories: dict, prompt: int) -> dict:
         cols["step"].append(idx)
         cols["J1"].append(p[idx])
         cols["share"].append(h.pi[idx, prompt, dom] / np.maximum(p[idx], 1e-300))
-    return {"path": {"run": np.array(cols["run"], dtype=object), "step": np.concatenate(cols["step"]),
-                     "J1": np.concatenate(cols["J1"]), "share": np.concatenate(cols["share"])}}
+    return {
+        "path": {
+            "run": np.array(cols["run"], dtype=object),
+            "step": np.concatenate(cols["step"]),
+            "J1": np.concatenate(cols["J1"]),
+            "share": np.concatenate(cols["share"]),
+        }
+    }
 
 
 def path_template() -> alt.HConcatChart:
     """Left: J_1 against step (speed); right: dominant share against J_1 (the path)."""
-    base = data_source("path").encode(color=alt.Color("run:N", title=None),
-                               tooltip=["run:N", "step:Q", alt.Tooltip("J1:Q", format=".4f"),
-                                        alt.Tooltip("share:Q", format=".4f")])
-    speed = base.mark_line().encode(x=alt.X("step:Q"), y=alt.Y("J1:Q", title="J_1 of the prompt")).properties(
-        width=WIDTH, height=HEIGHT, title="speed")
-    path = base.mark_line(point=alt.OverlayMarkDef(size=8)).encode(
-        x=alt.X("J1:Q", title="J_1 of the prompt"),
-        y=alt.Y("share:Q", title="dominant mode / J_1"), order="step:Q",
-    ).properties(width=WIDTH, height=HEIGHT, title="path")
+    base = data_source("path").encode(
+        color=alt.Color("run:N", title=None),
+        tooltip=["run:N", "step:Q", alt.Tooltip("J1:Q", format=".4f"), alt.Tooltip("share:Q", format=".4f")],
+    )
+    speed = (
+        base.mark_line()
+        .encode(x=alt.X("step:Q"), y=alt.Y("J1:Q", title="J_1 of the prompt"))
+        .properties(width=WIDTH, height=HEIGHT, title="speed")
+    )
+    path = (
+        base.mark_line(point=alt.OverlayMarkDef(size=8))
+        .encode(
+            x=alt.X("J1:Q", title="J_1 of the prompt"),
+            y=alt.Y("share:Q", title="dominant mode / J_1"),
+            order="step:Q",
+        )
+        .properties(width=WIDTH, height=HEIGHT, title="path")
+    )
     return alt.hconcat(speed, path).properties(
-        title=alt.TitleParams("pass@k walks the pass@1 path, at its own speed", anchor="start"))
+        title=alt.TitleParams("pass@k walks the pass@1 path, at its own speed", anchor="start")
+    )
 
 
 def path_chart(histories: dict, prompt: int) -> alt.HConcatChart:
@@ -298,31 +370,62 @@ def collapse_explorer(bandit: B.Bandit | None = None, steps: int = 400, **kw):
     reference = B.train(bandit, objective="pass@1", steps=steps)
     style, layout = {"description_width": "initial"}, W.Layout(width="300px")
     controls = {
-        "objective": W.Dropdown(options=list(B.OBJECTIVES), value="pass@k", description="objective",
-                                style=style, layout=layout),
-        "k": W.IntSlider(value=4, min=1, max=8, description="k (objective)", continuous_update=False,
-                         style=style, layout=layout),
-        "lr": W.FloatLogSlider(value=1.0, base=10, min=-1.5, max=0.7, step=0.05, description="learning rate",
-                               continuous_update=False, style=style, layout=layout),
-        "entropy_coef": W.FloatSlider(value=0.0, min=0.0, max=0.2, step=0.01, description="entropy bonus τ",
-                                      continuous_update=False, style=style, layout=layout),
+        "objective": W.Dropdown(
+            options=list(B.OBJECTIVES), value="pass@k", description="objective", style=style, layout=layout
+        ),
+        "k": W.IntSlider(
+            value=4, min=1, max=8, description="k (objective)", continuous_update=False, style=style, layout=layout
+        ),
+        "lr": W.FloatLogSlider(
+            value=1.0,
+            base=10,
+            min=-1.5,
+            max=0.7,
+            step=0.05,
+            description="learning rate",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "entropy_coef": W.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=0.2,
+            step=0.01,
+            description="entropy bonus τ",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
     }
     last = {}
 
     def tables(objective, k, lr, entropy_coef):
         start = time.perf_counter()
-        run = B.train(bandit, objective=objective, k=k, lr=lr, entropy_coef=entropy_coef, steps=steps,
-                      k_start=8 if objective == "pkpo" else None)
+        run = B.train(
+            bandit,
+            objective=objective,
+            k=k,
+            lr=lr,
+            entropy_coef=entropy_coef,
+            steps=steps,
+            k_start=8 if objective == "pkpo" else None,
+        )
         last["seconds"], last["run"] = time.perf_counter() - start, run
         label = f"{objective} (k={k}, lr={lr:.2g}, τ={entropy_coef:.2g})"
         return collapse_tables({"pass@1 exact (reference)": reference, label: run})
 
     def readout(t, **values):
         h = last["run"]
-        fail = (f"groups with all n wrong: {np.nanmean(h.all_fail):.1%}" if np.isfinite(h.all_fail).any()
-                else "exact gradients")
-        return (f"Δ({h.config.k_eval}): {h.delta[0]:.4f} → {h.delta[-1]:.4f} &nbsp; J_1: {h.J1[0]:.3f} → "
-                f"{h.J1[-1]:.3f} &nbsp; modes: {h.modes[0]:.2f} → {h.modes[-1]:.2f} &nbsp; {fail} "
-                f"&nbsp; (run took {last['seconds']:.2f} s)")
+        fail = (
+            f"groups with all n wrong: {np.nanmean(h.all_fail):.1%}"
+            if np.isfinite(h.all_fail).any()
+            else "exact gradients"
+        )
+        return (
+            f"Δ({h.config.k_eval}): {h.delta[0]:.4f} → {h.delta[-1]:.4f} &nbsp; J_1: {h.J1[0]:.3f} → "
+            f"{h.J1[-1]:.3f} &nbsp; modes: {h.modes[0]:.2f} → {h.modes[-1]:.2f} &nbsp; {fail} "
+            f"&nbsp; (run took {last['seconds']:.2f} s)"
+        )
 
     return Explorer("Exploration collapse: rerun the bandit", controls, collapse_template(), tables, readout, **kw)

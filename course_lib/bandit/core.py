@@ -26,7 +26,7 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,7 +35,13 @@ from ..passk import alpha_k, pass_at_k_from_p
 from ..softmax import entropy_grad, pass1, softmax, softmax_entropy
 
 __all__ = [
-    "MODE_THRESHOLD", "BanditConfig", "Bandit", "make_bandit", "EXACT_OBJECTIVES", "exact_gradient", "exact_objective",
+    "MODE_THRESHOLD",
+    "BanditConfig",
+    "Bandit",
+    "make_bandit",
+    "EXACT_OBJECTIVES",
+    "exact_gradient",
+    "exact_objective",
 ]
 
 MODE_THRESHOLD = 0.01
@@ -102,7 +108,7 @@ def make_bandit(config: BanditConfig | None = None) -> Bandit:
     correct = np.zeros((P, M), dtype=bool)
     correct[:, :C] = True
     hard = np.zeros(P, dtype=bool)
-    hard[P - H:] = True
+    hard[P - H :] = True
     logits[hard, :C] += cfg.hard_logit
     logits[:, 0] += cfg.dominant_boost
     for arr in (logits, correct, hard):
@@ -115,6 +121,7 @@ EXACT_OBJECTIVES = {
     "pass@1": "exact gradient of J_1",
     "pass@k": "exact gradient of J_k = alpha_k grad J_1",
 }
+
 
 def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0):
     r"""Exact gradient of each prompt's objective with respect to its logits.
@@ -190,5 +197,3 @@ def _nonneg(name: str, x) -> float:
     if not (np.isfinite(x) and x >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
     return x
-
-

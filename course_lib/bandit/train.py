@@ -16,13 +16,22 @@ from .. import advantages as adv
 from .._checks import as_positive_int, as_prob_array, scalar_or_array
 from ..passk import alpha_k, binomial_pmf, delta_k, pass_at_k_from_p
 from ..softmax import entropy_grad, pass1, softmax, softmax_entropy
+
 __all__ = [
-    "TrainConfig", "History", "SAMPLED_OBJECTIVES", "OBJECTIVES", "train", "train_many",
-    "group_weights", "sampled_gradient", "expected_weight", "policy_at_pass1", "anneal_k",
+    "TrainConfig",
+    "History",
+    "SAMPLED_OBJECTIVES",
+    "OBJECTIVES",
+    "train",
+    "train_many",
+    "group_weights",
+    "sampled_gradient",
+    "expected_weight",
+    "policy_at_pass1",
+    "anneal_k",
 ]
 
-from .core import EXACT_OBJECTIVES, MODE_THRESHOLD, Bandit, _nonneg, exact_gradient
-
+from .core import EXACT_OBJECTIVES, MODE_THRESHOLD, Bandit, _nonneg
 
 # ----------------------------------------------------------------------------- training
 SAMPLED_OBJECTIVES = {
@@ -117,8 +126,20 @@ class History:
     logits: np.ndarray = field(repr=False)
     """(P, M) final logits."""
 
-    METRICS = ("J1", "Jk", "delta", "alpha", "entropy", "modes", "dominant_share", "grad_norm", "cos_k1",
-               "zero_signal", "all_fail", "k_used")
+    METRICS = (
+        "J1",
+        "Jk",
+        "delta",
+        "alpha",
+        "entropy",
+        "modes",
+        "dominant_share",
+        "grad_norm",
+        "cos_k1",
+        "zero_signal",
+        "all_fail",
+        "k_used",
+    )
 
     def table(self) -> dict:
         """Scalar metrics as a table (column -> (T,) array), with a ``step`` column."""
@@ -128,8 +149,11 @@ class History:
 
     def summary(self) -> dict:
         """Start and end values of the headline metrics (floats)."""
-        return {f"{name}_{when}": float(getattr(self, name)[i])
-                for name in ("J1", "Jk", "delta", "entropy", "modes") for when, i in (("start", 0), ("end", -1))}
+        return {
+            f"{name}_{when}": float(getattr(self, name)[i])
+            for name in ("J1", "Jk", "delta", "entropy", "modes")
+            for when, i in (("start", 0), ("end", -1))
+        }
 
 
 def group_weights(objective: str, r, k: int = 4, beta: float = 2.0):
@@ -153,8 +177,7 @@ def group_weights(objective: str, r, k: int = 4, beta: float = 2.0):
     return adv.pkpo(r, k, baseline="loo-1" if k >= 2 else "loo"), 1.0
 
 
-def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Generator, k: int = 4,
-                     beta: float = 2.0):
+def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Generator, k: int = 4, beta: float = 2.0):
     r"""One sampled policy-gradient estimate per prompt from ``n`` rollouts.
 
     Parameters
@@ -305,8 +328,13 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
     theta = np.array(bandit.logits, dtype=np.float64)
     T, P = steps + 1, theta.shape[0]
     rec = {name: np.full(T, np.nan) for name in History.METRICS}
-    per = {"p": np.zeros((T, P)), "prompt_grad": np.zeros((T, P)), "prompt_zero": np.zeros((T, P), dtype=bool),
-           "prompt_update": np.full((T, P), np.nan), "pi": np.zeros((T,) + theta.shape)}
+    per = {
+        "p": np.zeros((T, P)),
+        "prompt_grad": np.zeros((T, P)),
+        "prompt_zero": np.zeros((T, P), dtype=bool),
+        "prompt_update": np.full((T, P), np.nan),
+        "pi": np.zeros((T,) + theta.shape),
+    }
     dominant = np.argmax(np.where(correct, bandit.logits, -np.inf), axis=-1)  # (P,) initial dominant mode
     for t in range(T):
         pi = softmax(theta)
@@ -356,7 +384,9 @@ def policy_at_pass1(history: History, prompt: int, p: float) -> np.ndarray:
     path = history.p[:, prompt]
     t = int(np.argmax(path >= p)) if (path >= p).any() else -1
     if t < 1:
-        raise ValueError(f"J_1 of prompt {prompt} must cross p={p} during the run (range {path.min():.4f}..{path.max():.4f})")
+        raise ValueError(
+            f"J_1 of prompt {prompt} must cross p={p} during the run (range {path.min():.4f}..{path.max():.4f})"
+        )
     frac = (p - path[t - 1]) / (path[t] - path[t - 1])
     return (1 - frac) * history.pi[t - 1, prompt] + frac * history.pi[t, prompt]
 

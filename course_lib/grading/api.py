@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .feedback import progress_html, progress_text, show_bundle, verdict_html, verdict_text
 from .questions import NOT_ANSWERED, Verdict, exercise_questions, get_question
 
-__all__ = ["check", "progress", "hidden_cases", "CheckResult", "judge_exercise", "emit_report",
-           "REPORT_PREFIX"]
+__all__ = ["check", "progress", "hidden_cases", "CheckResult", "judge_exercise", "emit_report", "REPORT_PREFIX"]
 
 REPORT_PREFIX = "PASSK-GRADE-REPORT"
 """Start of the line (followed by a per-run nonce and JSON) that ``passk grade`` reads back."""
@@ -104,8 +103,10 @@ def progress(exercise: str | None = None) -> None:
     """
     exercises = [exercise] if exercise else sorted({qid.split(".")[0] for qid in _VERDICTS})
     if not exercises:
-        show_bundle("No checks have run yet: run the check cells first.",
-                    "<i>No checks have run yet: run the check cells first.</i>")
+        show_bundle(
+            "No checks have run yet: run the check cells first.",
+            "<i>No checks have run yet: run the check cells first.</i>",
+        )
         return
     texts, htmls = [], []
     for ex in exercises:
@@ -160,8 +161,15 @@ def judge_exercise(exercise: str) -> list[dict]:
         except Exception as exc:  # a grader bug or a pathological answer object: report, keep going
             verdict, message = None, f"grader error: {type(exc).__name__}: {exc}"
         passed = bool(verdict and verdict.passed)
-        rows.append({"qid": qid, "points": question.points, "score": question.points if passed else 0.0,
-                     "passed": passed, "message": message})
+        rows.append(
+            {
+                "qid": qid,
+                "points": question.points,
+                "score": question.points if passed else 0.0,
+                "passed": passed,
+                "message": message,
+            }
+        )
     return rows
 
 
@@ -175,9 +183,16 @@ def emit_report(exercise: str, nonce: str, hidden: str = "") -> None:
     try:
         exec(compile(hidden, "<hidden tests>", "exec"), {"__name__": "passk_hidden_tests"})
     except Exception as exc:
-        rows = [{"qid": qid, "points": q.points, "score": 0.0, "passed": False,
-                 "message": f"grader error: hidden tests failed to load ({type(exc).__name__}: {exc})"}
-                for qid, q in exercise_questions(exercise).items()]
+        rows = [
+            {
+                "qid": qid,
+                "points": q.points,
+                "score": 0.0,
+                "passed": False,
+                "message": f"grader error: hidden tests failed to load ({type(exc).__name__}: {exc})",
+            }
+            for qid, q in exercise_questions(exercise).items()
+        ]
     else:
         rows = judge_exercise(exercise)
     print(f"{REPORT_PREFIX} {nonce} {json.dumps(rows)}")

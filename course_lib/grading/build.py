@@ -35,9 +35,21 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["SOLUTION_BEGIN", "SOLUTION_END", "HIDDEN_BEGIN", "HIDDEN_END", "STUB_PREFIX",
-           "strip_source", "hidden_source", "exercise_id", "make_exercise", "fingerprint",
-           "is_pristine", "BuildReport", "build_exercises"]
+__all__ = [
+    "SOLUTION_BEGIN",
+    "SOLUTION_END",
+    "HIDDEN_BEGIN",
+    "HIDDEN_END",
+    "STUB_PREFIX",
+    "strip_source",
+    "hidden_source",
+    "exercise_id",
+    "make_exercise",
+    "fingerprint",
+    "is_pristine",
+    "BuildReport",
+    "build_exercises",
+]
 
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -54,8 +66,10 @@ def _regions(source: str, where: str):
             opening = marker in (SOLUTION_BEGIN, HIDDEN_BEGIN)
             expected_kind = "text" if opening else ("solution" if marker == SOLUTION_END else "hidden")
             if kind != expected_kind:
-                raise ValueError(f"{where}, line {lineno}: {marker!r} inside a {kind} region "
-                                 f"(markers must open and close in pairs, without nesting)")
+                raise ValueError(
+                    f"{where}, line {lineno}: {marker!r} inside a {kind} region "
+                    f"(markers must open and close in pairs, without nesting)"
+                )
             yield kind, chunk, opened_by
             kind, chunk = ("solution" if marker == SOLUTION_BEGIN else "hidden") if opening else "text", []
             opened_by = line
@@ -68,7 +82,7 @@ def _regions(source: str, where: str):
 
 def _stub_text(line: str) -> str:
     """``    # STUB:     return x`` -> ``    return x`` (one space after the colon is dropped, the rest kept)."""
-    rest = line.strip()[len(STUB_PREFIX):]
+    rest = line.strip()[len(STUB_PREFIX) :]
     return rest[1:] if rest.startswith(" ") else rest
 
 
@@ -177,8 +191,9 @@ class BuildReport:
         return "\n".join(f"{action:>28}  {name}" for name, action in self.actions)
 
 
-def build_exercises(solutions: str | Path = "solutions", out: str | Path = "exercises", *,
-                    force: bool = False, check: bool = False) -> BuildReport:
+def build_exercises(
+    solutions: str | Path = "solutions", out: str | Path = "exercises", *, force: bool = False, check: bool = False
+) -> BuildReport:
     """Write ``out/<name>.ipynb`` for every ``solutions/<name>.ipynb``.
 
     Parameters

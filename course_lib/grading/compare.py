@@ -44,8 +44,10 @@ def _number_problem(got) -> str | None:
     if isinstance(got, np.ndarray):
         if got.ndim == 0 and got.dtype.kind in "iuf":
             return None
-        return (f"returned an array of shape {got.shape}, but a single number was expected "
-                "(use float(...) or index the one element)")
+        return (
+            f"returned an array of shape {got.shape}, but a single number was expected "
+            "(use float(...) or index the one element)"
+        )
     if isinstance(got, complex) or isinstance(got, np.complexfloating):
         return f"returned a complex number {show(got)}, but a real number was expected"
     if _is_number(got):
@@ -59,8 +61,10 @@ def _number_problem(got) -> str | None:
 
 def _nonfinite_note(value: float) -> str:
     if value != value:
-        return ("NaN (not a number) usually comes from 0/0, inf/inf or inf − inf — for example "
-                "binomial coefficients that overflow in floating point")
+        return (
+            "NaN (not a number) usually comes from 0/0, inf/inf or inf − inf — for example "
+            "binomial coefficients that overflow in floating point"
+        )
     return "inf usually means an intermediate value overflowed (e.g. a huge binomial coefficient)"
 
 
@@ -102,8 +106,10 @@ def _array_mismatch(got, expected: np.ndarray, rtol: float, atol: float) -> str 
         wrong = np.argwhere(~close)
         i = tuple(int(j) for j in wrong[0])
         where = i if len(i) > 1 else i[0]
-        return (f"{len(wrong)} of {arr.size} elements differ; first at index {where}: "
-                f"expected {show(expected[i])}, got {show(arr[i])}")
+        return (
+            f"{len(wrong)} of {arr.size} elements differ; first at index {where}: "
+            f"expected {show(expected[i])}, got {show(arr[i])}"
+        )
     return None
 
 
@@ -136,12 +142,11 @@ def mismatch(got, expected, *, rtol: float = 1e-9, atol: float = 1e-12) -> str |
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"returned {show(got, 40)}, but a tuple of {len(expected)} values was expected"
-        for j, (g, e) in enumerate(zip(got, expected)):
+        for j, (g, e) in enumerate(zip(got, expected, strict=True)):
             problem = mismatch(g, e, rtol=rtol, atol=atol)
             if problem:
                 return f"item {j} of the returned tuple: {problem}"
         return None
     if _is_number(expected) or (isinstance(expected, np.ndarray) and expected.ndim == 0):
-        return _scalar_mismatch(got, expected.item() if isinstance(expected, np.ndarray) else expected,
-                                rtol, atol)
+        return _scalar_mismatch(got, expected.item() if isinstance(expected, np.ndarray) else expected, rtol, atol)
     return _array_mismatch(got, np.asarray(expected, dtype=float), rtol, atol)

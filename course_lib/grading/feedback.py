@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 from .questions import NOT_ANSWERED, Question, Verdict
 
@@ -35,11 +35,15 @@ def verdict_html(v: Verdict) -> str:
     """HTML feedback for one verdict (a coloured box with the first failing case)."""
     colour = "#1a7f37" if v.passed else ("#9a6700" if _symbol(v) == _TODO else "#cf222e")
     e = html.escape
-    rows = "".join(f"<tr><th style='text-align:right;padding-right:8px'>{key}</th>"
-                   f"<td><code>{e(v.case[key])}</code></td></tr>" for key in ("input", "expected", "got")
-                   if key in v.case)
-    parts = [f"<div style='border-left:4px solid {colour};padding:4px 10px;margin:4px 0'>",
-             f"<b>{_symbol(v)} {e(v.qid)}</b>: {'passed' if v.passed else 'not yet'} — {e(v.message)}"]
+    rows = "".join(
+        f"<tr><th style='text-align:right;padding-right:8px'>{key}</th><td><code>{e(v.case[key])}</code></td></tr>"
+        for key in ("input", "expected", "got")
+        if key in v.case
+    )
+    parts = [
+        f"<div style='border-left:4px solid {colour};padding:4px 10px;margin:4px 0'>",
+        f"<b>{_symbol(v)} {e(v.qid)}</b>: {'passed' if v.passed else 'not yet'} — {e(v.message)}",
+    ]
     if rows:
         parts.append(f"<table style='margin:4px 0'>{rows}</table>")
     if v.hint:
@@ -70,10 +74,14 @@ def progress_html(title: str, questions: Sequence[Question], verdicts: dict[str,
     """HTML progress table."""
     e = html.escape
     done = sum(verdicts.get(q.qid) is not None and verdicts[q.qid].passed for q in questions)
-    body = "".join(f"<tr><td>{sym}</td><td><code>{e(qid)}</code></td><td>{e(name)}</td><td>{e(status)}</td></tr>"
-                   for sym, qid, name, status in _progress_rows(questions, verdicts))
-    return (f"<div><b>{e(title)}: {done}/{len(questions)} passing</b>"
-            f"<table><tr><th></th><th>question</th><th>title</th><th>status</th></tr>{body}</table></div>")
+    body = "".join(
+        f"<tr><td>{sym}</td><td><code>{e(qid)}</code></td><td>{e(name)}</td><td>{e(status)}</td></tr>"
+        for sym, qid, name, status in _progress_rows(questions, verdicts)
+    )
+    return (
+        f"<div><b>{e(title)}: {done}/{len(questions)} passing</b>"
+        f"<table><tr><th></th><th>question</th><th>title</th><th>status</th></tr>{body}</table></div>"
+    )
 
 
 def show_bundle(text: str, html_text: str) -> None:

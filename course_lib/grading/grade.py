@@ -88,8 +88,10 @@ class Row:
 def _rows_for_problem(path: str, exercise: str | None, reason: str) -> list[Row]:
     """Rows that give every question of ``exercise`` zero with ``reason`` (one ``*`` row if unknown)."""
     if exercise:
-        return [Row(path, exercise, q.qid, q.points, 0.0, "not graded", reason)
-                for q in exercise_questions(exercise).values()]
+        return [
+            Row(path, exercise, q.qid, q.points, 0.0, "not graded", reason)
+            for q in exercise_questions(exercise).values()
+        ]
     return [Row(path, "", "*", 0.0, 0.0, "not graded", reason)]
 
 
@@ -107,8 +109,9 @@ def _solution_hidden_tests(exercise: str, solutions: Path) -> str:
 def _grading_cell(exercise: str, nonce: str, hidden: str) -> nbformat.NotebookNode:
     # Bound to a fresh, nonce-named alias: the learner's variables cannot shadow it.
     alias = f"_passk_grading_{nonce}"
-    source = (f"import course_lib.grading.api as {alias}\n"
-              f"{alias}.emit_report({exercise!r}, {nonce!r}, hidden={hidden!r})")
+    source = (
+        f"import course_lib.grading.api as {alias}\n{alias}.emit_report({exercise!r}, {nonce!r}, hidden={hidden!r})"
+    )
     return nbformat.v4.new_code_cell(source)
 
 
@@ -130,15 +133,23 @@ def _cell_errors(nb: nbformat.NotebookNode, upto: int) -> list[str]:
     return errors
 
 
-async def _execute(nb: nbformat.NotebookNode, folder: Path, config: GradeConfig, timeout: float,
-                   started: list[int]) -> None:
+async def _execute(
+    nb: nbformat.NotebookNode, folder: Path, config: GradeConfig, timeout: float, started: list[int]
+) -> None:
     """Run ``nb`` in a fresh kernel; ``started`` receives each cell's index as its execution begins."""
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=config.cell_timeout, startup_timeout=config.startup_timeout,
-                            kernel_name=config.kernel_name, allow_errors=True, interrupt_on_timeout=True,
-                            record_timing=False, resources={"metadata": {"path": str(folder)}},
-                            on_cell_execute=lambda cell, cell_index: started.append(cell_index))
+    client = NotebookClient(
+        nb,
+        timeout=config.cell_timeout,
+        startup_timeout=config.startup_timeout,
+        kernel_name=config.kernel_name,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        record_timing=False,
+        resources={"metadata": {"path": str(folder)}},
+        on_cell_execute=lambda cell, cell_index: started.append(cell_index),
+    )
     await asyncio.wait_for(client.async_execute(), timeout=timeout)
 
 
@@ -157,7 +168,7 @@ def _save_executed(nb: nbformat.NotebookNode, name: str, folder: Path) -> None:
     nbformat.write(nb, folder / f"{path.parent.name or 'submission'}__{path.name}")
 
 
-def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> list[Row]:
+def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> list[Row]:  # noqa: B008 (frozen dataclass)
     """Grade one submitted notebook; never raises for a bad submission, never modifies the file."""
     name = str(path)
     path = Path(path)
@@ -170,12 +181,17 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as exc:
-        return _rows_for_problem(name, guess, f"not a readable Jupyter notebook ({type(exc).__name__}: "
-                                              f"{str(exc).splitlines()[0][:120] if str(exc) else ''})")
+        return _rows_for_problem(
+            name,
+            guess,
+            f"not a readable Jupyter notebook ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:120] if str(exc) else ''})",
+        )
     exercise = exercise_id(nb, path)
     if exercise not in exercise_ids():
-        return _rows_for_problem(name, None, "cannot tell which exercise this is (no passk.exercise metadata "
-                                             "and no exNN file-name prefix)")
+        return _rows_for_problem(
+            name, None, "cannot tell which exercise this is (no passk.exercise metadata and no exNN file-name prefix)"
+        )
     nonce = secrets.token_hex(8)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
@@ -188,23 +204,32 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
         while True:
             run, started = _with_cells_skipped(nb, skipped), []
             try:
-                asyncio.run(_execute(run, Path(tmp), config, config.total_timeout - (time.monotonic() - start),
-                                     started))
+                asyncio.run(
+                    _execute(run, Path(tmp), config, config.total_timeout - (time.monotonic() - start), started)
+                )
             except Exception as exc:  # timeout, dead kernel, malformed cells, kernel that will not start ...
                 if isinstance(exc, asyncio.TimeoutError) or time.monotonic() - start >= config.total_timeout:
                     # (shutting the kernel down at the deadline can surface as DeadKernelError instead)
-                    return _rows_for_problem(name, exercise, f"did not finish within {config.total_timeout:g} s "
-                                                             "(a never-ending cell that ignores interrupts?)")
+                    return _rows_for_problem(
+                        name,
+                        exercise,
+                        f"did not finish within {config.total_timeout:g} s "
+                        "(a never-ending cell that ignores interrupts?)",
+                    )
                 if type(exc).__name__ == "DeadKernelError":
                     crashed = started[-1] if started else None  # the cell that was running
                     if crashed is not None and crashed < len(run.cells) - 1 and len(skipped) < config.max_crashed_cells:
                         skipped.append(crashed)  # skip it and run the copy again: other answers still count
                         continue
-                    return _rows_for_problem(name, exercise, "the kernel died (the notebook crashed Python, called "
-                                                             "os._exit or ran out of memory)")
+                    return _rows_for_problem(
+                        name,
+                        exercise,
+                        "the kernel died (the notebook crashed Python, called os._exit or ran out of memory)",
+                    )
                 detail = str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ""
-                return _rows_for_problem(name, exercise, f"execution failed: {type(exc).__name__}"
-                                                         + (f": {detail}" if detail else ""))
+                return _rows_for_problem(
+                    name, exercise, f"execution failed: {type(exc).__name__}" + (f": {detail}" if detail else "")
+                )
             break
     nb = run
     if config.executed_dir is not None:
@@ -216,12 +241,22 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
         return _rows_for_problem(name, exercise, f"the grading cell did not report ({why})")
     errors = _cell_errors(nb, len(nb.cells) - 1)
     suffix = f" [notebook had errors in {len(errors)} cell(s): {', '.join(errors[:3])}]" if errors else ""
-    crash_note = (f" [cell(s) {', '.join(map(str, skipped))} killed the kernel and were skipped]" if skipped else "")
-    return [Row(name, exercise, r["qid"], r["points"], r["score"], "passed" if r["passed"] else "failed",
-                r["message"] + ("" if r["passed"] else suffix) + crash_note) for r in report]
+    crash_note = f" [cell(s) {', '.join(map(str, skipped))} killed the kernel and were skipped]" if skipped else ""
+    return [
+        Row(
+            name,
+            exercise,
+            r["qid"],
+            r["points"],
+            r["score"],
+            "passed" if r["passed"] else "failed",
+            r["message"] + ("" if r["passed"] else suffix) + crash_note,
+        )
+        for r in report
+    ]
 
 
-def grade_all(paths, config: GradeConfig = GradeConfig(), progress=None) -> list[Row]:
+def grade_all(paths, config: GradeConfig = GradeConfig(), progress=None) -> list[Row]:  # noqa: B008 (frozen dataclass)
     """Grade several submissions in turn; ``progress(path, rows)`` is called after each one."""
     rows = []
     for path in paths:
@@ -244,8 +279,18 @@ def summarise(rows: list[Row]) -> list[dict]:
     """One dict per submission: exercise, score, points, questions passed, and a note."""
     out: dict[str, dict] = {}
     for r in rows:
-        s = out.setdefault(r.submission, {"submission": r.submission, "exercise": r.exercise, "score": 0.0,
-                                          "points": 0.0, "passed": 0, "questions": 0, "note": ""})
+        s = out.setdefault(
+            r.submission,
+            {
+                "submission": r.submission,
+                "exercise": r.exercise,
+                "score": 0.0,
+                "points": 0.0,
+                "passed": 0,
+                "questions": 0,
+                "note": "",
+            },
+        )
         s["score"] += r.score
         s["points"] += r.points
         s["questions"] += r.question != "*"

@@ -20,14 +20,24 @@ import importlib
 import pkgutil
 import re
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .compare import mismatch, show
 from .safe import call_safely
 
-__all__ = ["Verdict", "Question", "FunctionQuestion", "ValueQuestion", "ChoiceQuestion",
-           "SymbolicQuestion", "get_question", "exercise_questions", "exercise_ids"]
+__all__ = [
+    "Verdict",
+    "Question",
+    "FunctionQuestion",
+    "ValueQuestion",
+    "ChoiceQuestion",
+    "SymbolicQuestion",
+    "get_question",
+    "exercise_questions",
+    "exercise_ids",
+]
 
 NOT_ANSWERED = "not answered yet"
 
@@ -83,8 +93,9 @@ class Question:
 
     def verdict(self, passed: bool, message: str, **extra) -> Verdict:
         """Build a :class:`Verdict` for this question."""
-        return Verdict(qid=self.qid, passed=passed, message=message,
-                       hint="" if passed else self.hint, points=self.points, **extra)
+        return Verdict(
+            qid=self.qid, passed=passed, message=message, hint="" if passed else self.hint, points=self.points, **extra
+        )
 
     def judge(self, answer, hidden: Sequence = ()) -> Verdict:  # pragma: no cover - abstract
         """Judge ``answer``; ``hidden`` are extra test cases from the grader."""
@@ -112,8 +123,10 @@ def _output_notes(printed: str, printed_chars: int, warned: list[str]) -> list[s
         first = printed.strip().splitlines()[:3]
         preview = " | ".join(line[:80] for line in first)
         if printed_chars > 2000:
-            notes.append(f"Your code printed {printed_chars:,} characters during the tests (a print flood); "
-                         f"they were hidden. Remove debugging prints. It began: {preview}")
+            notes.append(
+                f"Your code printed {printed_chars:,} characters during the tests (a print flood); "
+                f"they were hidden. Remove debugging prints. It began: {preview}"
+            )
         else:
             notes.append(f"Your code printed during the tests (hidden): {preview}")
     notes += [f"Your code raised a warning: {w}" for w in warned]
@@ -145,7 +158,7 @@ class FunctionQuestion(Question):
     def describe(self, args: tuple, kwargs: dict) -> str:
         """``n=10, c=3, k=5`` for a case."""
         names = list(self.params) + [f"arg{i}" for i in range(len(self.params), len(args))]
-        parts = [f"{name}={show(value, 60)}" for name, value in zip(names, args)]
+        parts = [f"{name}={show(value, 60)}" for name, value in zip(names, args, strict=True)]
         parts += [f"{key}={show(value, 60)}" for key, value in kwargs.items()]
         return ", ".join(parts)
 
@@ -159,8 +172,11 @@ class FunctionQuestion(Question):
         if _not_answered(answer):
             return self.verdict(False, NOT_ANSWERED)
         if not callable(answer):
-            return self.verdict(False, f"expected a function, got a {type(answer).__name__}: pass the function "
-                                       f"itself, e.g. check({self.qid!r}, my_function), without calling it")
+            return self.verdict(
+                False,
+                f"expected a function, got a {type(answer).__name__}: pass the function "
+                f"itself, e.g. check({self.qid!r}, my_function), without calling it",
+            )
         if str(getattr(answer, "__module__", "") or "").startswith("course_lib"):
             return self.verdict(False, "that is the course's own implementation — pass the function you wrote")
         cases = [(c, False) for c in self.cases] + [(c, True) for c in hidden]
@@ -175,26 +191,39 @@ class FunctionQuestion(Question):
             warned += [w for w in out.warnings if w not in warned][:3]
             where = {"input": self.describe(args, kwargs) + (" (hidden test)" if is_hidden else "")}
             notes = _output_notes(printed, printed_chars, warned)
-            fail = dict(case=where, notes=notes, n_tests=n_done + 1, n_hidden=sum(h for _, h in cases[:n_done + 1]))
+            fail = dict(case=where, notes=notes, n_tests=n_done + 1, n_hidden=sum(h for _, h in cases[: n_done + 1]))
             if out.timed_out:
-                return self.verdict(False, f"did not finish within {self.time_limit:g} s — an infinite loop, "
-                                           "or a loop far longer than needed?", **fail)
+                return self.verdict(
+                    False,
+                    f"did not finish within {self.time_limit:g} s — an infinite loop, "
+                    "or a loop far longer than needed?",
+                    **fail,
+                )
             if isinstance(out.error, NotImplementedError):
                 return self.verdict(False, NOT_ANSWERED + ": replace `raise NotImplementedError()` with your code")
             if out.error is not None:
                 return self.verdict(False, f"raised {_error_text(out.error)}", **fail)
             if out.mutated:
                 names = [self.params[i] if isinstance(i, int) and i < len(self.params) else str(i) for i in out.mutated]
-                return self.verdict(False, f"changed its input {', '.join(names)} in place; work on a copy "
-                                           "(for example x = np.array(x, dtype=float)) instead", **fail)
+                return self.verdict(
+                    False,
+                    f"changed its input {', '.join(names)} in place; work on a copy "
+                    "(for example x = np.array(x, dtype=float)) instead",
+                    **fail,
+                )
             problem = mismatch(out.value, expected, rtol=self.rtol, atol=self.atol)
             if problem:
                 where.update(expected=show(expected), got=show(out.value))
                 return self.verdict(False, problem, **fail)
         n_hidden = sum(h for _, h in cases)
         extra = f" (including {n_hidden} hidden)" if n_hidden else ""
-        return self.verdict(True, f"passed all {len(cases)} tests{extra}", n_tests=len(cases), n_hidden=n_hidden,
-                            notes=_output_notes(printed, printed_chars, warned))
+        return self.verdict(
+            True,
+            f"passed all {len(cases)} tests{extra}",
+            n_tests=len(cases),
+            n_hidden=n_hidden,
+            notes=_output_notes(printed, printed_chars, warned),
+        )
 
 
 @dataclass(frozen=True)
@@ -217,8 +246,9 @@ class ValueQuestion(Question):
         problem = mismatch(answer, expected, rtol=self.rtol, atol=self.atol)
         if problem:
             problem = problem.replace("returned", "your answer is", 1) if problem.startswith("returned") else problem
-            return self.verdict(False, problem, case={"expected": "(hidden until you get it right)",
-                                                      "got": show(answer)}, n_tests=1)
+            return self.verdict(
+                False, problem, case={"expected": "(hidden until you get it right)", "got": show(answer)}, n_tests=1
+            )
         return self.verdict(True, "correct", n_tests=1)
 
 
@@ -275,13 +305,17 @@ class SymbolicQuestion(Question):
         answer = sp.sympify(answer)
         extra = sorted(s.name for s in answer.free_symbols if s.name not in by_name)
         if extra:
-            return self.verdict(False, f"your expression uses {', '.join(extra)}, which the answer does not "
-                                       f"depend on (allowed: {', '.join(sorted(by_name)) or 'no symbols'})")
+            return self.verdict(
+                False,
+                f"your expression uses {', '.join(extra)}, which the answer does not "
+                f"depend on (allowed: {', '.join(sorted(by_name)) or 'no symbols'})",
+            )
         answer = answer.subs({s: by_name[s.name] for s in answer.free_symbols})
         out = call_safely(lambda: sp.simplify(answer - expected), time_limit=self.time_limit)
         if out.timed_out or out.error is not None:
-            return self.verdict(False, "could not simplify the difference with the answer in time; "
-                                       "simplify your expression first")
+            return self.verdict(
+                False, "could not simplify the difference with the answer in time; simplify your expression first"
+            )
         if out.value == 0:
             return self.verdict(True, "equal to the answer (the difference simplifies to 0)", n_tests=1)
         case = {}
@@ -289,12 +323,15 @@ class SymbolicQuestion(Question):
             subs = {by_name[n]: v for n, v in point if n in by_name}
             got, want = complex(answer.evalf(subs=subs)), complex(expected.evalf(subs=subs))
             if abs(got - want) > 1e-9 * max(1.0, abs(want)):
-                case = {"input": ", ".join(f"{n}={v}" for n, v in point),
-                        "expected": show(want.real if want.imag == 0 else want),
-                        "got": show(got.real if got.imag == 0 else got)}
+                case = {
+                    "input": ", ".join(f"{n}={v}" for n, v in point),
+                    "expected": show(want.real if want.imag == 0 else want),
+                    "got": show(got.real if got.imag == 0 else got),
+                }
                 break
-        return self.verdict(False, "not equal to the answer: the difference does not simplify to 0",
-                            case=case, n_tests=1)
+        return self.verdict(
+            False, "not equal to the answer: the difference does not simplify to 0", case=case, n_tests=1
+        )
 
 
 # -- registry ---------------------------------------------------------------------------------------

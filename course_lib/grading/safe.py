@@ -20,8 +20,9 @@ import signal
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,7 @@ def same_value(a, b) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same_value(a[key], b[key]) for key in a)
     if isinstance(a, float) and a != a:
@@ -177,8 +178,9 @@ def _stop_thread(worker: threading.Thread, attempts: int = 20) -> None:
         worker.join(0.05)
 
 
-def call_safely(fn: Callable, args: tuple = (), kwargs: dict | None = None, *,
-                time_limit: float = 3.0, output_limit: int = 2000) -> Outcome:
+def call_safely(
+    fn: Callable, args: tuple = (), kwargs: dict | None = None, *, time_limit: float = 3.0, output_limit: int = 2000
+) -> Outcome:
     """Call ``fn(*args, **kwargs)`` on private copies of the inputs, with a time limit.
 
     Parameters
@@ -204,18 +206,28 @@ def call_safely(fn: Callable, args: tuple = (), kwargs: dict | None = None, *,
     use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     runner = _run_with_alarm if use_alarm else _run_in_thread
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught, \
-            contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
         warnings.simplefilter("always")
         value, error, timed_out = runner(fn, call_args, call_kwargs, time_limit)
-    outcome = Outcome(value=value, error=error, timed_out=timed_out,
-                      seconds=time.perf_counter() - start,
-                      printed=sink.getvalue(), printed_chars=sink.total)
+    outcome = Outcome(
+        value=value,
+        error=error,
+        timed_out=timed_out,
+        seconds=time.perf_counter() - start,
+        printed=sink.getvalue(),
+        printed_chars=sink.total,
+    )
     for w in caught:
         text = f"{w.category.__name__}: {w.message}"
         if text not in outcome.warnings and len(outcome.warnings) < 3:
             outcome.warnings.append(text)
     if not timed_out:
-        outcome.mutated = [i for i, (a, b) in enumerate(zip(saved_args, call_args)) if not same_value(a, b)]
+        outcome.mutated = [
+            i for i, (a, b) in enumerate(zip(saved_args, call_args, strict=True)) if not same_value(a, b)
+        ]
         outcome.mutated += [key for key in saved_kwargs if not same_value(saved_kwargs[key], call_kwargs[key])]
     return outcome

@@ -20,5 +20,16 @@ from course_lib.lab.config import OBJECTIVES, LabConfig, WarmStartConfig
 from course_lib.lab.loop import read_history, run_many, train
 from course_lib.lab.step import LabState, evaluate, make_state, rl_step
 
-__all__ = ["OBJECTIVES", "LabConfig", "WarmStartConfig", "warm_start", "LabState", "make_state", "rl_step",
-           "evaluate", "train", "run_many", "read_history"]
+__all__ = [
+    "OBJECTIVES",
+    "LabConfig",
+    "WarmStartConfig",
+    "warm_start",
+    "LabState",
+    "make_state",
+    "rl_step",
+    "evaluate",
+    "train",
+    "run_many",
+    "read_history",
+]

@@ -24,6 +24,7 @@ import torch
 # the lab is imported (if the user has not chosen a value); no effect on a CPU.
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
+
 def keep_freed_memory() -> bool:
     """Ask glibc to keep freed blocks for reuse instead of returning them to the OS; True if done.
 
@@ -65,9 +66,12 @@ def reproducible(threads: int):
     import torch.utils.deterministic as det  # torch >= 2.1
 
     keep_freed_memory()
-    before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
-              torch.is_deterministic_algorithms_warn_only_enabled(),
-              det.fill_uninitialized_memory)
+    before = (
+        torch.get_num_threads(),
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        det.fill_uninitialized_memory,
+    )
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     det.fill_uninitialized_memory = False
@@ -89,5 +93,3 @@ def resolve_device(name: str) -> torch.device:
 
         return compute_device()
     return torch.device(name)
-
-

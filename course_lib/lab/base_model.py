@@ -37,8 +37,13 @@ def _code_version() -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig = WarmStartConfig(),
-               use_cache: bool = True, threads: int = 1) -> GPT:
+def warm_start(
+    model_cfg: GPTConfig,
+    task: DigitSumTask,
+    warm: WarmStartConfig = WarmStartConfig(),
+    use_cache: bool = True,
+    threads: int = 1,
+) -> GPT:
     """The warm-started model (on CPU): supervised training on the style mixture, cached on disk.
 
     Trained on CPU with ``threads`` threads so that a checkpoint is the same on every device; the
@@ -46,8 +51,9 @@ def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig =
     the code that trains it (model, task, this function), so a changed model never loads a stale
     checkpoint.
     """
-    key = json.dumps([asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version()],
-                     sort_keys=True)
+    key = json.dumps(
+        [asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version()], sort_keys=True
+    )
     path = cache_dir() / f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
     model = GPT(model_cfg)
     if use_cache and path.exists():
@@ -74,5 +80,3 @@ def warm_start(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig =
         torch.save(model.state_dict(), tmp)
         tmp.replace(path)  # atomic: concurrent notebooks never read half a file
     return model
-
-

@@ -39,7 +39,7 @@ def lab_tables(histories: dict, k: int = 4, metrics=None) -> dict:
     """
     cols = {"run": [], "seed": [], "step": [], "metric": [], "value": []}
     for label, history in histories.items():
-        run, seed = (label if isinstance(label, tuple) else (str(label), 0))
+        run, seed = label if isinstance(label, tuple) else (str(label), 0)
         for key, title in _metrics(k, metrics):
             for row in history:
                 if key in row and row[key] is not None:
@@ -54,15 +54,20 @@ def lab_tables(histories: dict, k: int = 4, metrics=None) -> dict:
 def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     """Small multiples, one panel per metric; a line per run (mean over seeds, band = min..max)."""
     order = [title for _, title in _metrics(k, metrics)]
-    base = charts.data_source("lab").encode(x=alt.X("step:Q", title="RL step"),
-                                     color=alt.Color("run:N", title="objective"))
-    line = base.mark_line().encode(y=alt.Y("mean(value):Q", title=None),
-                                   tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")])
+    base = charts.data_source("lab").encode(
+        x=alt.X("step:Q", title="RL step"), color=alt.Color("run:N", title="objective")
+    )
+    line = base.mark_line().encode(
+        y=alt.Y("mean(value):Q", title=None), tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")]
+    )
     band = base.mark_area(opacity=0.2).encode(y="min(value):Q", y2="max(value):Q")
-    return (alt.layer(band, line).properties(width=charts.WIDTH, height=150)
-            .facet(facet=alt.Facet("metric:N", sort=order, title=None), columns=columns)
-            .resolve_scale(y="independent")
-            .properties(title=charts.chart_title("Policy-gradient lab", "mean over seeds; band: min–max")))
+    return (
+        alt.layer(band, line)
+        .properties(width=charts.WIDTH, height=150)
+        .facet(facet=alt.Facet("metric:N", sort=order, title=None), columns=columns)
+        .resolve_scale(y="independent")
+        .properties(title=charts.chart_title("Policy-gradient lab", "mean over seeds; band: min–max"))
+    )
 
 
 def lab_chart(histories: dict, k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
@@ -107,8 +112,15 @@ def summary_rows(results: dict, k: int = 4) -> list[dict]:
     start and end of Δ(k) (seen), pass@1 and pass@k (seen and held-out), distinct correct
     answers and the dominant style's share.
     """
-    keys = ["seen/pass@1", f"seen/pass@{k}", f"seen/delta@{k}", "seen/distinct_correct",
-            "seen/dominant_share", "held/pass@1", f"held/pass@{k}"]
+    keys = [
+        "seen/pass@1",
+        f"seen/pass@{k}",
+        f"seen/delta@{k}",
+        "seen/distinct_correct",
+        "seen/dominant_share",
+        "held/pass@1",
+        f"held/pass@{k}",
+    ]
     by_obj: dict = {}
     for (objective, _seed), history in results.items():
         rows = [r for r in history if "seen/pass@1" in r]

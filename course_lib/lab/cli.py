@@ -24,7 +24,7 @@ def _field_docs(cls) -> dict:
     """The one-line docstring under each dataclass field (they become ``--help``)."""
     docs, tree = {}, ast.parse(inspect.getsource(cls))
     body = tree.body[0].body
-    for node, nxt in zip(body, body[1:]):
+    for node, nxt in zip(body, body[1:], strict=True):
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
             docs[node.target.id] = str(nxt.value.value).strip()
     return docs
@@ -44,12 +44,21 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=docs.get(f.name))
         else:
             kw = {"choices": sorted(OBJECTIVES)} if f.name == "objective" else {}
-            parser.add_argument(flag, type=type(default), default=default,
-                                help=f"{docs.get(f.name, '')} (default {default})", **kw)
-    parser.add_argument("--held-out", type=lambda s: tuple(int(x) for x in s.split(",") if x),
-                        default=LabConfig.held_out, help="comma-separated held-out targets")
-    parser.add_argument("--warm-steps", type=int, default=WarmStartConfig.steps,
-                        help=f"supervised warm-start steps (default {WarmStartConfig.steps}; cached)")
+            parser.add_argument(
+                flag, type=type(default), default=default, help=f"{docs.get(f.name, '')} (default {default})", **kw
+            )
+    parser.add_argument(
+        "--held-out",
+        type=lambda s: tuple(int(x) for x in s.split(",") if x),
+        default=LabConfig.held_out,
+        help="comma-separated held-out targets",
+    )
+    parser.add_argument(
+        "--warm-steps",
+        type=int,
+        default=WarmStartConfig.steps,
+        help=f"supervised warm-start steps (default {WarmStartConfig.steps}; cached)",
+    )
 
 
 def _fmt(x) -> str:
@@ -58,13 +67,15 @@ def _fmt(x) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from course_lib.lab.charts import lab_chart
     from course_lib.lab.config import LabConfig, WarmStartConfig
     from course_lib.lab.loop import read_history, train
-    from course_lib.lab.charts import lab_chart
 
     names = {f.name for f in dataclasses.fields(LabConfig)} - {"warm"}
-    cfg = LabConfig(**{name: getattr(args, name) for name in names},
-                    warm=dataclasses.replace(WarmStartConfig(), steps=args.warm_steps))
+    cfg = LabConfig(
+        **{name: getattr(args, name) for name in names},
+        warm=dataclasses.replace(WarmStartConfig(), steps=args.warm_steps),
+    )
     out = Path(args.out)
     state = train(cfg, out, progress=not args.quiet)
     last = [r for r in read_history(out) if "seen/pass@1" in r]
@@ -73,10 +84,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.png:
         chart.save(str(out / "chart.png"))
     first, end = last[0], last[-1]
-    print(f"{cfg.objective} seed {cfg.seed}: {state.step}/{cfg.steps} steps"
-          f"{' (interrupted)' if state.interrupted else ''} in {end['time/s']:.1f} s")
-    for key in ("seen/pass@1", f"seen/pass@{cfg.k}", f"seen/delta@{cfg.k}", "seen/distinct_correct",
-                "seen/dominant_share", "held/pass@1", f"held/pass@{cfg.k}"):
+    print(
+        f"{cfg.objective} seed {cfg.seed}: {state.step}/{cfg.steps} steps"
+        f"{' (interrupted)' if state.interrupted else ''} in {end['time/s']:.1f} s"
+    )
+    for key in (
+        "seen/pass@1",
+        f"seen/pass@{cfg.k}",
+        f"seen/delta@{cfg.k}",
+        "seen/distinct_correct",
+        "seen/dominant_share",
+        "held/pass@1",
+        f"held/pass@{cfg.k}",
+    ):
         print(f"  {key:24s} {_fmt(first.get(key))} -> {_fmt(end.get(key))}")
     print(f"wrote {out}/history.jsonl, checkpoint.pt, chart.html")
     return 130 if state.interrupted else 0
@@ -97,9 +117,11 @@ def _compare(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     chart.save(str(out), **({"inline": True} if out.suffix == ".html" else {}))
     for row in summary_rows(histories, k):
-        print(f"{row['objective']}: Δ({k}) {row[f'seen/delta@{k} start']:.3f} -> {row[f'seen/delta@{k} end']:.3f}, "
-              f"pass@1 {row['seen/pass@1 start']:.3f} -> {row['seen/pass@1 end']:.3f}, "
-              f"distinct {row['seen/distinct_correct end']:.2f}, dominant share {row['seen/dominant_share end']:.2f}")
+        print(
+            f"{row['objective']}: Δ({k}) {row[f'seen/delta@{k} start']:.3f} -> {row[f'seen/delta@{k} end']:.3f}, "
+            f"pass@1 {row['seen/pass@1 start']:.3f} -> {row['seen/pass@1 end']:.3f}, "
+            f"distinct {row['seen/distinct_correct end']:.2f}, dominant share {row['seen/dominant_share end']:.2f}"
+        )
     print(f"wrote {out}")
     return 0
 

@@ -108,8 +108,7 @@ class LabConfig:
     @property
     def model_config(self) -> GPTConfig:
         """The model size of this run."""
-        return GPTConfig(n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
-                         block_size=4 + self.answer_len)
+        return GPTConfig(n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model, block_size=4 + self.answer_len)
 
     @property
     def metric_ks(self) -> tuple[int, ...]:
@@ -124,8 +123,8 @@ class LabConfig:
     def from_dict(cls, d: dict) -> LabConfig:
         """Config from :meth:`to_dict` output; unknown keys are an error."""
         d = dict(d)
-        d["warm"] = WarmStartConfig(**{**d.get("warm", {}), "mix": tuple(d.get("warm", {}).get("mix", WarmStartConfig.mix))})
+        d["warm"] = WarmStartConfig(
+            **{**d.get("warm", {}), "mix": tuple(d.get("warm", {}).get("mix", WarmStartConfig.mix))}
+        )
         d["held_out"] = tuple(d.get("held_out", DigitSumTask.held_out))
         return cls(**d)
-
-

@@ -21,14 +21,19 @@ from course_lib.lab._runtime import reproducible
 from course_lib.lab.config import LabConfig
 from course_lib.lab.step import LabState, evaluate, make_state, rl_step
 
+
 def save_checkpoint(state: LabState, path) -> None:
     """Save everything :func:`load_checkpoint` needs to continue the run exactly."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     blob = {
-        "cfg": state.cfg.to_dict(), "step": state.step, "history": state.history,
-        "model": state.model.state_dict(), "opt": state.opt.state_dict(),
-        "sample_gen": state.sample_gen.get_state(), "prompt_gen": state.prompt_gen.get_state(),
+        "cfg": state.cfg.to_dict(),
+        "step": state.step,
+        "history": state.history,
+        "model": state.model.state_dict(),
+        "opt": state.opt.state_dict(),
+        "sample_gen": state.sample_gen.get_state(),
+        "prompt_gen": state.prompt_gen.get_state(),
     }
     tmp = path.with_suffix(".tmp")
     torch.save(blob, tmp)
@@ -47,8 +52,15 @@ def load_checkpoint(path, use_cache: bool = True) -> LabState:
     return state
 
 
-def train(cfg: LabConfig | LabState, out=None, *, callback=None, progress: bool = True,
-          checkpoint_every: int = 50, use_cache: bool = True) -> LabState:
+def train(
+    cfg: LabConfig | LabState,
+    out=None,
+    *,
+    callback=None,
+    progress: bool = True,
+    checkpoint_every: int = 50,
+    use_cache: bool = True,
+) -> LabState:
     """Run (or continue) an RL run; returns its state, whose ``history`` holds one dict per step.
 
     Parameters
@@ -97,8 +109,9 @@ def train(cfg: LabConfig | LabState, out=None, *, callback=None, progress: bool 
                     bar.update(1)
                 if "seen/pass@1" in row:
                     if bar is not None:
-                        bar.set_postfix({"pass@1": f"{row['seen/pass@1']:.3f}",
-                                         f"Δ({cfg.k})": f"{row[f'seen/delta@{cfg.k}']:.3f}"})
+                        bar.set_postfix(
+                            {"pass@1": f"{row['seen/pass@1']:.3f}", f"Δ({cfg.k})": f"{row[f'seen/delta@{cfg.k}']:.3f}"}
+                        )
                     if callback is not None:
                         callback(state.history)
                 if out is not None and state.step % checkpoint_every == 0:
@@ -127,14 +140,18 @@ def evaluated(history: list[dict]) -> list[dict]:
     return [row for row in history if "seen/pass@1" in row]
 
 
-def run_many(objectives, seeds, base: LabConfig = LabConfig(), *, progress: bool = True,
-             callback=None, **overrides) -> dict:
+def run_many(
+    objectives, seeds, base: LabConfig = LabConfig(), *, progress: bool = True, callback=None, **overrides
+) -> dict:
     """Train one run per (objective, seed); returns ``{(objective, seed): history}``."""
     results = {}
     for objective in objectives:
         for seed in seeds:
             cfg = dataclasses.replace(base, objective=objective, seed=seed, **overrides)
-            state = train(cfg, progress=progress, callback=None if callback is None else
-                          (lambda h, o=objective, s=seed: callback(results | {(o, s): h})))
+            state = train(
+                cfg,
+                progress=progress,
+                callback=None if callback is None else (lambda h, o=objective, s=seed: callback(results | {(o, s): h})),
+            )
             results[(objective, seed)] = state.history
     return results

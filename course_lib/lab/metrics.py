@@ -41,8 +41,9 @@ def answer_distribution(model: GPT, task: DigitSumTask, targets, temperature: fl
     return probs, correct
 
 
-def exact_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32,
-                  temperature: float = 1.0) -> dict:
+def exact_metrics(
+    model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32, temperature: float = 1.0
+) -> dict:
     """Exact per-step metrics of the policy on ``targets`` by enumerating all 10**L answers.
 
     Returns a dict of floats (means over prompts; see the module docstring) plus ``p``, the
@@ -66,13 +67,15 @@ def exact_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: i
 
 
 @torch.no_grad()
-def sampled_metrics(model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32,
-                    temperature: float = 1.0, generator=None) -> dict:
+def sampled_metrics(
+    model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32, temperature: float = 1.0, generator=None
+) -> dict:
     """The same metrics estimated from ``m`` samples per prompt (unbiased pass@k, k <= m)."""
     targets = torch.as_tensor(targets, dtype=torch.long)
     device = next(model.parameters()).device
-    roll = sample_answers(model, task.prompts(targets).to(device), m, task.answer_len,
-                          temperature=temperature, generator=generator)
+    roll = sample_answers(
+        model, task.prompts(targets).to(device), m, task.answer_len, temperature=temperature, generator=generator
+    )
     answers = roll.answers.cpu()
     ok = task.verify(targets, answers)  # (T, m)
     c = ok.sum(1).numpy()

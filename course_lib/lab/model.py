@@ -174,6 +174,7 @@ class GPT(nn.Module):
 
 def expand_past(past, n: int):
     """Repeat each row of a cache ``n`` times (prompt b -> rows b*n .. b*n+n-1)."""
+
     def rep(x):  # (B, ...) -> (B n, ...); the backward is a sum over n
         return x.unsqueeze(1).expand(x.shape[0], n, *x.shape[1:]).reshape(-1, *x.shape[1:])
 
@@ -208,8 +209,16 @@ def _draw(logp: torch.Tensor, generator) -> torch.Tensor:
     return (cdf < u).sum(-1).clamp_(max=logp.shape[-1] - 1)
 
 
-def sample_answers(model: GPT, prompts: torch.Tensor, n: int, answer_len: int, *,
-                   temperature: float = 1.0, generator=None, use_cache: bool = True) -> Rollout:
+def sample_answers(
+    model: GPT,
+    prompts: torch.Tensor,
+    n: int,
+    answer_len: int,
+    *,
+    temperature: float = 1.0,
+    generator=None,
+    use_cache: bool = True,
+) -> Rollout:
     """Sample ``n`` answers of ``answer_len`` digits for each prompt, keeping the loss graph.
 
     With ``use_cache`` the prompt (B rows) is encoded once, its cache is expanded to B n rows and
@@ -270,8 +279,7 @@ def sample_answers(model: GPT, prompts: torch.Tensor, n: int, answer_len: int, *
     return Rollout(answers.view(B, n, answer_len), logp.view(B, n), entropy.view(B, n))
 
 
-def answer_logprobs(model: GPT, prompts: torch.Tensor, answers: torch.Tensor,
-                    temperature: float = 1.0) -> torch.Tensor:
+def answer_logprobs(model: GPT, prompts: torch.Tensor, answers: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
     """log pi(answer | prompt) by teacher forcing: prompts (B, P), answers (B, L) -> (B,).
 
     Distinct prompts are encoded once (a batch over 24 targets has at most 24), their cache is
@@ -291,8 +299,9 @@ def answer_logprobs(model: GPT, prompts: torch.Tensor, answers: torch.Tensor,
     return lp.gather(2, answers[:, :, None]).squeeze(2).sum(1)
 
 
-def enumerate_answer_logprobs(model: GPT, prompts: torch.Tensor, answer_len: int,
-                              temperature: float = 1.0) -> torch.Tensor:
+def enumerate_answer_logprobs(
+    model: GPT, prompts: torch.Tensor, answer_len: int, temperature: float = 1.0
+) -> torch.Tensor:
     """log pi(y | prompt) of every answer y in lexicographic order: (B, P) -> (B, 10**L).
 
     The answer tree is expanded level by level with the cache (B, 10 B, 100 B ... rows of one

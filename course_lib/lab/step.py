@@ -100,8 +100,15 @@ def rl_step(state: LabState) -> dict:
     device = next(model.parameters()).device
     seen = task.seen_targets
     targets = seen[torch.randint(len(seen), (cfg.prompts_per_step,), generator=state.prompt_gen)]
-    roll = sample_answers(model, task.prompts(targets).to(device), cfg.n, task.answer_len,
-                          temperature=cfg.temperature, generator=state.sample_gen, use_cache=cfg.kv_cache)
+    roll = sample_answers(
+        model,
+        task.prompts(targets).to(device),
+        cfg.n,
+        task.answer_len,
+        temperature=cfg.temperature,
+        generator=state.sample_gen,
+        use_cache=cfg.kv_cache,
+    )
     r = task.verify(targets.to(device), roll.answers).float()  # (B, n) rewards
     k = current_k(cfg, state.step)
     w = objective_weights(cfg.objective, r, k)  # (B, n), no gradient

@@ -140,8 +140,9 @@ class DigitSumTask:
         return style
 
     # --- warm-start data ----------------------------------------------------------------------
-    def warm_start_batch(self, size: int, mix: tuple[float, float, float], generator: torch.Generator,
-                         per_style: int = 2):
+    def warm_start_batch(
+        self, size: int, mix: tuple[float, float, float], generator: torch.Generator, per_style: int = 2
+    ):
         """A supervised batch drawn from a mixture of solution styles (vectorised, no Python loop).
 
         Each example picks a seen target uniformly, then with probabilities ``mix`` = (dominant,

@@ -29,12 +29,26 @@ import sympy as sp
 from .._checks import as_positive_int
 
 __all__ = [
-    "P", "K",
-    "pass_at_k_expr", "alpha_k_expr", "delta_k_expr", "rho_expr", "is_identity",
-    "GenericDerivation", "generic_derivation",
-    "SoftmaxPolicy", "softmax_policy", "gradient", "collinearity_ratios", "autograd_gradients",
-    "AlphaProperties", "alpha_properties", "GapProperties", "gap_properties",
-    "dataset_gradients", "cosine",
+    "P",
+    "K",
+    "pass_at_k_expr",
+    "alpha_k_expr",
+    "delta_k_expr",
+    "rho_expr",
+    "is_identity",
+    "GenericDerivation",
+    "generic_derivation",
+    "SoftmaxPolicy",
+    "softmax_policy",
+    "gradient",
+    "collinearity_ratios",
+    "autograd_gradients",
+    "AlphaProperties",
+    "alpha_properties",
+    "GapProperties",
+    "gap_properties",
+    "dataset_gradients",
+    "cosine",
 ]
 
 P = sp.Symbol("p", positive=True)
@@ -190,7 +204,7 @@ class SoftmaxPolicy:
         q = [sp.nsimplify(x) for x in probs]
         if len(q) != len(self.logits) or any(x <= 0 for x in q) or sum(q) != 1:
             raise ValueError(f"probs must be {len(self.logits)} positive numbers summing to 1, got {probs}")
-        return {z: sp.log(x) for z, x in zip(self.logits, q)}
+        return {z: sp.log(x) for z, x in zip(self.logits, q, strict=True)}
 
 
 def softmax_policy(m: int = 3, correct: Sequence[int] = (0,)) -> SoftmaxPolicy:

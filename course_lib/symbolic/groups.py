@@ -49,8 +49,11 @@ def softmax_answers(policy: SoftmaxPolicy, probs: Sequence) -> list:
     """Each answer of ``policy`` at ``probs`` as ``(pi_j, reward_j, grad_z log pi_j)`` (exact)."""
     at = policy.at_probs(probs)
     return [
-        (policy.probs[j].subs(at), int(j in policy.correct),
-         sp.simplify(gradient(sp.log(policy.probs[j]), policy.logits).subs(at)))
+        (
+            policy.probs[j].subs(at),
+            int(j in policy.correct),
+            sp.simplify(gradient(sp.log(policy.probs[j]), policy.logits).subs(at)),
+        )
         for j in range(len(policy.logits))
     ]
 
@@ -96,7 +99,7 @@ def expected_group_gradient(weights: Weights, n: int, answers: Sequence | None =
     for outcome in itertools.product(answers, repeat=n):
         prob = sp.Mul(*[a[0] for a in outcome])
         w = weights(tuple(a[1] for a in outcome))
-        for wi, a in zip(w, outcome):
+        for wi, a in zip(w, outcome, strict=True):
             term = prob * wi * a[2]
             total = term if total is None else total + term  # 0 + Matrix is a TypeError
     if isinstance(total, sp.MatrixBase):
@@ -190,13 +193,13 @@ def chen_advantages_bootstrap(rewards, k: int, normalise: bool = True) -> tuple:
     """The same advantage by brute force: each sample's mean over all size-k subsets holding it."""
     n, _, k = _group(rewards, k, 0)
     groups = list(itertools.combinations(range(n), k))
-    group_reward = {I: max(rewards[i] for i in I) for I in groups}
+    group_reward = {g: max(rewards[i] for i in g) for g in groups}
     R = sp.Rational(sum(group_reward.values()), len(groups))
     sigma = sp.sqrt(R * (1 - R)) if normalise else sp.S.One
     if sigma == 0:
         return (sp.S.Zero,) * n
     return tuple(
-        sp.Rational(sum(group_reward[I] for I in groups if i in I), _comb(n - 1, k - 1)) / sigma - R / sigma
+        sp.Rational(sum(group_reward[g] for g in groups if i in g), _comb(n - 1, k - 1)) / sigma - R / sigma
         for i in range(n)
     )
 
@@ -218,7 +221,7 @@ def loo_advantages(rewards, k: int) -> tuple:
     """
     n, c, k = _group(rewards, k, 1)
     w = pkpo_weights(rewards, k)
-    return tuple(sp.Rational(n, k) * wi - rho_expr(n - 1, c - ri, k) for wi, ri in zip(w, rewards))
+    return tuple(sp.Rational(n, k) * wi - rho_expr(n - 1, c - ri, k) for wi, ri in zip(w, rewards, strict=True))
 
 
 # ---------------------------------------------------------------- 5. the HumanEval estimator

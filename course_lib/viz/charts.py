@@ -30,7 +30,7 @@ def records(table: dict) -> list[dict]:
     if len({len(col) for col in cols}) > 1:
         raise ValueError(f"table columns must have equal lengths, got {[len(c) for c in cols]}")
     names = list(table)
-    return [dict(zip(names, row)) for row in zip(*cols)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 def _finite(table: dict) -> dict:

@@ -46,16 +46,24 @@ def alpha_tables(ks=(1, 2, 4, 8, 16), p: float = 0.2) -> dict:
     ks, p = as_ks(ks), as_p(p)
 
     def metrics(pp, kk):
-        return {"k": kk, "p": pp, "J_k": passk.pass_at_k_from_p(pp, kk),
-                "alpha_k": passk.alpha_k(pp, kk), "delta_k": passk.delta_k(pp, kk)}
+        return {
+            "k": kk,
+            "p": pp,
+            "J_k": passk.pass_at_k_from_p(pp, kk),
+            "alpha_k": passk.alpha_k(pp, kk),
+            "delta_k": passk.delta_k(pp, kk),
+        }
 
     k2 = ks[ks >= 2]
     p_star = np.atleast_1d(passk.gap_argmax(k2)) if k2.size else np.zeros(0)
     return {
         "alpha_curves": metrics(np.tile(P_GRID, ks.size), np.repeat(ks, P_GRID.size)),
         "alpha_now": metrics(np.full(ks.size, p), ks),
-        "alpha_peaks": {"k": k2, "p_star": p_star,
-                        "delta_star": np.atleast_1d(passk.delta_k(p_star, k2)) if k2.size else np.zeros(0)},
+        "alpha_peaks": {
+            "k": k2,
+            "p_star": p_star,
+            "delta_star": np.atleast_1d(passk.delta_k(p_star, k2)) if k2.size else np.zeros(0),
+        },
     }
 
 
@@ -63,22 +71,41 @@ def alpha_template() -> alt.HConcatChart:
     """J_k, alpha_k and Delta(k) against p; diamonds at p*(k); dashed rule and dots at the current p."""
     x = alt.X("p:Q", title="p = J₁ (pass@1 of the prompt)", scale=alt.Scale(domain=[0, 1]))
     color = alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis"))
-    tips = [alt.Tooltip("k:O"), alt.Tooltip("p:Q", format=".3f"), alt.Tooltip("J_k:Q", format=".4f"),
-            alt.Tooltip("alpha_k:Q", title="α_k", format=".4f"),
-            alt.Tooltip("delta_k:Q", title="Δ(k)", format=".4f")]
+    tips = [
+        alt.Tooltip("k:O"),
+        alt.Tooltip("p:Q", format=".3f"),
+        alt.Tooltip("J_k:Q", format=".4f"),
+        alt.Tooltip("alpha_k:Q", title="α_k", format=".4f"),
+        alt.Tooltip("delta_k:Q", title="Δ(k)", format=".4f"),
+    ]
     rule = data_source("alpha_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(p):Q")
 
     def panel(field: str, title: str, y_title: str, *extra) -> alt.LayerChart:
-        line = data_source("alpha_curves").mark_line().encode(x=x, y=alt.Y(f"{field}:Q", title=y_title),
-                                                       color=color, tooltip=tips)
-        dots = data_source("alpha_now").mark_point(filled=True, size=60, stroke="black", strokeWidth=0.5).encode(
-            x="p:Q", y=f"{field}:Q", color=color, tooltip=tips)
+        line = (
+            data_source("alpha_curves")
+            .mark_line()
+            .encode(x=x, y=alt.Y(f"{field}:Q", title=y_title), color=color, tooltip=tips)
+        )
+        dots = (
+            data_source("alpha_now")
+            .mark_point(filled=True, size=60, stroke="black", strokeWidth=0.5)
+            .encode(x="p:Q", y=f"{field}:Q", color=color, tooltip=tips)
+        )
         return alt.layer(line, rule, dots, *extra).properties(title=title, width=WIDTH, height=HEIGHT)
 
-    star = data_source("alpha_peaks").mark_point(shape="diamond", size=110, filled=True, color="black").encode(
-        x="p_star:Q", y="delta_star:Q",
-        tooltip=[alt.Tooltip("k:O"), alt.Tooltip("p_star:Q", title="p* = 1 − k^(−1/(k−1))", format=".4f"),
-                 alt.Tooltip("delta_star:Q", title="Δ* = Δ(p*)", format=".4f")])
+    star = (
+        data_source("alpha_peaks")
+        .mark_point(shape="diamond", size=110, filled=True, color="black")
+        .encode(
+            x="p_star:Q",
+            y="delta_star:Q",
+            tooltip=[
+                alt.Tooltip("k:O"),
+                alt.Tooltip("p_star:Q", title="p* = 1 − k^(−1/(k−1))", format=".4f"),
+                alt.Tooltip("delta_star:Q", title="Δ* = Δ(p*)", format=".4f"),
+            ],
+        )
+    )
     return alt.hconcat(
         panel("J_k", "pass@k: J_k = 1 − (1 − p)^k", "J_k"),
         panel("alpha_k", "Gradient weight: α_k = k(1 − p)^(k−1)", "α_k"),
@@ -106,22 +133,32 @@ def estimator_tables(n: int = 10, p: float = 0.3, k: int = 5) -> dict:
     parts = {label: passk.estimator_distribution(n, p, k, estimator=key) for key, label in ESTIMATORS.items()}
     truth = float(passk.pass_at_k_from_p(p, k))
     means = np.array([w @ v for _, v, w in parts.values()])
-    sds = np.sqrt(np.maximum([w @ (v - m) ** 2 for (_, v, w), m in zip(parts.values(), means)], 0.0))
+    sds = np.sqrt(np.maximum([w @ (v - m) ** 2 for (_, v, w), m in zip(parts.values(), means, strict=True)], 0.0))
     labels = list(parts)
     return {
-        "est_dist": {"estimator": np.repeat(labels, [len(c) for c, _, _ in parts.values()]),
-                     "c": np.concatenate([c for c, _, _ in parts.values()]),
-                     "value": np.concatenate([v for _, v, _ in parts.values()]),
-                     "prob": np.concatenate([w for _, _, w in parts.values()])},
-        "est_stats": {"estimator": np.asarray(labels), "truth": np.full(len(labels), truth),
-                      "mean": means, "bias": means - truth, "sd": sds},
+        "est_dist": {
+            "estimator": np.repeat(labels, [len(c) for c, _, _ in parts.values()]),
+            "c": np.concatenate([c for c, _, _ in parts.values()]),
+            "value": np.concatenate([v for _, v, _ in parts.values()]),
+            "prob": np.concatenate([w for _, _, w in parts.values()]),
+        },
+        "est_stats": {
+            "estimator": np.asarray(labels),
+            "truth": np.full(len(labels), truth),
+            "mean": means,
+            "bias": means - truth,
+            "sd": sds,
+        },
     }
 
 
 def estimator_template() -> alt.VConcatChart:
     """Lollipops of P(c) at each estimate, one row per estimator; dashed = truth, red = mean."""
-    tips = [alt.Tooltip("c:Q", title="c correct of n"), alt.Tooltip("value:Q", title="estimate", format=".4f"),
-            alt.Tooltip("prob:Q", title="P(c)", format=".4f")]
+    tips = [
+        alt.Tooltip("c:Q", title="c correct of n"),
+        alt.Tooltip("value:Q", title="estimate", format=".4f"),
+        alt.Tooltip("prob:Q", title="P(c)", format=".4f"),
+    ]
     stip = [alt.Tooltip(f"{c}:Q", format=".4f") for c in ("truth", "mean", "bias", "sd")]
     rows = []
     for label in ESTIMATORS.values():
@@ -129,15 +166,22 @@ def estimator_template() -> alt.VConcatChart:
         dist = data_source("est_dist").transform_filter(pick)
         stats = data_source("est_stats").transform_filter(pick)
         x = alt.X("value:Q", title="estimate of pass@k", scale=alt.Scale(domain=[0, 1]))
-        rows.append(alt.layer(
-            dist.mark_rule(color="#4c78a8", strokeWidth=2).encode(x=x, y=alt.Y("prob:Q", title="P(c)"), tooltip=tips),
-            dist.mark_circle(size=45, color="#4c78a8").encode(x="value:Q", y="prob:Q", tooltip=tips),
-            stats.mark_rule(color="black", strokeDash=[5, 3], size=2).encode(x="truth:Q", tooltip=stip),
-            stats.mark_rule(color=RED, size=2).encode(x="mean:Q", tooltip=stip),
-        ).properties(title=label, width=2 * WIDTH + 60, height=130))
-    return alt.vconcat(*rows).properties(title=chart_title(
-        "Exact sampling distribution of pass@k estimates (Chen et al., arXiv 2107.03374)",
-        "black dashed: true pass@k = 1 − (1 − p)^k; red: mean of the estimator"))
+        rows.append(
+            alt.layer(
+                dist.mark_rule(color="#4c78a8", strokeWidth=2).encode(
+                    x=x, y=alt.Y("prob:Q", title="P(c)"), tooltip=tips
+                ),
+                dist.mark_circle(size=45, color="#4c78a8").encode(x="value:Q", y="prob:Q", tooltip=tips),
+                stats.mark_rule(color="black", strokeDash=[5, 3], size=2).encode(x="truth:Q", tooltip=stip),
+                stats.mark_rule(color=RED, size=2).encode(x="mean:Q", tooltip=stip),
+            ).properties(title=label, width=2 * WIDTH + 60, height=130)
+        )
+    return alt.vconcat(*rows).properties(
+        title=chart_title(
+            "Exact sampling distribution of pass@k estimates (Chen et al., arXiv 2107.03374)",
+            "black dashed: true pass@k = 1 − (1 − p)^k; red: mean of the estimator",
+        )
+    )
 
 
 def estimator_chart(n: int = 10, p: float = 0.3, k: int = 5) -> alt.VConcatChart:
@@ -173,12 +217,21 @@ def zero_signal_tables(p: float = 0.01, n: int = 8) -> dict:
     p_mid = np.sqrt(e[i_p] * e[i_p + 1])
 
     def cells(pp, nn):
-        return {"p": pp, "n": nn, "prob": passk.zero_signal_prob(pp, nn),
-                "steps": passk.expected_steps_to_signal(pp, nn)}
+        return {
+            "p": pp,
+            "n": nn,
+            "prob": passk.zero_signal_prob(pp, nn),
+            "steps": passk.expected_steps_to_signal(pp, nn),
+        }
 
     return {
-        "zero_heat": {"p_lo": e[i_p], "p_hi": e[i_p + 1], "n_lo": n_edges[i_n], "n_hi": n_edges[i_n + 1],
-                      **cells(p_mid, ns[i_n])},
+        "zero_heat": {
+            "p_lo": e[i_p],
+            "p_hi": e[i_p + 1],
+            "n_lo": n_edges[i_n],
+            "n_hi": n_edges[i_n + 1],
+            **cells(p_mid, ns[i_n]),
+        },
         "zero_curve": cells(P_LOG_GRID, np.full(P_LOG_GRID.size, n)),
         "zero_now": cells(np.array([p]), np.array([n])),
     }
@@ -187,29 +240,53 @@ def zero_signal_tables(p: float = 0.01, n: int = 8) -> dict:
 def zero_signal_template() -> alt.HConcatChart:
     """Heatmap of (1 - p)^n over (p, n) with the current point, and E[steps] against p."""
     x_log = alt.Scale(type="log", domain=[1e-3, 1])
-    tips = [alt.Tooltip("p:Q", format=".4f"), alt.Tooltip("n:Q"),
-            alt.Tooltip("prob:Q", title="(1 − p)^n", format=".4f"),
-            alt.Tooltip("steps:Q", title="E[steps]", format=",.1f")]
-    heat = data_source("zero_heat").mark_rect().encode(
-        x=alt.X("p_lo:Q", scale=x_log, title="p = J₁ (log scale)"), x2="p_hi:Q",
-        y=alt.Y("n_lo:Q", title="group size n (log scale)",
-                scale=alt.Scale(type="log", base=2, nice=False, domain=[N_VALUES[0] / 1.2, N_VALUES[-1] * 1.2])),
-        y2="n_hi:Q",
-        color=alt.Color("prob:Q", title="(1 − p)^n", scale=alt.Scale(scheme="viridis", domain=[0, 1])),
-        tooltip=tips)
-    cross = data_source("zero_now").mark_point(shape="cross", size=220, color=RED, strokeWidth=3, filled=True).encode(
-        x="p:Q", y="n:Q", tooltip=tips)
-    curve = data_source("zero_curve").mark_line().encode(
-        x=alt.X("p:Q", scale=x_log, title="p = J₁ (log scale)"),
-        y=alt.Y("steps:Q", scale=alt.Scale(type="log"), title="E[steps] = 1 / (1 − (1 − p)^n)"), tooltip=tips)
+    tips = [
+        alt.Tooltip("p:Q", format=".4f"),
+        alt.Tooltip("n:Q"),
+        alt.Tooltip("prob:Q", title="(1 − p)^n", format=".4f"),
+        alt.Tooltip("steps:Q", title="E[steps]", format=",.1f"),
+    ]
+    heat = (
+        data_source("zero_heat")
+        .mark_rect()
+        .encode(
+            x=alt.X("p_lo:Q", scale=x_log, title="p = J₁ (log scale)"),
+            x2="p_hi:Q",
+            y=alt.Y(
+                "n_lo:Q",
+                title="group size n (log scale)",
+                scale=alt.Scale(type="log", base=2, nice=False, domain=[N_VALUES[0] / 1.2, N_VALUES[-1] * 1.2]),
+            ),
+            y2="n_hi:Q",
+            color=alt.Color("prob:Q", title="(1 − p)^n", scale=alt.Scale(scheme="viridis", domain=[0, 1])),
+            tooltip=tips,
+        )
+    )
+    cross = (
+        data_source("zero_now")
+        .mark_point(shape="cross", size=220, color=RED, strokeWidth=3, filled=True)
+        .encode(x="p:Q", y="n:Q", tooltip=tips)
+    )
+    curve = (
+        data_source("zero_curve")
+        .mark_line()
+        .encode(
+            x=alt.X("p:Q", scale=x_log, title="p = J₁ (log scale)"),
+            y=alt.Y("steps:Q", scale=alt.Scale(type="log"), title="E[steps] = 1 / (1 − (1 − p)^n)"),
+            tooltip=tips,
+        )
+    )
     dot = data_source("zero_now").mark_point(filled=True, size=90, color=RED).encode(x="p:Q", y="steps:Q", tooltip=tips)
     return alt.hconcat(
-        alt.layer(heat, cross).properties(title="P(all n samples fail) = (1 − p)^n", width=WIDTH + 40,
-                                          height=HEIGHT),
-        alt.layer(curve, dot).properties(title="Expected RL steps to the first non-zero gradient",
-                                         width=WIDTH + 40, height=HEIGHT),
-    ).properties(title=chart_title("The zero-signal regime: an all-fail group gives an exactly zero gradient"
-                              " (Yu, arXiv 2511.16231)"))
+        alt.layer(heat, cross).properties(title="P(all n samples fail) = (1 − p)^n", width=WIDTH + 40, height=HEIGHT),
+        alt.layer(curve, dot).properties(
+            title="Expected RL steps to the first non-zero gradient", width=WIDTH + 40, height=HEIGHT
+        ),
+    ).properties(
+        title=chart_title(
+            "The zero-signal regime: an all-fail group gives an exactly zero gradient (Yu, arXiv 2511.16231)"
+        )
+    )
 
 
 def zero_signal_chart(p: float = 0.01, n: int = 8) -> alt.HConcatChart:
@@ -234,8 +311,9 @@ def _mixture(p_groups, weights) -> tuple[np.ndarray, np.ndarray]:
     return p, w / w.sum()
 
 
-def mixture_tables(p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8,
-                   names=("hard", "medium", "easy")) -> dict:
+def mixture_tables(
+    p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, names=("hard", "medium", "easy")
+) -> dict:
     """Tables of the dataset-mixture explorer.
 
     ``mix_curves``: against k in :data:`K_VALUES`, the dataset pass@k
@@ -251,8 +329,10 @@ def mixture_tables(p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 
         raise ValueError(f"names must have one entry per group ({p.size}), got {len(names)}")
 
     def curves(ks):
-        vals = [[passk.dataset_pass_at_k(p, kk, weights=w) for kk in ks],
-                [passk.pass_at_k_of_mean(p, kk, weights=w) for kk in ks]]
+        vals = [
+            [passk.dataset_pass_at_k(p, kk, weights=w) for kk in ks],
+            [passk.pass_at_k_of_mean(p, kk, weights=w) for kk in ks],
+        ]
         return {"k": np.tile(ks, 2), "curve": np.repeat(MIX_CURVES, len(ks)), "value": np.concatenate(vals)}
 
     alpha = np.asarray(passk.alpha_k(p, k), dtype=float)
@@ -260,38 +340,72 @@ def mixture_tables(p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 
     return {
         "mix_curves": curves(K_VALUES),
         "mix_now": curves(np.array([k])),
-        "mix_groups": {"group": np.asarray(names), "p": p, "weight": w, "alpha_k": alpha,
-                       "share": w * alpha / total if total > 0 else np.zeros_like(w)},
+        "mix_groups": {
+            "group": np.asarray(names),
+            "p": p,
+            "weight": w,
+            "alpha_k": alpha,
+            "share": w * alpha / total if total > 0 else np.zeros_like(w),
+        },
     }
 
 
 def mixture_template() -> alt.HConcatChart:
     """Dataset pass@k and the pooled-p bound against k; bars of alpha_k per group at the current k."""
-    color = alt.Color("curve:N", title=None, sort=list(MIX_CURVES),
-                      legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320))
+    color = alt.Color(
+        "curve:N",
+        title=None,
+        sort=list(MIX_CURVES),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+    )
     tips = [alt.Tooltip("k:Q"), alt.Tooltip("curve:N"), alt.Tooltip("value:Q", format=".4f")]
-    lines = data_source("mix_curves").mark_line(point=True).encode(
-        x=alt.X("k:Q", scale=alt.Scale(type="log", base=2), title="k (log scale)"),
-        y=alt.Y("value:Q", title="pass@k of the dataset", scale=alt.Scale(domain=[0, 1])),
-        color=color, tooltip=tips)
+    lines = (
+        data_source("mix_curves")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("k:Q", scale=alt.Scale(type="log", base=2), title="k (log scale)"),
+            y=alt.Y("value:Q", title="pass@k of the dataset", scale=alt.Scale(domain=[0, 1])),
+            color=color,
+            tooltip=tips,
+        )
+    )
     rule = data_source("mix_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(k):Q")
-    now = data_source("mix_now").mark_point(size=120, filled=True, stroke="black").encode(
-        x="k:Q", y="value:Q", color=color, tooltip=tips)
-    bars = data_source("mix_groups").mark_bar().encode(
-        x=alt.X("group:N", title="prompt group", sort=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("alpha_k:Q", title="α_k = k(1 − p)^(k−1)"),
-        color=alt.Color("share:Q", title="share of ∇J_k", scale=alt.Scale(scheme="oranges", domain=[0, 1])),
-        tooltip=["group:N", alt.Tooltip("p:Q", format=".3f"), alt.Tooltip("weight:Q", format=".2f"),
-                 alt.Tooltip("alpha_k:Q", title="α_k", format=".4f"), alt.Tooltip("share:Q", format=".1%")])
-    return alt.hconcat(
-        alt.layer(lines, rule, now).properties(title="Dataset pass@k is not pass@k of the mean p",
-                                               width=WIDTH + 40, height=HEIGHT),
-        bars.properties(title="Weight α_k on each group's ∇J₁ at the current k", width=WIDTH - 40, height=HEIGHT),
-    ).resolve_scale(color="independent").properties(title=chart_title("A mixture of prompt difficulties (Yu, arXiv 2511.16231)"))
+    now = (
+        data_source("mix_now")
+        .mark_point(size=120, filled=True, stroke="black")
+        .encode(x="k:Q", y="value:Q", color=color, tooltip=tips)
+    )
+    bars = (
+        data_source("mix_groups")
+        .mark_bar()
+        .encode(
+            x=alt.X("group:N", title="prompt group", sort=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("alpha_k:Q", title="α_k = k(1 − p)^(k−1)"),
+            color=alt.Color("share:Q", title="share of ∇J_k", scale=alt.Scale(scheme="oranges", domain=[0, 1])),
+            tooltip=[
+                "group:N",
+                alt.Tooltip("p:Q", format=".3f"),
+                alt.Tooltip("weight:Q", format=".2f"),
+                alt.Tooltip("alpha_k:Q", title="α_k", format=".4f"),
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
+        )
+    )
+    return (
+        alt.hconcat(
+            alt.layer(lines, rule, now).properties(
+                title="Dataset pass@k is not pass@k of the mean p", width=WIDTH + 40, height=HEIGHT
+            ),
+            bars.properties(title="Weight α_k on each group's ∇J₁ at the current k", width=WIDTH - 40, height=HEIGHT),
+        )
+        .resolve_scale(color="independent")
+        .properties(title=chart_title("A mixture of prompt difficulties (Yu, arXiv 2511.16231)"))
+    )
 
 
-def mixture_chart(p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8,
-                  names=("hard", "medium", "easy")) -> alt.HConcatChart:
+def mixture_chart(
+    p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, names=("hard", "medium", "easy")
+) -> alt.HConcatChart:
     """Complete dataset-mixture chart."""
     return with_data(mixture_template(), mixture_tables(p_groups, weights, k, names))
 
@@ -309,7 +423,7 @@ ETA_KS = (1, 2, 4, 8, 16)
 """Values of k drawn on the eta curve (those <= N), plus the current k."""
 
 
-def _group_rows(n: int) -> "np.ndarray":
+def _group_rows(n: int) -> np.ndarray:
     """Binary reward groups of size n with c = 0..n correct rollouts (correct ones first), shape (n+1, n)."""
     return (np.arange(n)[None, :] < np.arange(n + 1)[:, None]).astype(float)
 
@@ -355,40 +469,76 @@ def advantage_tables(n: int = 8, c: int = 3, k: int = 4) -> dict:
     ks = sorted({kk for kk in ETA_KS if kk <= n} | {k})
     eta = {kk: np.abs(_advantages("passk_analytic", rows, kk)).sum(axis=-1) for kk in ks}
     return {
-        "adv_bars": {"method": np.asarray(methods), "outcome": np.asarray(outcomes),
-                     "advantage": np.asarray(values), "count": np.asarray(counts)},
-        "adv_eta": {"k": np.repeat(ks, n + 1), "c": np.tile(np.arange(n + 1), len(ks)),
-                    "eta": np.concatenate([eta[kk] for kk in ks])},
+        "adv_bars": {
+            "method": np.asarray(methods),
+            "outcome": np.asarray(outcomes),
+            "advantage": np.asarray(values),
+            "count": np.asarray(counts),
+        },
+        "adv_eta": {
+            "k": np.repeat(ks, n + 1),
+            "c": np.tile(np.arange(n + 1), len(ks)),
+            "eta": np.concatenate([eta[kk] for kk in ks]),
+        },
         "adv_now": {"k": np.array([k]), "c": np.array([c]), "eta": np.array([eta[k][c]])},
     }
 
 
 def advantage_template() -> alt.HConcatChart:
     """Bars of per-rollout advantages by estimator; eta = sum |A_i| against c for several k."""
-    tips = [alt.Tooltip("method:N"), alt.Tooltip("outcome:N"), alt.Tooltip("advantage:Q", format="+.4f"),
-            alt.Tooltip("count:Q", title="rollouts with it")]
-    bars = data_source("adv_bars").mark_bar().encode(
-        x=alt.X("method:N", title=None, sort=list(ADVANTAGES.values()), axis=alt.Axis(labelAngle=-20)),
-        xOffset=alt.XOffset("outcome:N", sort=["correct", "wrong"]),
-        y=alt.Y("advantage:Q", title="advantage Aᵢ of one rollout"),
-        color=alt.Color("outcome:N", title="rollout", sort=["correct", "wrong"],
-                        scale=alt.Scale(domain=["correct", "wrong"], range=["#2ca02c", "#9467bd"])),
-        tooltip=tips)
+    tips = [
+        alt.Tooltip("method:N"),
+        alt.Tooltip("outcome:N"),
+        alt.Tooltip("advantage:Q", format="+.4f"),
+        alt.Tooltip("count:Q", title="rollouts with it"),
+    ]
+    bars = (
+        data_source("adv_bars")
+        .mark_bar()
+        .encode(
+            x=alt.X("method:N", title=None, sort=list(ADVANTAGES.values()), axis=alt.Axis(labelAngle=-20)),
+            xOffset=alt.XOffset("outcome:N", sort=["correct", "wrong"]),
+            y=alt.Y("advantage:Q", title="advantage Aᵢ of one rollout"),
+            color=alt.Color(
+                "outcome:N",
+                title="rollout",
+                sort=["correct", "wrong"],
+                scale=alt.Scale(domain=["correct", "wrong"], range=["#2ca02c", "#9467bd"]),
+            ),
+            tooltip=tips,
+        )
+    )
     zero = alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="gray").encode(y="y:Q")
     etip = [alt.Tooltip("k:O"), alt.Tooltip("c:Q", title="c correct"), alt.Tooltip("eta:Q", title="η", format=".4f")]
-    lines = data_source("adv_eta").mark_line(point=True).encode(
-        x=alt.X("c:Q", title="c = correct rollouts in the group"),
-        y=alt.Y("eta:Q", title="η = Σᵢ |Aᵢ| (pass@k advantage)"),
-        color=alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis")), tooltip=etip)
+    lines = (
+        data_source("adv_eta")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("c:Q", title="c = correct rollouts in the group"),
+            y=alt.Y("eta:Q", title="η = Σᵢ |Aᵢ| (pass@k advantage)"),
+            color=alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis")),
+            tooltip=etip,
+        )
+    )
     now = data_source("adv_now").mark_point(size=180, color=RED, strokeWidth=3).encode(x="c:Q", y="eta:Q", tooltip=etip)
-    return alt.hconcat(
-        alt.layer(bars, zero).properties(title="Advantage of a correct and a wrong rollout",
-                                         width=2 * WIDTH - 40, height=HEIGHT),
-        alt.layer(lines, now).properties(title="Total update size η against c (k = 1: GRPO)",
-                                         width=WIDTH + 40, height=HEIGHT),
-    ).resolve_scale(color="independent").properties(title=chart_title("Group advantages: GRPO, pass@k (Chen et al., arXiv 2508.10751), "
-                              "PKPO (Walder & Karkhanis, arXiv 2505.15201)",
-                              "PKPO weights × N, so every bar multiplies ∇log π(yᵢ) in (1/N) Σᵢ Aᵢ ∇log π(yᵢ)"))
+    return (
+        alt.hconcat(
+            alt.layer(bars, zero).properties(
+                title="Advantage of a correct and a wrong rollout", width=2 * WIDTH - 40, height=HEIGHT
+            ),
+            alt.layer(lines, now).properties(
+                title="Total update size η against c (k = 1: GRPO)", width=WIDTH + 40, height=HEIGHT
+            ),
+        )
+        .resolve_scale(color="independent")
+        .properties(
+            title=chart_title(
+                "Group advantages: GRPO, pass@k (Chen et al., arXiv 2508.10751), "
+                "PKPO (Walder & Karkhanis, arXiv 2505.15201)",
+                "PKPO weights × N, so every bar multiplies ∇log π(yᵢ) in (1/N) Σᵢ Aᵢ ∇log π(yᵢ)",
+            )
+        )
+    )
 
 
 def advantage_chart(n: int = 8, c: int = 3, k: int = 4) -> alt.HConcatChart:

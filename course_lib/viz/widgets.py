@@ -38,7 +38,6 @@ import anywidget
 import ipywidgets as W
 import traitlets
 
-from .. import passk
 from . import charts, explorers, rendering
 
 EMBED_OPTIONS = {"renderer": "canvas", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
@@ -242,8 +241,9 @@ class Throttle:
 def _table(header: list[str], rows: list[list[str]]) -> str:
     """A small HTML table for a readout."""
     head = "".join(f"<th style='padding:0 .8em;text-align:right'>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td style='padding:0 .8em;text-align:right'>{c}</td>" for c in r) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:0 .8em;text-align:right'>{c}</td>" for c in r) + "</tr>" for r in rows
+    )
     return f"<table class='passk-readout'><tr>{head}</tr>{body}</table>"
 
 
@@ -270,8 +270,17 @@ class Explorer(W.VBox):
         Control names per row; default: all controls in one wrapping row.
     """
 
-    def __init__(self, title: str, controls: dict, template, tables_fn: Callable, readout_fn: Callable,
-                 use_widget: bool | None = None, throttle_s: float = 0.05, rows=None):
+    def __init__(
+        self,
+        title: str,
+        controls: dict,
+        template,
+        tables_fn: Callable,
+        readout_fn: Callable,
+        use_widget: bool | None = None,
+        throttle_s: float = 0.05,
+        rows=None,
+    ):
         self.controls = controls
         self._tables_fn, self._readout_fn = tables_fn, readout_fn
         self.readout = W.HTML()
@@ -281,8 +290,7 @@ class Explorer(W.VBox):
         for control in controls.values():
             control.observe(self.throttle, names="value")
         rows = rows or [list(controls)]
-        box = W.VBox([W.HBox([controls[name] for name in row], layout=W.Layout(flex_flow="row wrap"))
-                      for row in rows])
+        box = W.VBox([W.HBox([controls[name] for name in row], layout=W.Layout(flex_flow="row wrap")) for row in rows])
         super().__init__([W.HTML(f"<b>{html.escape(title)}</b>"), box, self.readout, self.pane.widget])
         self.add_class("passk-explorer")
 
@@ -314,8 +322,14 @@ class Explorer(W.VBox):
 
 def _slider(cls, description: str, value, **kw):
     """A slider with room for its description, updating while dragged."""
-    return cls(value=value, description=description, continuous_update=True,
-               style={"description_width": "initial"}, layout=W.Layout(width="300px"), **kw)
+    return cls(
+        value=value,
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=W.Layout(width="300px"),
+        **kw,
+    )
 
 
 def _f(x: float, fmt: str = ".4f") -> str:
@@ -330,19 +344,34 @@ def alpha_explorer(p: float = 0.2, ks=(1, 2, 4, 8, 16), **kw) -> Explorer:
 
     def readout(t, p, ks):
         now, peaks = t["alpha_now"], t["alpha_peaks"]
-        star = dict(zip(peaks["k"].tolist(), zip(peaks["p_star"].tolist(), peaks["delta_star"].tolist())))
-        rows = [[str(k), _f(j), _f(a), _f(d), _f(star[k][0]) if k in star else "–", _f(star[k][1]) if k in star else "–"]
-                for k, j, a, d in zip(now["k"].tolist(), now["J_k"].tolist(), now["alpha_k"].tolist(),
-                                      now["delta_k"].tolist())]
+        star = dict(
+            zip(
+                peaks["k"].tolist(),
+                zip(peaks["p_star"].tolist(), peaks["delta_star"].tolist(), strict=True),
+                strict=True,
+            )
+        )
+        rows = [
+            [str(k), _f(j), _f(a), _f(d), _f(star[k][0]) if k in star else "–", _f(star[k][1]) if k in star else "–"]
+            for k, j, a, d in zip(
+                now["k"].tolist(), now["J_k"].tolist(), now["alpha_k"].tolist(), now["delta_k"].tolist(), strict=True
+            )
+        ]
         return f"At p = {p:.2f}:" + _table(["k", "J_k", "α_k", "Δ(k)", "p*(k)", "Δ(p*)"], rows)
 
     controls = {
         "p": _slider(W.FloatSlider, "p = J₁", p, min=0.0, max=1.0, step=0.01, readout_format=".2f"),
-        "ks": W.SelectMultiple(options=options, value=tuple(ks), description="k (ctrl-click)", rows=5,
-                               style={"description_width": "initial"}),
+        "ks": W.SelectMultiple(
+            options=options,
+            value=tuple(ks),
+            description="k (ctrl-click)",
+            rows=5,
+            style={"description_width": "initial"},
+        ),
     }
-    return Explorer("α_k, J_k and Δ(k) against p", controls, explorers.alpha_template(), explorers.alpha_tables,
-                    readout, **kw)
+    return Explorer(
+        "α_k, J_k and Δ(k) against p", controls, explorers.alpha_template(), explorers.alpha_tables, readout, **kw
+    )
 
 
 def estimator_explorer(n: int = 10, p: float = 0.3, k: int = 5, **kw) -> Explorer:
@@ -350,20 +379,33 @@ def estimator_explorer(n: int = 10, p: float = 0.3, k: int = 5, **kw) -> Explore
 
     def readout(t, n, p, k):
         s = t["est_stats"]
-        rows = [[html.escape(str(e)), _f(m), _f(b, "+.4f"), _f(sd)]
-                for e, m, b, sd in zip(s["estimator"].tolist(), s["mean"].tolist(), s["bias"].tolist(),
-                                       s["sd"].tolist())]
-        return (f"n = {n}, p = {p:.2f}, k = {k}: true pass@k = {_f(float(s['truth'][0]))}"
-                + _table(["estimator", "mean", "bias", "sd"], rows))
+        rows = [
+            [html.escape(str(e)), _f(m), _f(b, "+.4f"), _f(sd)]
+            for e, m, b, sd in zip(
+                s["estimator"].tolist(), s["mean"].tolist(), s["bias"].tolist(), s["sd"].tolist(), strict=True
+            )
+        ]
+        return f"n = {n}, p = {p:.2f}, k = {k}: true pass@k = {_f(float(s['truth'][0]))}" + _table(
+            ["estimator", "mean", "bias", "sd"], rows
+        )
 
     n_w = _slider(W.IntSlider, "n samples", n, min=1, max=100)
     k_w = _slider(W.IntSlider, "k", min(k, n), min=1, max=n)
     # k <= n (no unbiased estimator exists for k > n); ipywidgets clamps the value.
     n_w.observe(lambda ch: setattr(k_w, "max", ch["new"]), names="value")
-    controls = {"n": n_w, "p": _slider(W.FloatSlider, "true p", p, min=0.0, max=1.0, step=0.01,
-                                      readout_format=".2f"), "k": k_w}
-    return Explorer("Unbiased vs plug-in pass@k estimator", controls, explorers.estimator_template(),
-                    explorers.estimator_tables, readout, **kw)
+    controls = {
+        "n": n_w,
+        "p": _slider(W.FloatSlider, "true p", p, min=0.0, max=1.0, step=0.01, readout_format=".2f"),
+        "k": k_w,
+    }
+    return Explorer(
+        "Unbiased vs plug-in pass@k estimator",
+        controls,
+        explorers.estimator_template(),
+        explorers.estimator_tables,
+        readout,
+        **kw,
+    )
 
 
 def zero_signal_explorer(p: float = 0.01, n: int = 8, **kw) -> Explorer:
@@ -372,17 +414,34 @@ def zero_signal_explorer(p: float = 0.01, n: int = 8, **kw) -> Explorer:
     def readout(t, p, n):
         now = t["zero_now"]
         prob, steps = float(now["prob"][0]), float(now["steps"][0])
-        return (f"p = {p:.4f}, n = {n}: P(all fail) = (1 − p)^n = {_f(prob)}; "
-                f"expected steps to the first non-zero gradient = {_f(steps, ',.1f')}")
+        return (
+            f"p = {p:.4f}, n = {n}: P(all fail) = (1 − p)^n = {_f(prob)}; "
+            f"expected steps to the first non-zero gradient = {_f(steps, ',.1f')}"
+        )
 
     controls = {
-        "p": W.FloatLogSlider(value=p, base=10, min=-3, max=0, step=0.05, description="p = J₁",
-                              continuous_update=True, readout_format=".4f",
-                              style={"description_width": "initial"}, layout=W.Layout(width="300px")),
+        "p": W.FloatLogSlider(
+            value=p,
+            base=10,
+            min=-3,
+            max=0,
+            step=0.05,
+            description="p = J₁",
+            continuous_update=True,
+            readout_format=".4f",
+            style={"description_width": "initial"},
+            layout=W.Layout(width="300px"),
+        ),
         "n": _slider(W.IntSlider, "group size n", n, min=1, max=128),
     }
-    return Explorer("The zero-signal regime", controls, explorers.zero_signal_template(),
-                    explorers.zero_signal_tables, readout, **kw)
+    return Explorer(
+        "The zero-signal regime",
+        controls,
+        explorers.zero_signal_template(),
+        explorers.zero_signal_tables,
+        readout,
+        **kw,
+    )
 
 
 def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
@@ -390,12 +449,18 @@ def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
 
     def readout(t, n, c, k):
         b = t["adv_bars"]
-        cells = {(m, o): a for m, o, a in zip(b["method"].tolist(), b["outcome"].tolist(), b["advantage"].tolist())}
-        rows = [[html.escape(label), _f(cells[(label, "correct")], "+.4f"), _f(cells[(label, "wrong")], "+.4f")]
-                for label in explorers.ADVANTAGES.values()]
+        cells = {
+            (m, o): a
+            for m, o, a in zip(b["method"].tolist(), b["outcome"].tolist(), b["advantage"].tolist(), strict=True)
+        }
+        rows = [
+            [html.escape(label), _f(cells[(label, "correct")], "+.4f"), _f(cells[(label, "wrong")], "+.4f")]
+            for label in explorers.ADVANTAGES.values()
+        ]
         eta = float(t["adv_now"]["eta"][0])
-        return (f"N = {n} rollouts, c = {c} correct, k = {k}; η = Σ|Aᵢ| (Chen et al.) = {_f(eta)}"
-                + _table(["estimator", "A (correct)", "A (wrong)"], rows))
+        return f"N = {n} rollouts, c = {c} correct, k = {k}; η = Σ|Aᵢ| (Chen et al.) = {_f(eta)}" + _table(
+            ["estimator", "A (correct)", "A (wrong)"], rows
+        )
 
     n_w = _slider(W.IntSlider, "group size N", n, min=2, max=32)
     c_w = _slider(W.IntSlider, "c correct", min(c, n), min=0, max=n)
@@ -405,8 +470,14 @@ def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
         c_w.max = k_w.max = change["new"]
 
     n_w.observe(on_n, names="value")
-    return Explorer("Group advantages: GRPO, pass@k (Chen et al.) and PKPO", {"n": n_w, "c": c_w, "k": k_w},
-                    explorers.advantage_template(), explorers.advantage_tables, readout, **kw)
+    return Explorer(
+        "Group advantages: GRPO, pass@k (Chen et al.) and PKPO",
+        {"n": n_w, "c": c_w, "k": k_w},
+        explorers.advantage_template(),
+        explorers.advantage_tables,
+        readout,
+        **kw,
+    )
 
 
 def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **kw) -> Explorer:
@@ -419,15 +490,17 @@ def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **
     def readout(t, k, **v):
         now, g = t["mix_now"], t["mix_groups"]
         true, bound = (float(x) for x in now["value"])
-        shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(g["group"].tolist(), g["share"].tolist()))
-        return (f"k = {k}: dataset pass@k = {_f(true)}, 1 − (1 − mean p)^k = {_f(bound)} "
-                f"(gap {_f(bound - true)}); share of ∇J_k: {shares}")
+        shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(g["group"].tolist(), g["share"].tolist(), strict=True))
+        return (
+            f"k = {k}: dataset pass@k = {_f(true)}, 1 − (1 − mean p)^k = {_f(bound)} "
+            f"(gap {_f(bound - true)}); share of ∇J_k: {shares}"
+        )
 
     controls = {"k": _slider(W.IntSlider, "k", k, min=1, max=256)}
-    for g, pg, wg in zip(names, p, weights):
+    for g, pg, wg in zip(names, p, weights, strict=True):
         controls[f"p_{g}"] = _slider(W.FloatSlider, f"p {g}", pg, min=0.0, max=1.0, step=0.01, readout_format=".2f")
-        controls[f"w_{g}"] = _slider(W.FloatSlider, f"share {g}", wg, min=0.0, max=1.0, step=0.05,
-                                     readout_format=".2f")
+        controls[f"w_{g}"] = _slider(W.FloatSlider, f"share {g}", wg, min=0.0, max=1.0, step=0.05, readout_format=".2f")
     rows = [["k"], [f"p_{g}" for g in names], [f"w_{g}" for g in names]]
-    return Explorer("A mixture of prompt difficulties", controls, explorers.mixture_template(), tables, readout,
-                    rows=rows, **kw)
+    return Explorer(
+        "A mixture of prompt difficulties", controls, explorers.mixture_template(), tables, readout, rows=rows, **kw
+    )

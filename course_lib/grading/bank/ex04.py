@@ -18,16 +18,24 @@ def passk_gradient_reference(logits, correct, k):
 _RNG = np.random.default_rng(4)
 
 _REWARDS = (
-    (np.array([1.0, 0.0, 0.0, 0.0]),), (np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]),),
-    (np.array([0.0, 0.0, 0.0]),), (np.array([1.0, 1.0]),), (np.array([0.5, 0.2, 0.9, 0.1, 0.4]),),
+    (np.array([1.0, 0.0, 0.0, 0.0]),),
+    (np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]),),
+    (np.array([0.0, 0.0, 0.0]),),
+    (np.array([1.0, 1.0]),),
+    (np.array([0.5, 0.2, 0.9, 0.1, 0.4]),),
     (_RNG.integers(0, 2, 16).astype(float),),
 )
 _BINARY_K = (
-    (np.array([1, 0, 0, 0]), 2), (np.array([1, 1, 1, 0, 0, 0, 0, 0]), 4), (np.array([0, 0, 0, 0]), 3),
-    (np.array([1, 1, 1, 1]), 2), (np.array([0, 1, 0, 0, 0, 0]), 6), (_RNG.integers(0, 2, 12), 5),
+    (np.array([1, 0, 0, 0]), 2),
+    (np.array([1, 1, 1, 0, 0, 0, 0, 0]), 4),
+    (np.array([0, 0, 0, 0]), 3),
+    (np.array([1, 1, 1, 1]), 2),
+    (np.array([0, 1, 0, 0, 0, 0]), 6),
+    (_RNG.integers(0, 2, 12), 5),
 )
 _POLICIES = (
-    (np.zeros(2), np.array([True, False]), 1), (np.zeros(4), np.array([True, False, False, True]), 4),
+    (np.zeros(2), np.array([True, False]), 1),
+    (np.zeros(4), np.array([True, False, False, True]), 4),
     (np.array([2.0, 0.0, -1.0, -6.0]), np.array([False, False, True, True]), 8),
     (_RNG.normal(size=6), np.array([True, True, False, False, False, False]), 3),
     (np.array([50.0, 0.0, 0.0]), np.array([False, True, True]), 2),
@@ -35,29 +43,46 @@ _POLICIES = (
 
 QUESTIONS = [
     FunctionQuestion(
-        qid="ex04.q1", title="the GRPO advantage", answer_name="grpo",
-        reference=advantages.grpo, params=("r",), cases=_REWARDS,
+        qid="ex04.q1",
+        title="the GRPO advantage",
+        answer_name="grpo",
+        reference=advantages.grpo,
+        params=("r",),
+        cases=_REWARDS,
         hint="(r − mean(r)) / (std(r) + 1e-6) with the population std (NumPy's default, ddof=0); "
-             "a group with equal rewards gets zeros.",
+        "a group with equal rewards gets zeros.",
     ),
     FunctionQuestion(
-        qid="ex04.q2", title="PKPO weights for binary rewards", answer_name="pkpo_weights",
-        reference=advantages.pkpo_binary, params=("r", "k"), cases=_BINARY_K,
+        qid="ex04.q2",
+        title="PKPO weights for binary rewards",
+        answer_name="pkpo_weights",
+        reference=advantages.pkpo_binary,
+        params=("r", "k"),
+        cases=_BINARY_K,
         hint="k/n for a correct sample; (k/n)·ρ(n−1, c, k−1) for a wrong one, where ρ is the unbiased "
-             "pass@k estimator (course_lib.passk.pass_at_k is allowed here).",
+        "pass@k estimator (course_lib.passk.pass_at_k is allowed here).",
     ),
     FunctionQuestion(
-        qid="ex04.q3", title="the exact pass@k gradient of a softmax policy", answer_name="passk_gradient",
-        reference=passk_gradient_reference, params=("logits", "correct", "k"), cases=_POLICIES,
+        qid="ex04.q3",
+        title="the exact pass@k gradient of a softmax policy",
+        answer_name="passk_gradient",
+        reference=passk_gradient_reference,
+        params=("logits", "correct", "k"),
+        cases=_POLICIES,
         hint="π = softmax(logits) (subtract the max first); ∇J_1 = π ⊙ (1_correct − J_1); "
-             "∇J_k = k(1 − J_1)^(k−1) ∇J_1. Don't change logits in place.",
+        "∇J_k = k(1 − J_1)^(k−1) ∇J_1. Don't change logits in place.",
     ),
     ChoiceQuestion(
-        qid="ex04.q4", title="why exact pass@1 training collapses", answer_name="collapse_answer",
-        options=("a", "b", "c", "d"), correct="c",
-        feedback=(("a", "look at the factor π_a in π_a (1 − J_1)"),
-                  ("b", "with exact gradients there is no sampling noise at all"),
-                  ("d", "per prompt ∇J_k = α_k ∇J_1 only rescales the step; the direction is the same")),
+        qid="ex04.q4",
+        title="why exact pass@1 training collapses",
+        answer_name="collapse_answer",
+        options=("a", "b", "c", "d"),
+        correct="c",
+        feedback=(
+            ("a", "look at the factor π_a in π_a (1 − J_1)"),
+            ("b", "with exact gradients there is no sampling noise at all"),
+            ("d", "per prompt ∇J_k = α_k ∇J_1 only rescales the step; the direction is the same"),
+        ),
         hint="Write the logit gradient of one correct answer a: π_a (1 − J_1).",
     ),
 ]
