@@ -8,7 +8,19 @@
 
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
-from .registry import ESTIMATORS, compute_advantages
+from .registry import (
+    ESTIMATORS,
+    LOSS_TERMS,
+    Estimator,
+    Group,
+    annealed_k,
+    estimator,
+    k_at_step,
+    loss_term,
+    loss_weights,
+    register,
+    register_term,
+)
 
 __all__ = [
     "grpo",
@@ -19,6 +31,15 @@ __all__ = [
     "passk_group_full",
     "pkpo_binary",
     "pkpo",
+    "Group",
+    "Estimator",
     "ESTIMATORS",
-    "compute_advantages",
+    "register",
+    "estimator",
+    "loss_weights",
+    "annealed_k",
+    "k_at_step",
+    "LOSS_TERMS",
+    "register_term",
+    "loss_term",
 ]

@@ -1,70 +1,342 @@
-"""One entry point to every group estimator (placeholder: being rebuilt as the registry)."""
+r"""One registry of group estimators: one key per method, one call for every front of the course.
+
+The bandit (chapter 4), the lab (chapter 5), the advantage explorer (chapter 3), the CLI and the
+exercises all reach an estimator through :func:`loss_weights`; adding a method means registering
+one function with :func:`register`.
+
+The one documented form: **sum form**
+--------------------------------------
+For one group -- the n samples y_1..y_n drawn for one prompt -- :func:`loss_weights` returns
+weights w_1..w_n such that the policy-gradient estimate of the prompt is
+
+    g = sum_i w_i grad log pi(y_i)
+
+and a batch of B groups is trained with ``loss = -mean_b sum_i w_bi log pi(y_bi)``. Mean-form
+advantages A_i (GRPO, RLOO, Chen et al., RS-GRPO), whose estimate is ``(1/n) sum_i A_i grad log
+pi(y_i)``, convert as ``w_i = A_i / n``; PKPO's weights are already in sum form. A registered
+function declares which form it returns (``form="mean"`` or ``"sum"``) and the conversion
+happens here, once.
+
+The group context
+-----------------
+A method sees a :class:`Group`: the rewards (required), and optionally the samples' log-probs
+(e.g. an unlikeliness reward), answer ids within the group (batch exploration), prompt ids and
+a state object that the method owns across steps (e.g. a count of answers seen per prompt).
+A method names the optional fields it needs; a call without them is a clear error.
+
+Loss terms that are not per-sample weights (an entropy bonus, a KL penalty to a reference) are
+registered separately with :func:`register_term` and reached with :func:`loss_term`.
+
+References
+----------
+- Z. Shao et al., arXiv 2402.03300 (GRPO); A. Ahmadian et al., arXiv 2402.14740 (RLOO).
+- Z. Chen et al., arXiv 2508.10751 (pass@k advantage); C. Walder, D. Karkhanis, arXiv 2505.15201 (PKPO).
+- RS-GRPO, arXiv 2509.24261.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._checks import as_positive_int
+from ..softmax import entropy_bonus
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
 
-# ----------------------------------------------------------------------------- one entry point
-ESTIMATORS = {
-    "grpo": "GRPO: (r - mean)/(std + eps)",
-    "rloo": "RLOO: r_i - mean of the others",
-    "passk_analytic": "Chen et al. pass@k, closed form",
-    "passk_bootstrap": "Chen et al. pass@k, bootstrap groups",
-    "passk_full": "Chen et al. pass@k, disjoint groups",
-    "pkpo_binary": "PKPO weights, binary rewards",
-    "pkpo": "PKPO max@k weights (baseline None/'loo'/'loo-1')",
-    "risk_seeking": "RS-GRPO exponential tilting",
-}
-"""Names accepted by :func:`compute_advantages`, with a one-line description each."""
+__all__ = [
+    "Group",
+    "Estimator",
+    "ESTIMATORS",
+    "register",
+    "estimator",
+    "loss_weights",
+    "annealed_k",
+    "k_at_step",
+    "LossTerm",
+    "LOSS_TERMS",
+    "register_term",
+    "loss_term",
+]
 
 
-def compute_advantages(
-    method: str,
-    r,
+# ----------------------------------------------------------------------------- the context
+@dataclass
+class Group:
+    """What a method may look at: one group ``(n,)`` or a batch of groups ``(B, n)`` of samples.
+
+    Only ``rewards`` is required. Arrays are NumPy or torch, in the layout of ``rewards``.
+    """
+
+    rewards: Any
+    """(n,) or (B, n) rewards r_i = V(x, y_i) (binary for the pass@k methods)."""
+    logp: Any = None
+    """Same shape: log pi(y_i) of each sample under the sampling policy (no gradient needed)."""
+    answer_ids: Any = None
+    """Same shape, integers: which final answer each sample gave (equal ids = the same answer)."""
+    prompt_ids: Any = None
+    """(B,) integers: which prompt each row belongs to (for state kept per prompt)."""
+    state: Any = None
+    """An object the method owns across steps (created by the caller, updated by the method)."""
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """A registered method: its function and what the fronts need to know about it."""
+
+    name: str
+    """The one key of the method (CLI ``--objective``, bandit and lab configs, the explorer)."""
+    fn: Callable = field(repr=False)
+    """``fn(group, **params) -> array`` of the rewards' shape, in the form below."""
+    summary: str
+    """One line: what it computes."""
+    reference: str
+    """Paper (arXiv id) it comes from."""
+    form: str = "mean"
+    """``"mean"``: fn returns advantages A_i (w_i = A_i / n); ``"sum"``: fn returns the weights w_i."""
+    uses_k: bool = False
+    """True for the pass@k methods: they take the ``k`` of :func:`loss_weights`."""
+    anneals_k: bool = False
+    """True if the method's recipe anneals k to 1 during training (:func:`k_at_step`)."""
+    needs: tuple[str, ...] = ()
+    """Optional :class:`Group` fields it requires (e.g. ``("answer_ids",)``)."""
+    params: dict = field(default_factory=dict)
+    """Its hyper-parameters (besides k) with their defaults."""
+
+
+ESTIMATORS: dict[str, Estimator] = {}
+"""Every registered method, by key."""
+
+
+def register(
+    name: str,
     *,
-    k: int = 1,
-    beta: float = 1.0,
-    baseline: str | None = None,
-    num_groups: int = 64,
-    rng=0,
-    eps: float = 1e-6,
-):
-    """Dispatch to one estimator by name (for widgets, the lab and the CLI).
+    summary: str,
+    reference: str,
+    form: str = "mean",
+    needs: tuple[str, ...] = (),
+    anneals_k: bool = False,
+) -> Callable:
+    """Decorator that registers ``fn(group, [k,] **params)`` under ``name``.
+
+    The function's keyword parameters (other than ``group`` and ``k``) and their defaults become
+    the method's hyper-parameters; a parameter named ``k`` marks a pass@k method.
+
+    Examples
+    --------
+    >>> @register("half_grpo", summary="GRPO, halved", reference="a demo")
+    ... def _half(group, eps=0.0):
+    ...     return grpo(group.rewards, eps=eps) / 2
+    >>> loss_weights("half_grpo", [1, 0]).tolist()  # (1/2) * (+-1) / n, n = 2
+    [0.25, -0.25]
+    >>> del ESTIMATORS["half_grpo"]
+    """
+    if form not in ("mean", "sum"):
+        raise ValueError(f"form must be 'mean' or 'sum', got {form!r}")
+    unknown = set(needs) - {f.name for f in dataclasses.fields(Group)}
+    if unknown:
+        raise ValueError(f"needs names unknown Group fields: {sorted(unknown)}")
+
+    def decorate(fn: Callable) -> Callable:
+        if name in ESTIMATORS:
+            raise ValueError(f"an estimator named {name!r} is already registered")
+        sig = inspect.signature(fn).parameters
+        params = {p: v.default for p, v in list(sig.items())[1:] if p != "k"}
+        ESTIMATORS[name] = Estimator(name, fn, summary, reference, form, "k" in sig, anneals_k, tuple(needs), params)
+        return fn
+
+    return decorate
+
+
+def estimator(method: str) -> Estimator:
+    """The registered :class:`Estimator` of ``method``; a clear error names the valid keys."""
+    try:
+        return ESTIMATORS[method]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown method {method!r}; registered: {', '.join(sorted(ESTIMATORS))}") from None
+
+
+def loss_weights(method: str, group, *, k: int | None = None, **params):
+    r"""Per-sample weights w (sum form) of ``method`` for one group or a batch of groups.
 
     Parameters
     ----------
     method : str
         A key of :data:`ESTIMATORS`.
-    r : array_like or torch.Tensor, shape (n,) or (B, n)
-        Rewards; see the chosen estimator.
-    k, beta, baseline, num_groups, rng, eps
-        Passed on to the estimators that take them; ignored by the others.
+    group : Group, array_like or torch.Tensor
+        The group context, or just its rewards of shape ``(n,)`` or ``(B, n)``.
+    k : int, optional
+        k of the pass@k methods (required by them; ignored by the pass@1 methods, so a caller
+        may pass its k to any method).
+    **params
+        The method's hyper-parameters (see ``ESTIMATORS[method].params``); unknown ones are an error.
 
     Returns
     -------
-    ndarray or torch.Tensor, same shape as ``r``
+    ndarray or torch.Tensor, same shape as the rewards
+        ``w`` with ``g = sum_i w_i grad log pi(y_i)`` per group (mean-form advantages divided by n).
+        NumPy in -> float64 out; torch in -> torch out on the rewards' device, without gradient.
 
     Raises
     ------
     ValueError
-        On an unknown ``method`` or invalid arguments for it.
+        Unknown method or parameter, a missing k or context field, or bad rewards (the estimator's
+        own checks).
 
     Examples
     --------
-    >>> compute_advantages("rloo", [1, 0]).tolist()
-    [1.0, -1.0]
+    >>> loss_weights("rloo", [1, 0]).tolist()  # A = (1, -1), n = 2
+    [0.5, -0.5]
+    >>> w = loss_weights("pkpo", [1.0, 0.0, 0.0], k=1)  # PKPO at k = 1 is RLOO in sum form
+    >>> bool(np.allclose(w, loss_weights("rloo", [1.0, 0.0, 0.0])))
+    True
     """
-    calls = {
-        "grpo": lambda: grpo(r, eps=eps),
-        "rloo": lambda: rloo(r),
-        "passk_analytic": lambda: passk_group_analytic(r, k, eps=eps),
-        "passk_bootstrap": lambda: passk_group_bootstrap(r, k, num_groups, rng, eps=eps),
-        "passk_full": lambda: passk_group_full(r, k, eps=eps),
-        "pkpo_binary": lambda: pkpo_binary(r, k),
-        "pkpo": lambda: pkpo(r, k, baseline=baseline),
-        "risk_seeking": lambda: risk_seeking(r, beta),
-    }
-    if method not in calls:
-        raise ValueError(f"method must be one of {sorted(calls)}, got {method!r}")
-    return calls[method]()
+    est = estimator(method)
+    if not isinstance(group, Group):
+        group = Group(rewards=group)
+    missing = [name for name in est.needs if getattr(group, name) is None]
+    if missing:
+        raise ValueError(f"method {method!r} needs the group's {', '.join(missing)}")
+    unknown = set(params) - set(est.params)
+    if unknown:
+        accepted = ", ".join(sorted(est.params)) or "none"
+        raise ValueError(f"method {method!r} got unknown parameter(s) {sorted(unknown)}; it accepts: {accepted}")
+    kwargs = {**est.params, **params}
+    if est.uses_k:
+        if k is None:
+            raise ValueError(f"method {method!r} is a pass@k method: give k")
+        kwargs["k"] = k
+    out = est.fn(group, **kwargs)
+    if est.form == "mean":
+        out = out / np.shape(group.rewards)[-1]
+    return out
+
+
+# ----------------------------------------------------------------------------- k schedule
+def annealed_k(step: int, steps: int, k: int, anneal_frac: float) -> int:
+    """k at ``step`` of ``steps`` when training with k for the first ``anneal_frac`` of the steps, then 1.
+
+    PKPO's k annealing (Walder & Karkhanis, arXiv 2505.15201: a large k early, then k = 1), and
+    the shape of Chen et al.'s pass@k-then-pass@1 recipe (arXiv 2508.10751). ``anneal_frac = 1``
+    never anneals; ``0`` trains with k = 1 throughout.
+
+    Examples
+    --------
+    >>> [annealed_k(t, 4, 8, 0.5) for t in range(4)]
+    [8, 8, 1, 1]
+    """
+    k = as_positive_int("k", k)
+    if not 0 <= anneal_frac <= 1:
+        raise ValueError(f"anneal_frac must lie in [0, 1], got {anneal_frac!r}")
+    return 1 if step >= anneal_frac * steps else k
+
+
+def k_at_step(method: str, step: int, steps: int, k: int, anneal_frac: float) -> int:
+    """The k a run of ``method`` uses at ``step``: :func:`annealed_k` if its recipe anneals, else k."""
+    est = estimator(method)
+    return annealed_k(step, steps, k, anneal_frac) if est.anneals_k else k
+
+
+# ----------------------------------------------------------------------------- the estimators
+@register("grpo", summary="GRPO: (r - mean) / (std + eps)", reference="Shao et al., arXiv 2402.03300")
+def _grpo(group: Group, eps: float = 1e-6):
+    return grpo(group.rewards, eps=eps)
+
+
+@register("rloo", summary="RLOO: r_i minus the mean of the others", reference="Ahmadian et al., arXiv 2402.14740")
+def _rloo(group: Group):
+    return rloo(group.rewards)
+
+
+@register("risk_seeking", summary="RS-GRPO: exponential tilting of the rewards", reference="arXiv 2509.24261")
+def _risk_seeking(group: Group, beta: float = 2.0):
+    return risk_seeking(group.rewards, beta)
+
+
+@register("chen", summary="Chen et al.'s pass@k advantage, closed form", reference="Chen et al., arXiv 2508.10751")
+def _chen(group: Group, k: int, eps: float = 1e-6):
+    return passk_group_analytic(group.rewards, k, eps=eps)
+
+
+@register(
+    "chen_bootstrap",
+    summary="Chen et al.'s pass@k advantage, bootstrap groups",
+    reference="Chen et al., arXiv 2508.10751",
+)
+def _chen_bootstrap(group: Group, k: int, num_groups: int = 64, rng=0, eps: float = 1e-6):
+    return passk_group_bootstrap(group.rewards, k, num_groups, rng, eps=eps)
+
+
+@register(
+    "chen_full", summary="Chen et al.'s pass@k advantage, disjoint groups", reference="Chen et al., arXiv 2508.10751"
+)
+def _chen_full(group: Group, k: int, eps: float = 1e-6):
+    return passk_group_full(group.rewards, k, eps=eps)
+
+
+@register(
+    "pkpo",
+    summary="PKPO pass@k weights; loo-1 baseline (loo at k = 1); k annealed to 1",
+    reference="Walder & Karkhanis, arXiv 2505.15201",
+    form="sum",
+    anneals_k=True,
+)
+def _pkpo(group: Group, k: int, baseline: str | None = "auto"):
+    if baseline == "auto":  # the paper's recommended baseline; it needs k >= 2
+        baseline = "loo-1" if as_positive_int("k", k) >= 2 else "loo"
+    return pkpo(group.rewards, k, baseline=baseline)
+
+
+@register(
+    "pkpo_binary",
+    summary="PKPO weights for binary rewards, no baseline",
+    reference="Walder & Karkhanis, arXiv 2505.15201",
+    form="sum",
+)
+def _pkpo_binary(group: Group, k: int):
+    return pkpo_binary(group.rewards, k)
+
+
+# ----------------------------------------------------------------------------- loss terms
+@dataclass(frozen=True)
+class LossTerm:
+    """A term added to the objective that is not a per-sample weight (entropy bonus, KL, ...)."""
+
+    name: str
+    fn: Callable = field(repr=False)
+    """``fn(**inputs, coef) -> value`` to *add* to the objective (differentiable for torch input)."""
+    summary: str
+    reference: str
+
+
+LOSS_TERMS: dict[str, LossTerm] = {}
+"""Every registered loss term, by key."""
+
+
+def register_term(name: str, *, summary: str, reference: str) -> Callable:
+    """Decorator that registers a loss term ``fn(**inputs, coef)`` under ``name``."""
+
+    def decorate(fn: Callable) -> Callable:
+        if name in LOSS_TERMS:
+            raise ValueError(f"a loss term named {name!r} is already registered")
+        LOSS_TERMS[name] = LossTerm(name, fn, summary, reference)
+        return fn
+
+    return decorate
+
+
+def loss_term(name: str, coef: float, **inputs):
+    """Value of the registered term ``name`` with weight ``coef``, to add to the objective."""
+    if name not in LOSS_TERMS:
+        raise ValueError(f"unknown loss term {name!r}; registered: {', '.join(sorted(LOSS_TERMS))}")
+    return LOSS_TERMS[name].fn(coef=coef, **inputs)
+
+
+@register_term("entropy", summary="tau * mean entropy of softmax(logits)", reference="Williams & Peng (1991)")
+def _entropy(logits, coef: float):
+    return entropy_bonus(logits, coef)
