@@ -12,7 +12,8 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
   ``step``, ``metrics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
-  plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers) (chapter 3)
+  plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
+  ``tables`` (Markdown tables in notebooks) (chapter 3)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
 - :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),
   :mod:`course_lib.config` (project settings, the course map), :mod:`course_lib.cli` (``passk``)
