@@ -45,7 +45,9 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_positive_int
+from ..passk import alpha_k
 from ..softmax import entropy_bonus
+from ._group import _like, _normalise, _rewards
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
 
@@ -261,6 +263,29 @@ def _risk_seeking(group: Group, beta: float = 2.0):
 @register("chen", summary="Chen et al.'s pass@k advantage, closed form", reference="Chen et al., arXiv 2508.10751")
 def _chen(group: Group, k: int, eps: float = 1e-6):
     return passk_group_analytic(group.rewards, k, eps=eps)
+
+
+@register(
+    "chen_then_pass1",
+    summary="Chen et al.'s recipe: pass@k advantage for anneal_frac of the steps, then pass@1 (k = 1: GRPO)",
+    reference="Chen et al., arXiv 2508.10751",
+    anneals_k=True,
+)
+def _chen_then_pass1(group: Group, k: int, eps: float = 1e-6):
+    return passk_group_analytic(group.rewards, k, eps=eps)  # at k = 1 this is GRPO exactly
+
+
+@register(
+    "grpo_alpha",
+    summary="GRPO times alpha_k(c/n): pass@1 with Yu's per-prompt step alpha_k",
+    reference="Yu, arXiv 2511.16231 (grad J_k = alpha_k grad J_1)",
+)
+def _grpo_alpha(group: Group, k: int, eps: float = 1e-6):
+    # The pass@k gradient is the pass@1 gradient times alpha_k(J_1) per prompt; here J_1 is
+    # estimated by the group's own p_hat = c/n, so alpha_k is a per-prompt learning rate.
+    x, was_1d, r = _rewards("r", group.rewards)
+    p_hat = np.clip(x.mean(axis=-1, keepdims=True), 0.0, 1.0)
+    return _like(np.asarray(alpha_k(p_hat, as_positive_int("k", k))) * _normalise(x, eps), was_1d, r)
 
 
 @register(
