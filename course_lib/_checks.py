@@ -10,9 +10,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def _as_array(name: str, x) -> np.ndarray:
+def _as_array(name: str, x: ArrayLike) -> np.ndarray:
     """Array view of ``x``; rejects strings, None and ragged or non-numeric input."""
     if x is None or isinstance(x, (str, bytes)):
         raise ValueError(f"{name} must be a number or an array of numbers, got {x!r}")
@@ -29,7 +30,7 @@ def _as_array(name: str, x) -> np.ndarray:
     return arr
 
 
-def as_int_array(name: str, x, minimum: int = 0) -> np.ndarray:
+def as_int_array(name: str, x: ArrayLike, minimum: int = 0) -> np.ndarray:
     """Integer array from ``x``; every entry must be a whole number ``>= minimum`` (no NaN)."""
     arr = _as_array(name, x)
     if arr.dtype.kind == "f":
@@ -51,7 +52,7 @@ def as_int_array(name: str, x, minimum: int = 0) -> np.ndarray:
     return arr
 
 
-def as_positive_int(name: str, k, minimum: int = 1) -> int:
+def as_positive_int(name: str, k: ArrayLike, minimum: int = 1) -> int:
     """A single whole number ``>= minimum`` as a Python int."""
     if isinstance(k, numbers.Integral) and not isinstance(k, bool):
         value = int(k)
@@ -65,7 +66,7 @@ def as_positive_int(name: str, k, minimum: int = 1) -> int:
     return value
 
 
-def as_prob_array(name: str, p) -> np.ndarray:
+def as_prob_array(name: str, p: ArrayLike) -> np.ndarray:
     """Float array from ``p``; every entry must be a probability in [0, 1] (no NaN)."""
     arr = _as_array(name, p).astype(np.float64, copy=False)
     if np.isnan(arr).any():
@@ -76,7 +77,7 @@ def as_prob_array(name: str, p) -> np.ndarray:
     return arr
 
 
-def scalar_or_array(x: np.ndarray):
+def scalar_or_array(x: np.ndarray) -> float | np.ndarray:
     """Return a Python float for 0-d results and the array otherwise."""
     x = np.asarray(x)
     return float(x) if x.ndim == 0 else x

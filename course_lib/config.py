@@ -1,9 +1,11 @@
 """Project-wide settings that live in exactly one place.
 
-`REPO_URL` is the one home of the repository address: the README badges
-(`scripts/render_readme_badges.py`), the Colab set-up cell of every notebook and
-`passk doctor` all read it from here.
+`REPO_URL` is the one home of the repository address: the README badges and course map
+(written by `scripts/sync_notebooks.py`), the Colab set-up cell of every notebook and the
+start-here notebook all read it from here.
 """
+
+from .viz.tables import markdown_table
 
 REPO_URL = "https://github.com/passk-course/passk-course"
 """Public repository of the course (GitHub). Change it here only."""
@@ -113,17 +115,13 @@ def course_map_markdown(links: str = "relative") -> str:
     Open-in-Colab link per chapter (start-here notebook).
     """
     colab = links == "colab"
-    head = "| Chapter | What you learn | Minutes |" + (" Open |" if colab else "")
-    lines = [head, "|---|---|---|" + ("---|" if colab else "")]
+    header = ["Chapter", "What you learn", "Minutes"] + (["Open"] if colab else [])
+    rows = []
     for stem, title, what, minutes in CHAPTERS:
         path = f"notebooks/{stem}.ipynb"
-        cell = f"[{stem[:2]} {title}]({stem}.ipynb)" if colab else f"[{stem[:2]} {title}]({path})"
-        row = f"| {cell} | {what} | {minutes} |"
-        lines.append(row + (f" [Colab]({colab_url(path)}) |" if colab else ""))
-    last = '| exercises | Auto-graded questions per chapter (`check("ex01.q1", answer)`), solutions in `solutions/` | '
-    lines.append(
-        last
-        + f"{EXERCISE_MINUTES} |"
-        + (f" [Binder]({binder_url('exercises/ex01_pass_at_k_metric.ipynb')}) |" if colab else "")
-    )
-    return "\n".join(lines)
+        chapter = f"[{stem[:2]} {title}]({stem}.ipynb)" if colab else f"[{stem[:2]} {title}]({path})"
+        rows.append([chapter, what, minutes] + ([f"[Colab]({colab_url(path)})"] if colab else []))
+    exercises = 'Auto-graded questions per chapter (`check("ex01.q1", answer)`), solutions in `solutions/`'
+    binder = f"[Binder]({binder_url('exercises/ex01_pass_at_k_metric.ipynb')})"
+    rows.append(["exercises", exercises, EXERCISE_MINUTES] + ([binder] if colab else []))
+    return markdown_table(header, rows)

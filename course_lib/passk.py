@@ -32,6 +32,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_int_array, as_positive_int, as_prob_array, scalar_or_array
 
@@ -52,8 +53,13 @@ __all__ = [
 ]
 
 
-def _check_nck(n, c, k):
-    """Validate (n, c, k) for the estimators and broadcast them to int64 arrays."""
+def _check_nck(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate (n, c, k) for the estimators and broadcast them to int64 arrays.
+
+    The rules, each with its own ``ValueError``: finite whole numbers (no NaN), ``n >= 0``, ``c >= 0``,
+    ``k >= 1``, shapes that broadcast, ``c <= n`` and ``k <= n`` (no unbiased estimate from fewer
+    than k samples).
+    """
     n = as_int_array("n", n)
     c = as_int_array("c", c)
     k = as_int_array("k", k, minimum=1)
@@ -73,6 +79,11 @@ def _check_nck(n, c, k):
             f"(Walder & Karkhanis, arXiv 2505.15201, Cor. 2); got k={k.flat[i]}, n={n.flat[i]}"
         )
     return n, c, k
+
+
+def _check_pk(p: ArrayLike, k: ArrayLike, name: str = "k") -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``p`` (probabilities in [0, 1], no NaN) and ``k`` (whole numbers >= 1, called ``name``)."""
+    return as_prob_array("p", p), as_int_array(name, k, minimum=1)
 
 
 _TABLE_BUDGET = 2**20
@@ -115,7 +126,7 @@ def _pass_at_k_same_n(n: int, c: np.ndarray, k: np.ndarray) -> np.ndarray:
     return out
 
 
-def pass_at_k(n, c, k):
+def pass_at_k(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | np.ndarray:
     r"""Unbiased estimate of pass@k from ``n`` samples of which ``c`` are correct.
 
     Parameters
@@ -135,7 +146,7 @@ def pass_at_k(n, c, k):
     Raises
     ------
     ValueError
-        If an input is negative, non-integer or NaN, if ``k < 1``, ``c > n`` or ``k > n``.
+        Invalid ``n``, ``c`` or ``k`` (the rules of :func:`_check_nck`).
 
     Notes
     -----
@@ -174,7 +185,7 @@ def pass_at_k(n, c, k):
     return scalar_or_array(out.reshape(shape))
 
 
-def pass_at_k_plugin(n, c, k):
+def pass_at_k_plugin(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | np.ndarray:
     r"""Plug-in (biased) estimate of pass@k: ``1 - (1 - c/n)^k``.
 
     Parameters
@@ -194,7 +205,8 @@ def pass_at_k_plugin(n, c, k):
     Raises
     ------
     ValueError
-        On negative, non-integer or NaN input, ``n < 1``, ``k < 1`` or ``c > n``.
+        Invalid ``n``, ``c`` or ``k`` (the rules of :func:`_check_nck`, except that ``k > n`` is allowed
+        and ``n >= 1``).
 
     Notes
     -----
@@ -225,7 +237,7 @@ def pass_at_k_plugin(n, c, k):
     return pass_at_k_from_p(c / n, k)
 
 
-def pass_at_k_from_p(p, k):
+def pass_at_k_from_p(p: ArrayLike, k: ArrayLike) -> float | np.ndarray:
     r"""Pass@k of one prompt whose single-sample success probability is ``p``.
 
     Parameters
@@ -243,7 +255,7 @@ def pass_at_k_from_p(p, k):
     Raises
     ------
     ValueError
-        If ``p`` is outside [0, 1] or NaN, or ``k`` is not an integer >= 1.
+        Invalid ``p`` or ``k`` (the rules of :func:`_check_pk`).
 
     Notes
     -----
@@ -263,14 +275,13 @@ def pass_at_k_from_p(p, k):
     >>> pass_at_k_from_p(0.5, 2)
     0.75
     """
-    p = as_prob_array("p", p)
-    k = as_int_array("k", k, minimum=1)
+    p, k = _check_pk(p, k)
     with np.errstate(divide="ignore"):
         out = 0.0 - np.expm1(k * np.log1p(-p))  # 0.0 - x, not -x: p = 0 gives 0.0, not -0.0
     return scalar_or_array(out)
 
 
-def alpha_k(p, k):
+def alpha_k(p: ArrayLike, k: ArrayLike) -> float | np.ndarray:
     r"""Weight that turns the pass@1 gradient into the pass@k gradient: ``k (1 - p)^(k-1)``.
 
     Parameters
@@ -288,7 +299,7 @@ def alpha_k(p, k):
     Raises
     ------
     ValueError
-        If ``p`` is outside [0, 1] or NaN, or ``k`` is not an integer >= 1.
+        Invalid ``p`` or ``k`` (the rules of :func:`_check_pk`).
 
     Notes
     -----
@@ -308,12 +319,11 @@ def alpha_k(p, k):
     >>> alpha_k(0.0, 4), alpha_k(1.0, 4)
     (4.0, 0.0)
     """
-    p = as_prob_array("p", p)
-    k = as_int_array("k", k, minimum=1)
+    p, k = _check_pk(p, k)
     return scalar_or_array(k * (1.0 - p) ** (k - 1))
 
 
-def delta_k(p, k):
+def delta_k(p: ArrayLike, k: ArrayLike) -> float | np.ndarray:
     r"""Exploration gap ``Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p``.
 
     Parameters
@@ -331,7 +341,7 @@ def delta_k(p, k):
     Raises
     ------
     ValueError
-        If ``p`` is outside [0, 1] or NaN, or ``k`` is not an integer >= 1.
+        Invalid ``p`` or ``k`` (the rules of :func:`_check_pk`).
 
     Notes
     -----
@@ -354,7 +364,7 @@ def delta_k(p, k):
     return scalar_or_array(np.asarray(pass_at_k_from_p(p, k)) - np.asarray(p, dtype=np.float64))
 
 
-def gap_argmax(k):
+def gap_argmax(k: ArrayLike) -> float | np.ndarray:
     r"""Pass@1 at which the gap Delta(k) is largest: ``p* = 1 - k^(-1/(k-1))``.
 
     Parameters
@@ -393,7 +403,7 @@ def gap_argmax(k):
     return scalar_or_array(-np.expm1(-np.log(k) / (k - 1)))
 
 
-def zero_signal_prob(p, n):
+def zero_signal_prob(p: ArrayLike, n: ArrayLike) -> float | np.ndarray:
     r"""Probability that all ``n`` samples of a prompt fail: ``(1 - p)^n``.
 
     Parameters
@@ -411,7 +421,7 @@ def zero_signal_prob(p, n):
     Raises
     ------
     ValueError
-        If ``p`` is outside [0, 1] or NaN, or ``n`` is not an integer >= 1.
+        Invalid ``p`` or ``n`` (the rules of :func:`_check_pk`, with ``n`` in the place of ``k``).
 
     Notes
     -----
@@ -430,12 +440,11 @@ def zero_signal_prob(p, n):
     >>> zero_signal_prob(0.5, 3)
     0.125
     """
-    p = as_prob_array("p", p)
-    n = as_int_array("n", n, minimum=1)
+    p, n = _check_pk(p, n, name="n")
     return scalar_or_array((1.0 - p) ** n)
 
 
-def expected_steps_to_signal(p, n):
+def expected_steps_to_signal(p: ArrayLike, n: ArrayLike) -> float | np.ndarray:
     r"""Expected RL steps until a prompt first yields a non-zero sampled gradient.
 
     Parameters
@@ -478,7 +487,7 @@ def expected_steps_to_signal(p, n):
         return scalar_or_array(np.where(q > 0, 1.0 / np.where(q > 0, q, 1.0), np.inf))
 
 
-def pass_at_k_variance(p, n, k):
+def pass_at_k_variance(p: float, n: int, k: int) -> float:
     r"""Exact variance of the unbiased estimator :func:`pass_at_k` when ``c ~ Binomial(n, p)``.
 
     Parameters
@@ -498,7 +507,8 @@ def pass_at_k_variance(p, n, k):
     Raises
     ------
     ValueError
-        If ``p`` is outside [0, 1], or ``n``, ``k`` are not integers with ``1 <= k <= n``.
+        If ``p`` is not one probability in [0, 1], or ``n``, ``k`` are not single integers that pass
+        :func:`_check_nck` (``1 <= k <= n``).
 
     Notes
     -----
@@ -541,7 +551,7 @@ def pass_at_k_variance(p, n, k):
     return float(np.sum(h * terms))
 
 
-def _scalar_prob(name: str, p) -> float:
+def _scalar_prob(name: str, p: ArrayLike) -> float:
     """A single probability in [0, 1] as a Python float."""
     arr = as_prob_array(name, p)
     if arr.ndim != 0:
@@ -549,7 +559,7 @@ def _scalar_prob(name: str, p) -> float:
     return float(arr)
 
 
-def binomial_pmf(n, p):
+def binomial_pmf(n: int, p: float) -> np.ndarray:
     r"""Probabilities of ``c = 0, ..., n`` successes in ``n`` Bernoulli(``p``) trials.
 
     Parameters
@@ -594,7 +604,9 @@ def binomial_pmf(n, p):
     return np.exp(log_pmf).astype(np.float64)
 
 
-def estimator_distribution(n, p, k, estimator: str = "unbiased"):
+def estimator_distribution(
+    n: int, p: float, k: int, estimator: str = "unbiased"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Exact sampling distribution of a pass@k estimate from ``n`` samples.
 
     Parameters
@@ -620,7 +632,7 @@ def estimator_distribution(n, p, k, estimator: str = "unbiased"):
     Raises
     ------
     ValueError
-        On an unknown estimator name or invalid n, p, k.
+        On an unknown ``estimator``, or invalid ``n``, ``p`` or ``k`` (as in :func:`binomial_pmf` and the estimator).
 
     Notes
     -----
@@ -643,8 +655,8 @@ def estimator_distribution(n, p, k, estimator: str = "unbiased"):
     return c, value, prob
 
 
-def _weighted_mean(name: str, x: np.ndarray, weights) -> float:
-    """Mean of x over its last axis, with optional non-negative weights."""
+def _weighted_mean(name: str, x: np.ndarray, weights: ArrayLike | None) -> float:
+    """Mean of x over its last axis, with optional weights: non-negative, not all zero, one per entry."""
     if weights is None:
         return x.mean(axis=-1)
     w = np.asarray(weights, dtype=np.float64)
@@ -653,7 +665,7 @@ def _weighted_mean(name: str, x: np.ndarray, weights) -> float:
     return (x * w).sum(axis=-1) / w.sum()
 
 
-def dataset_pass_at_k(p, k, weights=None):
+def dataset_pass_at_k(p: ArrayLike, k: int, weights: ArrayLike | None = None) -> float:
     r"""Dataset pass@k: the (weighted) mean over prompts of ``1 - (1 - p_i)^k``.
 
     Parameters
@@ -673,7 +685,8 @@ def dataset_pass_at_k(p, k, weights=None):
     Raises
     ------
     ValueError
-        On invalid p, k or weights, or an empty p.
+        Invalid ``p`` (the rules of :func:`_nonempty_probs`), ``k`` (a whole number >= 1) or ``weights``
+        (the rules of :func:`_weighted_mean`).
 
     Notes
     -----
@@ -696,7 +709,7 @@ def dataset_pass_at_k(p, k, weights=None):
     return float(_weighted_mean("p", np.asarray(pass_at_k_from_p(p, k)), weights))
 
 
-def pass_at_k_of_mean(p, k, weights=None):
+def pass_at_k_of_mean(p: ArrayLike, k: int, weights: ArrayLike | None = None) -> float:
     r"""The Jensen upper bound ``1 - (1 - mean p)^k`` -- *not* the dataset pass@k.
 
     Parameters
@@ -716,7 +729,7 @@ def pass_at_k_of_mean(p, k, weights=None):
     Raises
     ------
     ValueError
-        On invalid p, k or weights, or an empty p.
+        As :func:`dataset_pass_at_k`.
 
     Notes
     -----
@@ -736,8 +749,8 @@ def pass_at_k_of_mean(p, k, weights=None):
     return float(pass_at_k_from_p(float(_weighted_mean("p", p, weights)), k))
 
 
-def _nonempty_probs(p) -> np.ndarray:
-    """1-D probability array with at least one entry."""
+def _nonempty_probs(p: ArrayLike) -> np.ndarray:
+    """``p`` as a 1-D probability array (in [0, 1], no NaN) with at least one entry."""
     if isinstance(p, Iterable) and not hasattr(p, "shape"):
         p = list(p)
     arr = np.atleast_1d(as_prob_array("p", p))

@@ -14,7 +14,9 @@ Exact references used below, and how they are computed:
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
 from fractions import Fraction
 
 import mpmath
@@ -569,3 +571,16 @@ def test_bad_weights(kwargs, name):
 def test_bad_estimator_name():
     with pytest.raises(ValueError, match=r"^estimator must be one of"):
         estimator_distribution(5, 0.2, 2, estimator="biased")
+
+
+# --------------------------------------------------------------------------- documented contract
+@pytest.mark.parametrize("name", passk.__all__)
+def test_public_functions_are_typed_and_name_their_rules(name):
+    """Every public function has type hints, and its Raises section names a validator that exists."""
+    func = getattr(passk, name)
+    sig = inspect.signature(func)
+    assert sig.return_annotation is not inspect.Signature.empty, name
+    assert all(p.annotation is not inspect.Parameter.empty for p in sig.parameters.values()), name
+    raises = func.__doc__.split("Raises\n    ------\n", 1)[1].split("\n\n", 1)[0]
+    for helper in re.findall(r":func:`(\w+)`", raises):
+        assert callable(getattr(passk, helper, None)), (name, helper)

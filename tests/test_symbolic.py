@@ -7,8 +7,11 @@ Numeric cross-checks use course_lib.passk and course_lib.advantages (never re-im
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,6 +44,28 @@ def test_generic_ratio_for_concrete_k(k):
     d = S.generic_derivation(k)
     assert is_identity(d.ratio, k * (1 - d.J1) ** (k - 1))
     assert not is_identity(d.ratio, (k + 1) * (1 - d.J1) ** (k - 1))  # the check can fail
+
+
+def test_generic_derivation_is_taught_in_chapter_2():
+    """The library copy points at the notebook that teaches it, and a code cell there writes it out in SymPy."""
+    path = "notebooks/02_pass_at_k_gradient.ipynb"
+    assert path in S.generic_derivation.__doc__
+    nb = json.loads((Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    taught = [s for s in code if "sp.Function(" in s and "sp.diff(" in s and "generic_derivation" not in s]
+    checked = [s for s in code if "S.generic_derivation()" in s]
+    assert taught and checked and code.index(taught[0]) < code.index(checked[0])
+
+
+@pytest.mark.parametrize("module", [S, G], ids=["core", "groups"])
+def test_public_functions_have_type_hints(module):
+    for name in module.__all__:
+        func = getattr(module, name)
+        if not inspect.isfunction(func):
+            continue
+        sig = inspect.signature(func)
+        assert sig.return_annotation is not inspect.Signature.empty, name
+        assert all(p.annotation is not inspect.Parameter.empty for p in sig.parameters.values()), name
 
 
 def test_is_identity_rejects_false_claims():

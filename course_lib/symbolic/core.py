@@ -1,7 +1,8 @@
 r"""Exact (SymPy) derivations behind the pass@k gradient: chapter 2's proofs as functions.
 
-Chapter 2 (``notebooks/02_pass_at_k_gradient.ipynb``) narrates these results; the tests in
-``tests/test_symbolic.py`` pin them. Every function returns SymPy objects (or plain numbers
+Chapter 2 (``notebooks/02_pass_at_k_gradient.ipynb``) narrates these results (its section 1
+writes the generic derivation out in SymPy; :func:`generic_derivation` is the copy kept here); the
+tests in ``tests/test_symbolic.py`` pin them. Every function returns SymPy objects (or plain numbers
 for the numeric cross-checks), so a claim is *proven* by a difference that simplifies to 0.
 The numeric formulas themselves live in :mod:`course_lib.passk`; here they exist only as
 symbolic expressions to be differentiated, solved and summed over outcomes.
@@ -23,10 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from .._checks import as_positive_int
+
+if TYPE_CHECKING:  # annotations only: the SymPy part of the module needs no NumPy
+    import numpy as np
 
 __all__ = [
     "P",
@@ -60,17 +65,17 @@ Weights = Callable[[tuple], Sequence]
 """A group estimator: rewards ``(r_1, ..., r_n)`` in {0, 1} -> per-sample weights ``w_i``."""
 
 
-def pass_at_k_expr(J1, k=K):
+def pass_at_k_expr(J1: sp.Expr, k: sp.Expr | int = K) -> sp.Expr:
     """SymPy ``J_k = 1 - (1 - J_1)^k`` (Yu, arXiv 2511.16231)."""
     return 1 - (1 - J1) ** k
 
 
-def alpha_k_expr(J1, k=K):
+def alpha_k_expr(J1: sp.Expr, k: sp.Expr | int = K) -> sp.Expr:
     """SymPy ``alpha_k = k (1 - J_1)^(k-1)``, the weight in ``grad J_k = alpha_k grad J_1``."""
     return k * (1 - J1) ** (k - 1)
 
 
-def delta_k_expr(p=P, k=K):
+def delta_k_expr(p: sp.Expr = P, k: sp.Expr | int = K) -> sp.Expr:
     """SymPy exploration gap ``Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p``."""
     return pass_at_k_expr(p, k) - p
 
@@ -114,7 +119,7 @@ def rho_expr(n: int, c: int, k: int) -> sp.Rational:
     return 1 - sp.Rational(_comb(n - c, k), _comb(n, k))
 
 
-def is_identity(lhs, rhs=0) -> bool:
+def is_identity(lhs: sp.Basic | sp.MatrixBase, rhs: sp.Basic | sp.MatrixBase | int = 0) -> bool:
     """True when SymPy proves ``lhs - rhs == 0`` (simplify, then merge powers of positive bases).
 
     ``powsimp(force=True)`` treats bases as positive, which holds for every base used here
@@ -143,8 +148,11 @@ class GenericDerivation:
     """``(d J_k / d theta) / (d J_1 / d theta)`` after simplification (should be alpha_k)."""
 
 
-def generic_derivation(k=K) -> GenericDerivation:
+def generic_derivation(k: sp.Expr | int = K) -> GenericDerivation:
     r"""Differentiate ``J_k`` for an unknown ``J_1(theta)`` and simplify the ratio to ``alpha_k``.
+
+    Taught in ``notebooks/02_pass_at_k_gradient.ipynb``, section 1 (The generic derivation), where
+    the learner writes these lines in SymPy; this is the library's copy, kept for the tests.
 
     Parameters
     ----------
@@ -199,7 +207,7 @@ class SoftmaxPolicy:
         """Pass@1 of the prompt: the probability mass on correct answers."""
         return sp.Add(*[self.probs[j] for j in self.correct])
 
-    def at_probs(self, probs: Sequence) -> dict:
+    def at_probs(self, probs: Sequence) -> dict[sp.Symbol, sp.Expr]:
         """Substitution ``{z_j: log(q_j)}`` that makes the policy's probabilities equal ``probs``."""
         q = [sp.nsimplify(x) for x in probs]
         if len(q) != len(self.logits) or any(x <= 0 for x in q) or sum(q) != 1:
@@ -218,12 +226,12 @@ def softmax_policy(m: int = 3, correct: Sequence[int] = (0,)) -> SoftmaxPolicy:
     return SoftmaxPolicy(tuple(z), tuple(sp.exp(zj) / total for zj in z), correct)
 
 
-def gradient(expr, symbols) -> sp.Matrix:
+def gradient(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> sp.Matrix:
     """Column vector of partial derivatives of ``expr`` with respect to ``symbols``."""
     return sp.Matrix([sp.diff(expr, s) for s in symbols])
 
 
-def collinearity_ratios(policy: SoftmaxPolicy, k=K) -> list:
+def collinearity_ratios(policy: SoftmaxPolicy, k: sp.Expr | int = K) -> list[sp.Expr]:
     r"""Component-wise ``(d J_k / d z_j) / (d J_1 / d z_j)``, simplified, for every logit.
 
     Returns
@@ -251,7 +259,7 @@ def collinearity_ratios(policy: SoftmaxPolicy, k=K) -> list:
     return [sp.powsimp(sp.simplify(sp.diff(Jk, z) / sp.diff(J1, z)), force=True) for z in policy.logits]
 
 
-def autograd_gradients(policy: SoftmaxPolicy, k: int, logits: Sequence[float]):
+def autograd_gradients(policy: SoftmaxPolicy, k: int, logits: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """Independent check: ``(grad J_1, grad J_k)`` at ``logits`` computed by ``torch.autograd``.
 
     Returns two float64 NumPy arrays of shape ``(m,)``. The objective is rebuilt in torch on
@@ -283,7 +291,7 @@ class AlphaProperties:
     """``d alpha_k / dp``, factored (``-k (k-1) (1-p)^(k-2) <= 0`` on [0, 1])."""
 
 
-def alpha_properties(k=K) -> AlphaProperties:
+def alpha_properties(k: sp.Expr | int = K) -> AlphaProperties:
     """Evaluate ``alpha_k`` at the ends of [0, 1] and differentiate it (symbolic ``k``)."""
     alpha = alpha_k_expr(P, k)
     j = sp.Symbol("j", integer=True, nonnegative=True)
@@ -314,7 +322,7 @@ class GapProperties:
     """``Delta(k)`` as ``k -> oo`` at a fixed ``p`` in (0, 1), written ``1 - p = 1/(1+s)``, ``s > 0``."""
 
 
-def gap_properties(k=K) -> GapProperties:
+def gap_properties(k: sp.Expr | int = K) -> GapProperties:
     r"""Derive where the exploration gap vanishes, where it peaks and its ``k -> oo`` limits.
 
     Notes
@@ -348,7 +356,9 @@ def gap_properties(k=K) -> GapProperties:
 
 
 # ---------------------------------------------------------------- 4a. several prompts, shared parameters
-def dataset_gradients(policy: SoftmaxPolicy, prompts: Sequence[Sequence[int]], k, probs: Sequence):
+def dataset_gradients(
+    policy: SoftmaxPolicy, prompts: Sequence[Sequence[int]], k: sp.Expr | int, probs: Sequence
+) -> tuple[sp.Matrix, sp.Matrix]:
     r"""Exact gradients of dataset pass@1 and pass@k for prompts sharing one softmax policy.
 
     Parameters

@@ -40,12 +40,12 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- 4b/4c. group estimators, all outcomes
-def bernoulli_answers(p=P) -> list:
+def bernoulli_answers(p: sp.Expr = P) -> list[tuple]:
     """The two answers of the one-parameter model: ``(probability, reward, d/dp log probability)``."""
     return [(p, 1, 1 / p), (1 - p, 0, -1 / (1 - p))]
 
 
-def softmax_answers(policy: SoftmaxPolicy, probs: Sequence) -> list:
+def softmax_answers(policy: SoftmaxPolicy, probs: Sequence) -> list[tuple]:
     """Each answer of ``policy`` at ``probs`` as ``(pi_j, reward_j, grad_z log pi_j)`` (exact)."""
     at = policy.at_probs(probs)
     return [
@@ -58,7 +58,7 @@ def softmax_answers(policy: SoftmaxPolicy, probs: Sequence) -> list:
     ]
 
 
-def expected_group_gradient(weights: Weights, n: int, answers: Sequence | None = None):
+def expected_group_gradient(weights: Weights, n: int, answers: Sequence | None = None) -> sp.Expr | sp.Matrix:
     r"""Exact mean of ``sum_i w_i(r) score(y_i)`` over all outcomes of ``n`` i.i.d. samples.
 
     Parameters
@@ -107,7 +107,7 @@ def expected_group_gradient(weights: Weights, n: int, answers: Sequence | None =
     return sp.factor(sp.cancel(sp.expand(total)))
 
 
-def zero_signal_probability(weights: Weights, n: int, p=P) -> sp.Expr:
+def zero_signal_probability(weights: Weights, n: int, p: sp.Expr = P) -> sp.Expr:
     """Probability (polynomial in ``p``) that every weight of an ``n``-sample group is exactly 0."""
     n = as_positive_int("n", n)
     total = 0
@@ -117,7 +117,7 @@ def zero_signal_probability(weights: Weights, n: int, p=P) -> sp.Expr:
     return sp.factor(total)
 
 
-def _group(rewards, k: int, minimum_n: int):
+def _group(rewards: Sequence[int], k: int, minimum_n: int) -> tuple[int, int, int]:
     """Validate a 0/1 reward tuple and ``k``; return ``(n, c, k)``."""
     r = tuple(int(x) for x in rewards)
     if any(x not in (0, 1) for x in r):
@@ -129,19 +129,19 @@ def _group(rewards, k: int, minimum_n: int):
     return len(r), sum(r), k
 
 
-def reinforce_weights(rewards, k: int = 1) -> tuple:
+def reinforce_weights(rewards: Sequence[int], k: int = 1) -> tuple:
     """REINFORCE for ``J_1`` averaged over the group: ``w_i = r_i / n`` (``k`` is ignored)."""
     n, _, _ = _group(rewards, 1, 0)
     return tuple(sp.Rational(ri, n) for ri in rewards)
 
 
-def grpo_weights(rewards, k: int = 1) -> tuple:
+def grpo_weights(rewards: Sequence[int], k: int = 1) -> tuple:
     """GRPO-style centred reward without the std: ``w_i = r_i - mean(r)`` (``k`` is ignored)."""
     n, c, _ = _group(rewards, 1, 0)
     return tuple(ri - sp.Rational(c, n) for ri in rewards)
 
 
-def pkpo_weights(rewards, k: int) -> tuple:
+def pkpo_weights(rewards: Sequence[int], k: int) -> tuple:
     r"""PKPO's unbiased per-sample weights for ``grad J_k`` with binary rewards.
 
     Notes
@@ -160,7 +160,7 @@ def pkpo_weights(rewards, k: int) -> tuple:
     return tuple(sp.Rational(k, n) if ri else wrong for ri in rewards)
 
 
-def chen_advantages(rewards, k: int, normalise: bool = True) -> tuple:
+def chen_advantages(rewards: Sequence[int], k: int, normalise: bool = True) -> tuple:
     r"""Chen et al.'s analytic pass@k group advantage (optionally without the division by sigma).
 
     Notes
@@ -189,7 +189,7 @@ def chen_advantages(rewards, k: int, normalise: bool = True) -> tuple:
     return tuple(pos if ri else neg for ri in rewards)
 
 
-def chen_advantages_bootstrap(rewards, k: int, normalise: bool = True) -> tuple:
+def chen_advantages_bootstrap(rewards: Sequence[int], k: int, normalise: bool = True) -> tuple:
     """The same advantage by brute force: each sample's mean over all size-k subsets holding it."""
     n, _, k = _group(rewards, k, 0)
     groups = list(itertools.combinations(range(n), k))
@@ -204,7 +204,7 @@ def chen_advantages_bootstrap(rewards, k: int, normalise: bool = True) -> tuple:
     )
 
 
-def loo_advantages(rewards, k: int) -> tuple:
+def loo_advantages(rewards: Sequence[int], k: int) -> tuple:
     r"""Chen's unnormalised advantage with a leave-one-out baseline: unbiased for ``(n/k) grad J_k``.
 
     Notes
@@ -225,13 +225,13 @@ def loo_advantages(rewards, k: int) -> tuple:
 
 
 # ---------------------------------------------------------------- 5. the HumanEval estimator
-def estimator_expectation(f: Callable[[int], sp.Expr], n: int, p=P) -> sp.Expr:
+def estimator_expectation(f: Callable[[int], sp.Expr], n: int, p: sp.Expr = P) -> sp.Expr:
     """``E[f(c)]`` for ``c ~ Binomial(n, p)``, expanded as a polynomial in ``p``."""
     n = as_positive_int("n", n)
     return sp.expand(sum(_comb(n, c) * p**c * (1 - p) ** (n - c) * f(c) for c in range(n + 1)))
 
 
-def unbiased_estimator_solutions(n: int, k: int) -> list:
+def unbiased_estimator_solutions(n: int, k: int) -> list[dict]:
     r"""Solve for every estimator ``f(0..n)`` with ``E[f(c)] = 1 - (1-p)^k`` for all ``p``.
 
     Returns

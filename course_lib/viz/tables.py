@@ -10,12 +10,17 @@ from collections.abc import Sequence
 __all__ = ["markdown_table", "show_table"]
 
 
-def _cell(value, fmt: str) -> str:
+def _escape(value: object) -> str:
+    """``str(value)`` with every ``|`` escaped (a bare pipe would start a new column)."""
+    return str(value).replace("|", "\\|")
+
+
+def _cell(value: object, fmt: str) -> str:
     """One cell: numbers through ``fmt``, None/NaN as an em dash, pipes escaped."""
     if value is None or (isinstance(value, float) and value != value):
         return "—"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value).replace("|", "\\|")
+        return _escape(value)
     if isinstance(value, int):
         return str(value)
     return format(value, fmt)
@@ -24,7 +29,9 @@ def _cell(value, fmt: str) -> str:
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = ".4g") -> str:
     """A Markdown table from a header and rows of cells (numbers formatted with ``fmt``).
 
-    Raises ``ValueError`` when a row has another number of cells than the header.
+    Integers print as they are, other numbers through ``fmt``, None and NaN as an em dash, and any
+    other cell as ``str``; a ``|`` in a cell or in the header is escaped so that it cannot split the
+    row. Raises ``ValueError`` when a row has another number of cells than the header.
 
     Examples
     --------
@@ -34,7 +41,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "
     | 1 | 0.25 |
     | 2 | 0.4375 |
     """
-    header = [str(h) for h in header]
+    header = [_escape(h) for h in header]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for i, row in enumerate(rows):
         row = list(row)
@@ -44,7 +51,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "
     return "\n".join(lines)
 
 
-def show_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = ".4g", caption: str | None = None):
+def show_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = ".4g", caption: str | None = None) -> None:
     """Display :func:`markdown_table` in a notebook (with an optional caption line above it)."""
     from IPython.display import Markdown, display
 
