@@ -13,36 +13,41 @@ References
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import _as_array
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["softmax", "pass1", "entropy_grad", "softmax_entropy", "entropy_bonus"]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: ArrayLike) -> np.ndarray:
     """Row-wise softmax of (P, M) logits (max subtracted)."""
     z = np.asarray(logits, dtype=np.float64)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def pass1(pi: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pass1(pi: ArrayLike, correct: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Per-prompt (J_1, 1 - J_1), each summed over its own answers so both keep full precision."""
     p = np.where(correct, pi, 0.0).sum(axis=-1)
     q = np.where(correct, 0.0, pi).sum(axis=-1)
     return np.clip(p, 0.0, 1.0), np.clip(q, 0.0, 1.0)
 
 
-def entropy_grad(pi: np.ndarray) -> np.ndarray:
+def entropy_grad(pi: ArrayLike) -> np.ndarray:
     """d H / d theta = -pi * (log pi + H) for a softmax policy."""
     logp = np.log(np.where(pi > 0, pi, 1.0))
     h = -(pi * logp).sum(axis=-1, keepdims=True)
     return -pi * (logp + h)
 
 
-def softmax_entropy(logits):
+def softmax_entropy(logits: ArrayLike | torch.Tensor) -> float | np.ndarray | torch.Tensor:
     r"""Entropy of softmax(logits) along the last axis (nats); differentiable for torch input.
 
     Parameters
@@ -95,7 +100,7 @@ def softmax_entropy(logits):
     return float(h) if h.ndim == 0 else h
 
 
-def entropy_bonus(logits, coef: float):
+def entropy_bonus(logits: ArrayLike | torch.Tensor, coef: float) -> float | torch.Tensor:
     r"""Entropy bonus to *add* to an objective: ``coef * mean entropy of softmax(logits)``.
 
     Parameters
@@ -114,7 +119,7 @@ def entropy_bonus(logits, coef: float):
     Raises
     ------
     ValueError
-        On a negative or non-finite ``coef`` (and as :func:`softmax_entropy`).
+        On a negative or non-finite ``coef``, or on logits that :func:`softmax_entropy` refuses.
 
     Notes
     -----

@@ -13,7 +13,9 @@ import math
 import numpy as np
 import pytest
 
+from course_lib import advantages as A
 from course_lib import bandit as B
+from course_lib.advantages import grpo, passk_group_analytic, passk_group_bootstrap, pkpo, risk_seeking
 from course_lib.passk import alpha_k
 from course_lib.softmax import softmax, softmax_entropy
 
@@ -73,20 +75,70 @@ def test_expected_weight_known_cases():
 
 @pytest.mark.parametrize("objective", sorted(B.SAMPLED_OBJECTIVES))
 def test_expected_weight_equals_enumeration_of_all_samples(objective):
-    """E over all M**n joint rollouts of the estimate equals lambda(p) * grad J_1, per prompt."""
+    """E over all M**n joint rollouts of the estimate equals lambda(p) * grad J_1, per prompt.
+
+    Every registered method is tried; one whose weights depend on more than the sample's reward
+    and c (disjoint blocks, random subsets) must be refused by expected_weight with a clear error.
+    """
     theta = np.array([[0.3, -0.2, 0.5], [1.5, 0.0, -1.0]])
     correct = np.array([[True, False, False], [False, True, True]])
     n, k, beta = 4, 2, 1.5
+    if not B.depends_only_on_c(objective, n, k, beta):
+        with pytest.raises(ValueError, match="depend only on a sample's reward and on c"):
+            B.expected_weight(objective, 0.5, n, k=k, beta=beta)
+        return
     pi = softmax(theta)
     for row in range(2):
         tuples = np.array(list(itertools.product(range(3), repeat=n)))  # (81, n)
         prob = np.prod(pi[row][tuples], axis=1)
         r = correct[row][tuples].astype(float)
-        w, scale = B.group_weights(objective, r, k, beta)
-        est = scale * (np.einsum("tn,tnm->tm", w, np.eye(3)[tuples]) - w.sum(1, keepdims=True) * pi[row])
+        w = B.group_weights(objective, r, k, beta)  # sum form
+        est = np.einsum("tn,tnm->tm", w, np.eye(3)[tuples]) - w.sum(1, keepdims=True) * pi[row]
         p = pi[row][correct[row]].sum()
         lam = B.expected_weight(objective, p, n, k=k, beta=beta)
         np.testing.assert_allclose(prob @ est, lam * B.exact_gradient(theta, correct)[row], atol=1e-13)
+
+
+def test_depends_only_on_c_tells_the_exchangeable_methods():
+    assert all(B.depends_only_on_c(m, 8, 4) for m in ("grpo", "rloo", "risk_seeking", "chen", "pkpo", "pkpo_binary"))
+    assert not B.depends_only_on_c("chen_full", 8, 4)  # two disjoint blocks of 4
+    assert B.depends_only_on_c("chen_full", 8, 8)  # one block: every weight is 0
+    assert not B.depends_only_on_c("chen_bootstrap", 8, 4)  # random subsets
+
+
+def test_group_weights_are_the_registry_weights_with_the_bandit_parameters():
+    """beta and rng reach only the methods that take them; the weights are in sum form."""
+    r = (np.random.default_rng(5).random((6, 8)) < 0.4).astype(float)
+    np.testing.assert_allclose(B.group_weights("risk_seeking", r, beta=0.5), risk_seeking(r, 0.5) / 8, atol=1e-15)
+    np.testing.assert_array_equal(B.group_weights("grpo", r, beta=0.5), B.group_weights("grpo", r))  # no beta
+    gen = np.random.default_rng(9)
+    np.testing.assert_allclose(
+        B.group_weights("chen_bootstrap", r, 3, rng=gen),
+        passk_group_bootstrap(r, 3, 64, np.random.default_rng(9)) / 8,
+        atol=1e-15,
+    )
+    np.testing.assert_array_equal(B.group_weights("pkpo", r, 1), pkpo(r, 1, baseline="loo"))
+    np.testing.assert_array_equal(B.group_weights("pkpo", r, 3), pkpo(r, 3, baseline="loo-1"))
+    with pytest.raises(ValueError, match="unknown method"):
+        B.group_weights("sgd", r)
+
+
+def test_sampled_gradient_is_the_sum_form_estimate():
+    """g = sum_i w_i (e_{y_i} - pi): rebuilt from the rollouts the sampler draws (same seed)."""
+    bandit = B.make_bandit(B.BanditConfig(num_prompts=3, num_answers=5, num_correct=2, num_hard=0, seed=2))
+    n, pi = 6, softmax(bandit.logits)
+    for objective in ("grpo", "chen", "pkpo"):
+        g, zero, fail = B.sampled_gradient(bandit.logits, bandit.correct, objective, n, np.random.default_rng(4), k=3)
+        cdf = np.cumsum(pi, axis=-1)  # the sampler's draws: inverse CDF of pi with the same uniforms
+        u = np.random.default_rng(4).random((3, n)) * cdf[:, -1:]
+        y = np.minimum((u[..., None] >= cdf[:, None, :]).sum(-1), 4)  # (P, n) answers
+        r = np.take_along_axis(bandit.correct, y, axis=-1).astype(float)
+        adv = {"grpo": grpo(r) / n, "chen": passk_group_analytic(r, 3) / n, "pkpo": pkpo(r, 3, baseline="loo-1")}
+        w = adv[objective]
+        expected = np.stack([sum(w[x, i] * (np.eye(5)[y[x, i]] - pi[x]) for i in range(n)) for x in range(3)])
+        np.testing.assert_allclose(g, expected, atol=1e-15, err_msg=objective)
+        np.testing.assert_array_equal(fail, r.sum(-1) == 0)
+        np.testing.assert_array_equal(zero, np.all(g == 0, axis=-1))
 
 
 @pytest.mark.parametrize("objective", ["rloo", "pkpo", "grpo", "chen"])
@@ -155,14 +207,14 @@ def test_low_pass1_regime_sampled_signal_is_exactly_zero(bandit):
         assert (h.prompt_grad[: first[j], x] > 0).all() and (h.prompt_grad[: first[j], x] < 1e-2).all()
 
 
-def test_same_seed_same_history_and_seeds_matter(bandit):
-    a = B.train(bandit, objective="pkpo", steps=60, seed=5, k_start=8)
-    b = B.train(bandit, objective="pkpo", steps=60, seed=5, k_start=8)
-    c = B.train(bandit, objective="pkpo", steps=60, seed=6, k_start=8)
+@pytest.mark.parametrize("objective", ["pkpo", "chen_bootstrap"])
+def test_same_seed_same_history_and_seeds_matter(bandit, objective):
+    a = B.train(bandit, objective=objective, steps=60, seed=5, k_start=8)
+    b = B.train(bandit, objective=objective, steps=60, seed=5, k_start=8)
+    c = B.train(bandit, objective=objective, steps=60, seed=6, k_start=8)
     for name in B.History.METRICS:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert not np.array_equal(a.J1, c.J1)
-    assert a.k_used[0] == 8 and a.k_used[-1] == 1 and (np.diff(a.k_used) <= 0).all()
 
 
 def test_cosine_is_one_for_identical_prompts_and_below_one_otherwise(bandit):
@@ -172,10 +224,16 @@ def test_cosine_is_one_for_identical_prompts_and_below_one_otherwise(bandit):
     assert B.train(bandit, steps=1).cos_k1[0] < 0.95
 
 
-def test_anneal_schedule():
-    ks = [B.anneal_k(t, 100, 8, 0.5) for t in range(101)]
-    assert ks[0] == 8 and ks[50] == 1 and ks[-1] == 1 and all(a >= b for a, b in zip(ks, ks[1:], strict=True))
-    assert {B.anneal_k(t, 100, 8, 0.0) for t in range(101)} == {8}
+def test_k_schedule_is_the_registry_step(bandit):
+    """PKPO trains with k_start for the first anneal_frac of the steps, then k = 1 (A.k_at_step)."""
+    run = B.train(bandit, objective="pkpo", steps=100, k_start=8, anneal_frac=0.5)
+    assert run.k_used.tolist() == [8] * 50 + [1] * 51
+    assert run.k_used.tolist() == [A.k_at_step("pkpo", t, 100, 8, 0.5) for t in range(101)]
+    assert set(B.train(bandit, objective="pkpo", steps=20, k=4, anneal_frac=1.0).k_used[:-1]) == {4}  # never
+    assert set(B.train(bandit, objective="pkpo", steps=20, k=4, anneal_frac=0.0).k_used) == {1}  # k = 1 throughout
+    # methods whose recipe does not anneal keep k (and ignore k_start)
+    assert set(B.train(bandit, objective="chen", steps=20, k=3, k_start=8).k_used) == {3}
+    assert set(B.train(bandit, objective="pass@k", steps=5, k=3).k_used) == {3}
 
 
 def test_entropy_metric_uses_course_lib_entropy(bandit):
@@ -197,6 +255,9 @@ def test_entropy_metric_uses_course_lib_entropy(bandit):
         (lambda b: B.make_bandit(B.BanditConfig(num_hard=9)), "num_hard"),
         (lambda b: B.exact_gradient(b.logits, b.correct, "pass@2"), "objective"),
         (lambda b: B.expected_weight("grpo", 1.5, 8), "probability"),
+        (lambda b: B.expected_weight("chen_full", 0.5, 8, k=2), "depend only"),
+        (lambda b: B.train(b, objective="pkpo", k=4, k_start=9, n=8), "k must be <= n"),
+        (lambda b: B.train(b, objective="pkpo", anneal_frac=1.5), "anneal_frac"),
         (lambda b: B.policy_at_pass1(B.train(b, steps=3), 0, 0.99), "must cross"),
     ],
 )

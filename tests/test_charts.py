@@ -146,7 +146,7 @@ def test_zero_signal_rejects_p_zero():
 def test_advantage_bars_match_chen_et_al_worked_example():
     t = explorers.advantage_tables(n=8, c=3, k=4)
     b = t["adv_bars"]
-    pick = b["method"] == explorers.ADVANTAGES["passk_analytic"]
+    pick = b["method"] == explorers.ADVANTAGES["chen"]
     a_pos, a_neg = b["advantage"][pick]
     r_bar = 1 - Fraction(comb(5, 4), comb(8, 4))  # N_neg = 5 wrong of N = 8
     assert r_bar == Fraction(13, 14)
@@ -168,6 +168,24 @@ def test_eta_curve_k1_is_grpo_and_pkpo_is_rescaled():
     b = t["adv_bars"]
     pk = b["advantage"][b["method"] == explorers.ADVANTAGES["pkpo_binary"]]
     np.testing.assert_allclose(pk, 6 * advantages.pkpo_binary([1, 1, 0, 0, 0, 0], 3)[[0, -1]], rtol=1e-12)
+    loo1 = b["advantage"][b["method"] == explorers.ADVANTAGES["pkpo"]]
+    np.testing.assert_allclose(loo1, 6 * advantages.pkpo([1, 1, 0, 0, 0, 0], 3, baseline="loo-1")[[0, -1]], rtol=1e-12)
+
+
+def test_advantage_bars_are_the_registry_keys_at_every_k():
+    """Every bar is n times the registry's weight; at k = 1 PKPO's baseline is loo, so its bars are RLOO's."""
+    assert set(explorers.ADVANTAGES) <= set(advantages.ESTIMATORS)
+    n, c = 6, 2
+    row = np.array([1.0] * c + [0.0] * (n - c))
+    for k in range(1, n + 1):
+        b = explorers.advantage_tables(n=n, c=c, k=k)["adv_bars"]
+        for key, label in explorers.ADVANTAGES.items():
+            bars = b["advantage"][b["method"] == label]
+            np.testing.assert_allclose(bars, n * advantages.loss_weights(key, row, k=k)[[0, -1]], rtol=1e-15)
+    b = explorers.advantage_tables(n=n, c=c, k=1)["adv_bars"]
+    np.testing.assert_allclose(
+        b["advantage"][b["method"] == explorers.ADVANTAGES["pkpo"]], advantages.rloo(row)[[0, -1]]
+    )
 
 
 @pytest.mark.parametrize("kwargs, match", [({"c": 9}, "c"), ({"k": 9}, "k must be <= n"), ({"n": 1}, "n")])

@@ -16,7 +16,12 @@ from ..passk import pass_at_k
 
 
 def _rewards(name: str, r, *, binary: bool = False, min_n: int = 1):
-    """Validate rewards; return (float64 array of shape (B, n), was_1d, original input)."""
+    """Validate rewards; return (float64 array of shape (B, n), was_1d, original input).
+
+    The rules every estimator shares (each breaks with a ``ValueError`` that names it): one group
+    (n,) or a batch (B, n); at least ``min_n`` rewards per group; no NaN or inf; 0/1 only when
+    ``binary``.
+    """
     if isinstance(r, (list, tuple)) and len(r) == 0:
         raise ValueError(f"{name} must hold at least {min_n} reward(s) per group, got an empty list")
     arr = _as_array(name, r).astype(np.float64, copy=False)
@@ -51,7 +56,7 @@ def _like(out: np.ndarray, was_1d: bool, r):
 
 
 def _k(k, n: int, *, minimum: int = 1, maximum: int | None = None) -> int:
-    """Validate k as an integer with minimum <= k <= maximum (default n)."""
+    """Validate k as a whole number with minimum <= k <= maximum (default n); ``ValueError`` otherwise."""
     k = as_positive_int("k", k, minimum=minimum)
     maximum = n if maximum is None else maximum
     if k > maximum:

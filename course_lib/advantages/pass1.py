@@ -25,16 +25,21 @@ References
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._group import _like, _normalise, _rewards
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["grpo", "rloo", "risk_seeking"]
 
 
 # ----------------------------------------------------------------------------- pass@1 estimators
-def grpo(r, scale: bool = True, eps: float = 1e-6):
+def grpo(r: ArrayLike | torch.Tensor, scale: bool = True, eps: float = 1e-6) -> np.ndarray | torch.Tensor:
     r"""GRPO group advantage: reward minus the group mean, divided by the group std.
 
     Parameters
@@ -55,7 +60,7 @@ def grpo(r, scale: bool = True, eps: float = 1e-6):
     Raises
     ------
     ValueError
-        On NaN/inf rewards, a shape other than 1-D/2-D, an empty group, or ``eps < 0``.
+        On invalid rewards (the rules of ``_rewards`` in :mod:`course_lib.advantages._group`) or ``eps < 0``.
 
     Notes
     -----
@@ -81,7 +86,7 @@ def grpo(r, scale: bool = True, eps: float = 1e-6):
     return _like(adv, was_1d, r)
 
 
-def rloo(r):
+def rloo(r: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor:
     r"""REINFORCE leave-one-out advantage: each reward minus the mean of the *other* rewards.
 
     Parameters
@@ -97,7 +102,7 @@ def rloo(r):
     Raises
     ------
     ValueError
-        On NaN/inf rewards, a bad shape, or ``n < 2``.
+        On invalid rewards (the rules of ``_rewards`` in :mod:`course_lib.advantages._group`); here ``n >= 2``.
 
     Notes
     -----
@@ -122,7 +127,7 @@ def rloo(r):
 
 
 # ----------------------------------------------------------------------------- other shapings
-def risk_seeking(r, beta):
+def risk_seeking(r: ArrayLike | torch.Tensor, beta: float) -> np.ndarray | torch.Tensor:
     r"""Risk-seeking advantage (RS-GRPO): exponential tilting of the group rewards.
 
     Parameters
@@ -141,7 +146,7 @@ def risk_seeking(r, beta):
     Raises
     ------
     ValueError
-        On NaN/inf rewards or a non-finite ``beta``.
+        On invalid rewards (the rules of ``_rewards`` in :mod:`course_lib.advantages._group`) or a non-finite ``beta``.
 
     Notes
     -----

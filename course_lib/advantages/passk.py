@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._checks import as_positive_int
 from ._group import _k, _like, _normalise, _rewards, _rho_table, _rng
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["passk_group_analytic", "passk_group_bootstrap", "passk_group_full", "pkpo_binary", "pkpo"]
 
 
 # ----------------------------------------------------------------------------- pass@k: Chen et al.
-def passk_group_analytic(r, k, eps: float = 1e-6):
+def passk_group_analytic(r: ArrayLike | torch.Tensor, k: int, eps: float = 1e-6) -> np.ndarray | torch.Tensor:
     r"""Pass@k group advantage in closed form (Chen et al.'s "analytical derivation").
 
     Parameters
@@ -48,7 +53,8 @@ def passk_group_analytic(r, k, eps: float = 1e-6):
     Raises
     ------
     ValueError
-        On non-binary or NaN rewards, ``k < 1`` or ``k > n``.
+        On invalid or non-binary rewards or ``k`` outside [1, n]
+        (the rules of ``_rewards`` and ``_k`` in :mod:`course_lib.advantages._group`).
 
     Notes
     -----
@@ -95,7 +101,9 @@ def passk_group_analytic(r, k, eps: float = 1e-6):
     return _like(adv, was_1d, r)
 
 
-def passk_group_bootstrap(r, k, num_groups, rng, eps: float = 1e-6):
+def passk_group_bootstrap(
+    r: ArrayLike | torch.Tensor, k: int, num_groups: int, rng: np.random.Generator | int, eps: float = 1e-6
+) -> np.ndarray | torch.Tensor:
     r"""Pass@k group advantage by bootstrap sampling of size-k groups (Chen et al.).
 
     Parameters
@@ -120,7 +128,8 @@ def passk_group_bootstrap(r, k, num_groups, rng, eps: float = 1e-6):
     Raises
     ------
     ValueError
-        On NaN rewards, ``k`` outside [1, n], ``num_groups < 1`` or a bad ``rng``.
+        On ``num_groups < 1``, a bad ``rng``, invalid rewards or ``k`` outside [1, n]
+        (the rules of ``_rewards`` and ``_k`` in :mod:`course_lib.advantages._group`).
 
     Notes
     -----
@@ -159,7 +168,7 @@ def passk_group_bootstrap(r, k, num_groups, rng, eps: float = 1e-6):
     return _like(adv, was_1d, r)
 
 
-def passk_group_full(r, k, eps: float = 1e-6):
+def passk_group_full(r: ArrayLike | torch.Tensor, k: int, eps: float = 1e-6) -> np.ndarray | torch.Tensor:
     r"""Pass@k group advantage with "full sampling": split the group into n/k disjoint groups.
 
     Parameters
@@ -180,7 +189,8 @@ def passk_group_full(r, k, eps: float = 1e-6):
     Raises
     ------
     ValueError
-        On NaN rewards, ``k`` outside [1, n] or ``n % k != 0``.
+        On ``n % k != 0``, invalid rewards or ``k`` outside [1, n]
+        (the rules of ``_rewards`` and ``_k`` in :mod:`course_lib.advantages._group`).
 
     Notes
     -----
@@ -211,7 +221,7 @@ def passk_group_full(r, k, eps: float = 1e-6):
 
 
 # ----------------------------------------------------------------------------- pass@k: PKPO
-def pkpo_binary(r, k):
+def pkpo_binary(r: ArrayLike | torch.Tensor, k: int) -> np.ndarray | torch.Tensor:
     r"""PKPO weights for binary rewards: an unbiased estimate of grad pass@k in sum form.
 
     Parameters
@@ -229,7 +239,8 @@ def pkpo_binary(r, k):
     Raises
     ------
     ValueError
-        On non-binary or NaN rewards, ``k < 1`` or ``k > n``.
+        On invalid or non-binary rewards or ``k`` outside [1, n]
+        (the rules of ``_rewards`` and ``_k`` in :mod:`course_lib.advantages._group`).
 
     Notes
     -----
@@ -298,7 +309,7 @@ def _loo_max_estimate(gs: np.ndarray, kk: int) -> np.ndarray:
     return lo + hi
 
 
-def pkpo(g, k, baseline: str | None = None):
+def pkpo(g: ArrayLike | torch.Tensor, k: int, baseline: str | None = None) -> np.ndarray | torch.Tensor:
     r"""PKPO transformation for continuous rewards (max@k), with an optional baseline.
 
     Parameters
@@ -322,7 +333,8 @@ def pkpo(g, k, baseline: str | None = None):
     Raises
     ------
     ValueError
-        On NaN/inf rewards, ``k`` outside its range, or an unknown ``baseline``.
+        On an unknown ``baseline``, invalid rewards or ``k`` outside the baseline's range
+        (the rules of ``_rewards`` and ``_k`` in :mod:`course_lib.advantages._group`).
 
     Notes
     -----

@@ -254,8 +254,12 @@ def signal_chart(history: B.History, prompt: int) -> alt.VConcatChart:
 
 
 # ----------------------------------------------------------------------------- 4. expected weights
-def weight_tables(n: int = 8, k: int = 4, beta: float = 2.0, p_grid=None) -> dict:
-    """Table ``weights``: lambda(p) of every sampled estimator, plus alpha_k and 1 (exact objectives)."""
+def weight_tables(n: int = 8, k: int = 4, beta: float = 2.0, p_grid=None, methods=None) -> dict:
+    """Table ``weights``: lambda(p) of sampled estimators, plus alpha_k and 1 (exact objectives).
+
+    ``methods``: registry keys to draw; by default every one whose lambda(p) is defined
+    (:func:`course_lib.bandit.depends_only_on_c`), so a newly registered method appears by itself.
+    """
     p = np.linspace(0.0, 1.0, 51) if p_grid is None else np.asarray(p_grid, dtype=np.float64)
     rows_est, rows_p, rows_w = [], [], []
 
@@ -266,7 +270,9 @@ def weight_tables(n: int = 8, k: int = 4, beta: float = 2.0, p_grid=None) -> dic
 
     add("pass@1 exact (1)", 1.0)
     add(f"pass@{k} exact (α_{k})", alpha_k(p, k))
-    for name in B.SAMPLED_OBJECTIVES:
+    if methods is None:
+        methods = [name for name in B.SAMPLED_OBJECTIVES if B.depends_only_on_c(name, n, k, beta)]
+    for name in methods:
         add(name, B.expected_weight(name, p, n, k=k, beta=beta))
     return {
         "weights": {
@@ -298,9 +304,9 @@ def weight_template() -> alt.LayerChart:
     )
 
 
-def weight_chart(n: int = 8, k: int = 4, beta: float = 2.0) -> alt.LayerChart:
+def weight_chart(n: int = 8, k: int = 4, beta: float = 2.0, methods=None) -> alt.LayerChart:
     """:func:`weight_template` with the data."""
-    return with_data(weight_template(), weight_tables(n, k, beta))
+    return with_data(weight_template(), weight_tables(n, k, beta, methods=methods))
 
 
 # ----------------------------------------------------------------------------- 5. same path, other speed

@@ -6,8 +6,8 @@ likelier than the others, and on *hard* prompts every correct answer starts with
 Because the policy is a table, every quantity -- J_1, J_k, Delta(k), entropy, and the exact
 gradients of pass@1, pass@k and an entropy bonus -- is available in closed form, so the
 chapter can show the dynamics with no sampling noise, then swap in the sampled group
-estimators of :mod:`course_lib.advantages` (GRPO, RLOO, Chen et al.'s pass@k advantage,
-PKPO with k annealed to 1, risk-seeking) and watch what sampling changes.
+estimators of the registry :mod:`course_lib.advantages` (GRPO, RLOO, Chen et al.'s pass@k
+advantage, PKPO with k annealed to 1, risk-seeking, ...) and watch what sampling changes.
 
 Taught in ``notebooks/04_exploration_collapse.ipynb``; training in :mod:`course_lib.bandit.train`, charts in
 :mod:`course_lib.bandit.charts`.
@@ -123,8 +123,11 @@ EXACT_OBJECTIVES = {
 }
 
 
-def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0):
+def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0) -> np.ndarray:
     r"""Exact gradient of each prompt's objective with respect to its logits.
+
+    Taught in ``notebooks/04_exploration_collapse.ipynb``, section 3 ("One exact update, written
+    out"), where one step is done by hand in NumPy and checked against this function.
 
     Parameters
     ----------
@@ -181,7 +184,7 @@ def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entro
     return g
 
 
-def exact_objective(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0):
+def exact_objective(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0) -> np.ndarray:
     """Per-prompt value ``J(x) + tau H(x)`` whose gradient :func:`exact_gradient` returns; shape (P,)."""
     if objective not in EXACT_OBJECTIVES:
         raise ValueError(f"objective must be one of {sorted(EXACT_OBJECTIVES)}, got {objective!r}")

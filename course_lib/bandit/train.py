@@ -8,6 +8,7 @@ sampled runs. The environment and the exact gradients are in :mod:`course_lib.ba
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -27,22 +28,42 @@ __all__ = [
     "group_weights",
     "sampled_gradient",
     "expected_weight",
+    "depends_only_on_c",
     "policy_at_pass1",
-    "anneal_k",
 ]
 
 from .core import EXACT_OBJECTIVES, MODE_THRESHOLD, Bandit, _nonneg
 
+
 # ----------------------------------------------------------------------------- training
-SAMPLED_OBJECTIVES = {
-    "grpo": "n samples, GRPO advantage (mean form)",
-    "rloo": "n samples, RLOO advantage (mean form, unbiased for grad J_1)",
-    "chen": "n samples, Chen et al. analytic pass@k advantage (mean form)",
-    "pkpo": "n samples, PKPO weights (sum form, unbiased for grad J_k), k annealed k_start -> 1",
-    "risk_seeking": "n samples, RS-GRPO advantage (mean form)",
-}
-OBJECTIVES = {**EXACT_OBJECTIVES, **SAMPLED_OBJECTIVES}
-"""Every objective :func:`train` accepts, with a one-line description."""
+class _Objectives(Mapping):
+    """Live view ``key -> one-line description``: some fixed objectives, then every registered estimator."""
+
+    def __init__(self, fixed: dict):
+        self._fixed = fixed
+
+    def __getitem__(self, key: str) -> str:
+        if key in self._fixed:
+            return self._fixed[key]
+        return adv.ESTIMATORS[key].summary
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._fixed
+        yield from (key for key in adv.ESTIMATORS if key not in self._fixed)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self)!r})"
+
+
+SAMPLED_OBJECTIVES = _Objectives({})
+"""Every key of the estimator registry (:data:`course_lib.advantages.ESTIMATORS`), with its summary:
+n samples per prompt, weighted by :func:`course_lib.advantages.loss_weights`. A live view: a method
+registered later is a valid objective at once."""
+OBJECTIVES = _Objectives(EXACT_OBJECTIVES)
+"""Every objective :func:`train` accepts, with a one-line description: the exact ones, then the sampled ones."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +73,7 @@ class TrainConfig:
     objective: str = "pass@1"
     """One of :data:`OBJECTIVES`."""
     k: int = 4
-    """k of the pass@k objective and of the sampled pass@k estimators (Chen, PKPO)."""
+    """k of the pass@k objective and of the sampled pass@k estimators (Chen et al., PKPO, ...)."""
     k_eval: int = 8
     """k of the reported J_k, Delta(k), alpha_k and gradient cosine (the diagnostic)."""
     lr: float = 1.0
@@ -64,23 +85,14 @@ class TrainConfig:
     n: int = 8
     """Samples per prompt per step (sampled objectives)."""
     k_start: int | None = None
-    """PKPO: k at step 0, annealed linearly to 1 (None: k_start = k, no annealing if anneal_frac = 0)."""
+    """Methods whose recipe anneals k (PKPO): k at step 0 (None: k). The other methods use k."""
     anneal_frac: float = 0.5
-    """PKPO: fraction of the steps after which k has reached 1."""
+    """Methods whose recipe anneals k: fraction of the steps trained with k_start, then k = 1
+    (:func:`course_lib.advantages.k_at_step`; 1: never anneal, 0: k = 1 throughout)."""
     beta: float = 2.0
-    """Risk-seeking parameter of RS-GRPO."""
+    """Risk-seeking parameter of RS-GRPO (passed to every method that takes a ``beta``)."""
     seed: int = 0
     """Seed of the sampled rollouts."""
-
-
-def anneal_k(step: int, steps: int, k_start: int, anneal_frac: float) -> int:
-    """k used at ``step``: linear from ``k_start`` at step 0 to 1 at ``anneal_frac * steps``, then 1."""
-    end = anneal_frac * steps
-    if end <= 0:  # no annealing
-        return k_start
-    if step >= end:
-        return 1
-    return max(1, int(round(k_start + (1 - k_start) * step / end)))
 
 
 @dataclass
@@ -112,7 +124,7 @@ class History:
     all_fail: np.ndarray = field(repr=False)
     """(T,) sampled runs: fraction of prompts whose n samples all failed (NaN for exact runs)."""
     k_used: np.ndarray = field(repr=False)
-    """(T,) k of the estimator at each step (PKPO annealing; k otherwise)."""
+    """(T,) k of the estimator at each step (annealed for the methods whose recipe anneals k; k otherwise)."""
     p: np.ndarray = field(repr=False)
     """(T, P) per-prompt pass@1."""
     prompt_grad: np.ndarray = field(repr=False)
@@ -156,28 +168,25 @@ class History:
         }
 
 
-def group_weights(objective: str, r, k: int = 4, beta: float = 2.0):
-    """Advantages (or PKPO weights) of binary rewards ``r`` (n,) or (B, n), and the scale of the estimate.
+def group_weights(
+    objective: str, r, k: int = 4, beta: float = 2.0, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Sum-form weights w of the registered method ``objective`` for rewards ``r`` (n,) or (B, n).
 
-    Returns ``(w, scale)``: the estimate is ``scale * sum_i w_i grad log pi(y_i)``, with
-    scale 1/n for the mean-form advantages and 1 for PKPO's sum-form weights (PKPO uses the
-    ``"loo-1"`` baseline for k >= 2 and ``"loo"`` at k = 1).
+    The estimate of a group is ``sum_i w_i grad log pi(y_i)`` (mean-form advantages arrive
+    divided by n): :func:`course_lib.advantages.loss_weights` with the method's k, and ``beta``
+    and ``rng`` passed only to the methods that take such a parameter (RS-GRPO's beta, the
+    bootstrap's random subsets). PKPO uses the ``"loo-1"`` baseline for k >= 2 and ``"loo"`` at k = 1.
     """
-    if objective not in SAMPLED_OBJECTIVES:
-        raise ValueError(f"objective must be one of {sorted(SAMPLED_OBJECTIVES)}, got {objective!r}")
-    n = np.shape(r)[-1]
-    if objective == "grpo":
-        return adv.grpo(r), 1.0 / n
-    if objective == "rloo":
-        return adv.rloo(r), 1.0 / n
-    if objective == "chen":
-        return adv.passk_group_analytic(r, k), 1.0 / n
-    if objective == "risk_seeking":
-        return adv.risk_seeking(r, beta), 1.0 / n
-    return adv.pkpo(r, k, baseline="loo-1" if k >= 2 else "loo"), 1.0
+    est = adv.estimator(objective)
+    given = {"beta": beta, "rng": rng}
+    params = {name: value for name, value in given.items() if name in est.params and value is not None}
+    return adv.loss_weights(objective, r, k=k, **params)
 
 
-def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Generator, k: int = 4, beta: float = 2.0):
+def sampled_gradient(
+    logits, correct, objective: str, n: int, rng: np.random.Generator, k: int = 4, beta: float = 2.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""One sampled policy-gradient estimate per prompt from ``n`` rollouts.
 
     Parameters
@@ -189,14 +198,15 @@ def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Gen
     n : int
         Rollouts per prompt.
     rng : numpy.random.Generator
-        Source of the rollouts.
+        Source of the rollouts (and of the estimator's own draws, if it makes any).
     k, beta : int, float
         Passed to the estimator (see :func:`group_weights`).
 
     Returns
     -------
     g : ndarray, shape (P, M)
-        ``scale * sum_i w_i (e_{y_i} - pi)``, since ``grad log pi(y) = e_y - pi``.
+        ``sum_i w_i (e_{y_i} - pi)`` with the sum-form weights of :func:`group_weights`, since
+        ``grad log pi(y) = e_y - pi``.
     zero : ndarray of bool, shape (P,)
         The estimate is exactly zero.
     all_fail : ndarray of bool, shape (P,)
@@ -209,19 +219,43 @@ def sampled_gradient(logits, correct, objective: str, n: int, rng: np.random.Gen
     u = rng.random((P, n)) * cdf[:, -1:]
     y = np.minimum((u[..., None] >= cdf[:, None, :]).sum(-1), M - 1)  # (P, n) sampled answers
     r = np.take_along_axis(correct, y, axis=-1).astype(np.float64)  # (P, n) binary rewards
-    w, scale = group_weights(objective, r, k, beta)
+    w = group_weights(objective, r, k, beta, rng=rng)  # (P, n) sum-form weights
     onehot = y[..., None] == np.arange(M)  # (P, n, M)
-    g = scale * (np.einsum("pn,pnm->pm", w, onehot) - w.sum(axis=-1, keepdims=True) * pi)
+    g = np.einsum("pn,pnm->pm", w, onehot) - w.sum(axis=-1, keepdims=True) * pi
     return g, np.all(g == 0.0, axis=-1), r.sum(axis=-1) == 0
 
 
-def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0):
+def _weights_by_c(objective: str, n: int, k: int, beta: float) -> tuple[np.ndarray, bool]:
+    """Sum-form weights (n+1, n) of the groups "c ones, then n - c zeros", and whether they
+    depend only on a sample's own reward and on c (see :func:`depends_only_on_c`)."""
+    c = np.arange(n + 1)
+    groups = (np.arange(n)[None, :] < c[:, None]).astype(np.float64)
+    w = np.asarray(group_weights(objective, groups, k, beta))
+    flipped = np.asarray(group_weights(objective, groups[:, ::-1], k, beta))[:, ::-1]
+    shared = np.where(groups == 1.0, w[:, :1], w[:, -1:])  # one weight per outcome
+    ok = np.allclose(w, shared, rtol=1e-10, atol=1e-14) and np.allclose(w, flipped, rtol=1e-10, atol=1e-14)
+    return w, bool(ok)
+
+
+def depends_only_on_c(objective: str, n: int, k: int = 4, beta: float = 2.0) -> bool:
+    """True if ``objective``'s weight of a sample depends only on its own reward and on c (the
+    number of correct samples in its group of ``n``) -- the condition of :func:`expected_weight`.
+
+    Checked for every c on the group "c correct, then n - c wrong": all correct samples share
+    one weight, all wrong ones another, and reversing the samples' order reverses the weights.
+    GRPO, RLOO, RS-GRPO, Chen et al.'s closed form and PKPO pass; Chen et al.'s disjoint blocks
+    (for 1 < k < n) and bootstrap subsets do not.
+    """
+    return _weights_by_c(objective, as_positive_int("n", n, minimum=2), k, beta)[1]
+
+
+def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0) -> float | np.ndarray:
     r"""Exact lambda(p) with E[sampled estimate] = lambda(p) * grad J_1 (any policy, binary rewards).
 
     Parameters
     ----------
     objective : str
-        A key of :data:`SAMPLED_OBJECTIVES`.
+        A key of :data:`SAMPLED_OBJECTIVES` whose weights pass :func:`depends_only_on_c`.
     p : float or array_like
         Pass@1 of the prompt(s), in [0, 1].
     n : int
@@ -237,36 +271,42 @@ def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0):
     Raises
     ------
     ValueError
-        On invalid ``p``, ``n``, ``k`` or objective.
+        On invalid ``p``, ``n``, ``k`` or objective, or a method whose weights depend on more
+        than a sample's reward and c (see :func:`depends_only_on_c`).
 
     Notes
     -----
-    Every estimator here gives rollout i an advantage that depends only on its own reward
-    and on c, the number of correct rollouts: A_pos(c) or A_neg(c). Given the rewards, the
+    A method here gives rollout i a sum-form weight that depends only on its own reward and
+    on c, the number of correct rollouts: w_pos(c) or w_neg(c). Given the rewards, the
     rollouts are independent draws from pi restricted to the correct (or wrong) answers, and
     ``E[grad log pi(y) | correct] = grad p / p``, ``E[grad log pi(y) | wrong] = -grad p / (1 - p)``
     for *any* differentiable policy. So the expected estimate is parallel to ``grad J_1``
     for every prompt, with
 
-    .. math:: \lambda(p) = s\,n \sum_{c} \Big[\mathrm{Bin}(c-1; n-1, p)\,A_{pos}(c)
-              - \mathrm{Bin}(c; n-1, p)\,A_{neg}(c)\Big]
+    .. math:: \lambda(p) = n \sum_{c} \Big[\mathrm{Bin}(c-1; n-1, p)\,w_{pos}(c)
+              - \mathrm{Bin}(c; n-1, p)\,w_{neg}(c)\Big]
 
-    Plain text: ``lambda = s n sum_c [Bin(c-1; n-1, p) A_pos(c) - Bin(c; n-1, p) A_neg(c)]``
-    (s the scale of :func:`group_weights`). So in expectation each method is pass@1 with a
-    per-prompt step size lambda(p) -- a reweighting, like pass@k's alpha_k (Yu, arXiv
-    2511.16231). Checks: RLOO gives 1, PKPO gives alpha_k exactly.
+    Plain text: ``lambda = n sum_c [Bin(c-1; n-1, p) w_pos(c) - Bin(c; n-1, p) w_neg(c)]``
+    (for a mean-form advantage A = n w this is the same sum over A without the factor n). So
+    in expectation each method is pass@1 with a per-prompt step size lambda(p) -- a
+    reweighting, like pass@k's alpha_k (Yu, arXiv 2511.16231). Checks: RLOO gives 1, PKPO
+    gives alpha_k exactly.
     """
     p_arr = np.asarray(as_prob_array("p", p), dtype=np.float64)
     n = as_positive_int("n", n, minimum=2)
+    w, ok = _weights_by_c(objective, n, k, beta)  # (n+1, n) sum form, row c: c correct first
+    if not ok:
+        raise ValueError(
+            f"expected_weight needs weights that depend only on a sample's reward and on c; {objective!r} "
+            "also depends on the samples' order or on random draws (see depends_only_on_c)"
+        )
     c = np.arange(n + 1)
-    groups = (np.arange(n)[None, :] < c[:, None]).astype(np.float64)  # row c: c ones then zeros
-    w, scale = group_weights(objective, groups, k, beta)
-    a_pos = np.where(c > 0, w[:, 0], 0.0)  # (n+1,)
-    a_neg = np.where(c < n, w[:, -1], 0.0)
+    w_pos = np.where(c > 0, w[:, 0], 0.0)  # (n+1,)
+    w_neg = np.where(c < n, w[:, -1], 0.0)
     pmf = np.array([binomial_pmf(n - 1, float(x)) for x in p_arr.ravel()])  # (len p, n)
-    first = pmf @ a_pos[1:]  # Bin(c-1; n-1, p) for c = 1..n
-    second = pmf @ a_neg[:-1]  # Bin(c; n-1, p) for c = 0..n-1
-    lam = scale * n * (first - second)
+    first = pmf @ w_pos[1:]  # Bin(c-1; n-1, p) for c = 1..n
+    second = pmf @ w_neg[:-1]  # Bin(c; n-1, p) for c = 0..n-1
+    lam = n * (first - second)
     return scalar_or_array(lam.reshape(p_arr.shape))
 
 
@@ -283,7 +323,7 @@ def _check_train(cfg: TrainConfig) -> None:
     _nonneg("entropy_coef", cfg.entropy_coef)
     if cfg.objective in SAMPLED_OBJECTIVES:
         n = as_positive_int("n", cfg.n, minimum=2)
-        k_max = max(cfg.k, cfg.k_start or cfg.k) if cfg.objective in ("chen", "pkpo") else 1
+        k_max = max(cfg.k, cfg.k_start or cfg.k) if adv.estimator(cfg.objective).uses_k else 1
         if k_max > n:
             raise ValueError(f"k must be <= n (samples per prompt) for sampled pass@k estimators, got k={k_max}, n={n}")
     if not 0 <= float(cfg.anneal_frac) <= 1:
@@ -314,16 +354,19 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
     Notes
     -----
     Exact objectives use :func:`exact_gradient`. Sampled ones draw ``n`` answers per prompt
-    with a seeded ``numpy.random.Generator``, turn the binary rewards into advantages with
-    :mod:`course_lib.advantages`, and form ``scale * sum_i A_i grad log pi(y_i)`` with
-    ``grad log pi(y) = e_y - pi`` (scale 1/n, or 1 for PKPO's sum-form weights). The entropy
-    bonus is always added exactly. Same bandit, config and seed give identical histories.
+    with a seeded ``numpy.random.Generator``, turn the binary rewards into sum-form weights
+    with the registry (:func:`group_weights`, i.e. :func:`course_lib.advantages.loss_weights`),
+    and form ``sum_i w_i grad log pi(y_i)`` with ``grad log pi(y) = e_y - pi``. The k of a
+    method whose recipe anneals k follows :func:`course_lib.advantages.k_at_step` (k_start for
+    the first ``anneal_frac`` of the steps, then 1). The entropy bonus is always added exactly.
+    Same bandit, config and seed give identical histories.
     """
     cfg = replace(config or TrainConfig(), **overrides)
     _check_train(cfg)
     correct, k, k_eval, steps = bandit.correct, int(cfg.k), int(cfg.k_eval), int(cfg.steps)
     sampled = cfg.objective in SAMPLED_OBJECTIVES
-    k_start = int(cfg.k_start if cfg.k_start is not None else cfg.k)
+    anneals = sampled and adv.estimator(cfg.objective).anneals_k
+    k_run = int(cfg.k_start if (anneals and cfg.k_start is not None) else cfg.k)  # k at step 0
     rng = np.random.default_rng(cfg.seed)
     theta = np.array(bandit.logits, dtype=np.float64)
     T, P = steps + 1, theta.shape[0]
@@ -354,7 +397,7 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         rec["dominant_share"][t] = share[solvable].mean() if solvable.any() else np.nan
         rec["cos_k1"][t] = float(np.sum(gk * g1) / (norm1 * normk)) if norm1 * normk > 0 else np.nan
         per["p"][t], per["prompt_grad"][t], per["pi"][t] = p, np.linalg.norm(g1, axis=-1), pi
-        k_t = anneal_k(t, steps, k_start, float(cfg.anneal_frac)) if cfg.objective == "pkpo" else k
+        k_t = adv.k_at_step(cfg.objective, t, steps, k_run, float(cfg.anneal_frac)) if sampled else k
         rec["k_used"][t] = k_t
         if t == steps:
             break

@@ -413,11 +413,12 @@ def mixture_chart(
 # ------------------------------------------------------------ 4. group advantages
 ADVANTAGES = {
     "grpo": "GRPO",
-    "passk_analytic": "pass@k, Chen et al.",
+    "chen": "pass@k, Chen et al.",
     "pkpo_binary": "PKPO, no baseline",
-    "pkpo_loo1": "PKPO, loo−1 baseline",
+    "pkpo": "PKPO, loo−1 baseline",
 }
-"""Advantage estimator key -> label on the chart."""
+"""Registry key (:data:`course_lib.advantages.ESTIMATORS`) -> label on the chart. The registry's
+``"pkpo"`` takes the loo−1 baseline for k >= 2 and, where loo−1 is undefined (k = 1), loo."""
 
 ETA_KS = (1, 2, 4, 8, 16)
 """Values of k drawn on the eta curve (those <= N), plus the current k."""
@@ -429,15 +430,14 @@ def _group_rows(n: int) -> np.ndarray:
 
 
 def _advantages(method: str, r: np.ndarray, k: int) -> np.ndarray:
-    """Per-rollout coefficient on grad log pi(y_i) in the form (1/N) sum_i A_i grad log pi(y_i)."""
-    from .. import advantages
+    """Per-rollout coefficient A_i on grad log pi(y_i) in the mean form (1/N) sum_i A_i grad log pi(y_i).
 
-    n = r.shape[-1]
-    if method == "pkpo_loo1":  # PKPO is in sum form: times N to compare with the mean form
-        return n * np.asarray(advantages.pkpo(r, k, baseline="loo-1"))
-    if method == "pkpo_binary":
-        return n * np.asarray(advantages.pkpo_binary(r, k))
-    return np.asarray(advantages.compute_advantages(method, r, k=k))
+    ``N * loss_weights(method, r, k=k)``: the registry's sum-form weights times N (for GRPO and
+    Chen et al. the advantages themselves, for PKPO its weights times N).
+    """
+    from ..advantages import loss_weights
+
+    return r.shape[-1] * np.asarray(loss_weights(method, r, k=k))
 
 
 def advantage_tables(n: int = 8, c: int = 3, k: int = 4) -> dict:
@@ -447,8 +447,10 @@ def advantage_tables(n: int = 8, c: int = 3, k: int = 4) -> dict:
     ``advantage`` of one such rollout and how many rollouts have it (``count``);
     ``adv_eta``: eta = sum_i |A_i| of Chen et al.'s analytic pass@k advantage against
     ``c`` = 0..n for several ``k`` (k = 1 is GRPO); ``adv_now``: eta at the current (c, k).
-    PKPO weights (sum form) are multiplied by n so that all rows multiply grad log pi(y_i)
-    in (1/n) sum_i A_i grad log pi(y_i).
+    Every bar is n times the registry's sum-form weight
+    (:func:`course_lib.advantages.loss_weights`), so that all rows multiply grad log pi(y_i)
+    in (1/n) sum_i A_i grad log pi(y_i). At k = 1 PKPO's loo−1 baseline is undefined and the
+    registry's PKPO uses loo (the bars then equal RLOO's).
     """
     n = as_positive_int("n", n, minimum=2)
     c = int(as_int_array("c", c))
@@ -467,7 +469,7 @@ def advantage_tables(n: int = 8, c: int = 3, k: int = 4) -> dict:
             values.append(float(adv[mask][0]) if mask.any() else 0.0)
             counts.append(int(mask.sum()))
     ks = sorted({kk for kk in ETA_KS if kk <= n} | {k})
-    eta = {kk: np.abs(_advantages("passk_analytic", rows, kk)).sum(axis=-1) for kk in ks}
+    eta = {kk: np.abs(_advantages("chen", rows, kk)).sum(axis=-1) for kk in ks}
     return {
         "adv_bars": {
             "method": np.asarray(methods),
