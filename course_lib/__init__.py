@@ -15,6 +15,7 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
+- :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)
 - :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),
   :mod:`course_lib.config` (project settings, the course map), :mod:`course_lib.cli` (``passk``)
 """
