@@ -15,7 +15,8 @@ k          ``k``       attempts allowed by the metric
 p, J_1     ``p``       per-prompt success probability of one sample (pass@1)
 J_k        --          per-prompt pass@k, 1 - (1 - p)^k
 alpha_k    ``alpha``   gradient weight k (1 - p)^(k-1)
-Delta(k)   ``delta``   J_k - J_1, the exploration gap
+Delta(k)   ``delta``   J_k - J_1, the exploration gap (a function of p alone)
+cov@k      --          coverage@k = dataset pass@k, mean over prompts of J_k
 =========  ==========  ====================================================
 
 References
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -50,6 +52,11 @@ __all__ = [
     "estimator_distribution",
     "dataset_pass_at_k",
     "pass_at_k_of_mean",
+    "coverage",
+    "coverage_from_counts",
+    "expected_distinct_correct",
+    "DeltaChange",
+    "delta_change_split",
 ]
 
 
@@ -159,7 +166,11 @@ def pass_at_k(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | np.ndarray:
     In plain text: ``1 - C(n-c, k) / C(n, k)``, which is 1 when ``n - c < k``. The
     product form avoids the huge binomials; it is summed in log space with
     ``log1p`` and ``expm1``, so it stays accurate to ~1e-13 for n up to 10^6.
-    Averaged over ``c ~ Binomial(n, p)`` it equals ``1 - (1 - p)^k`` exactly.
+    Averaged over ``c ~ Binomial(n, p)`` it equals ``1 - (1 - p)^k`` exactly. It is the only
+    unbiased estimator that is a function of c, not the only unbiased one (the indicator of a
+    correct sample among the first k is another); it is that indicator averaged given c, and
+    the minimum-variance unbiased estimator (Rao--Blackwell, Lehmann--Scheffe;
+    ``notebooks/02_pass_at_k_gradient.ipynb``, section 5).
 
     References
     ----------
@@ -307,8 +318,11 @@ def alpha_k(p: ArrayLike, k: ArrayLike) -> float | np.ndarray:
 
     .. math:: \nabla_\theta J_k = \alpha_k \nabla_\theta J_1, \qquad \alpha_k = k (1 - J_1)^{k-1}
 
-    Plain text: ``grad J_k = alpha_k * grad J_1`` with ``alpha_k = k (1 - J_1)^(k - 1)``: a
-    positive reweighting of the pass@1 gradient, never a new direction (per prompt).
+    Plain text: ``grad J_k = alpha_k * grad J_1`` with ``alpha_k = k (1 - J_1)^(k - 1)``: per
+    prompt, for the exact gradient and k i.i.d. samples, a positive reweighting of the pass@1
+    gradient, never a new direction. Not covered: the dataset gradient (each prompt has its own
+    alpha_k), single sampled updates (only their mean is collinear), Adam's step (not parallel to
+    the gradient) and dependent samples (then J_k is not 1 - (1 - J_1)^k).
 
     References
     ----------
@@ -345,21 +359,28 @@ def delta_k(p: ArrayLike, k: ArrayLike) -> float | np.ndarray:
 
     Notes
     -----
-    .. math:: \Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p
+    .. math:: \Delta(k) = J_k - J_1 = 1 - (1 - p)^k - p = g(J_1)
 
-    It measures how much k tries add over one: large when the policy still spreads mass
-    over several answers, zero once it is sure (p = 1) or hopeless (p = 0). Its maximum
-    over p is at :func:`gap_argmax`. As RL concentrates mass, Delta(k) collapses
-    ("exploration collapse").
+    It measures how much k tries add over one. With k i.i.d. samples it is a function
+    g of the prompt's pass@1 alone, so it cannot tell a policy that puts its correct mass
+    on one answer from one that spreads the same mass over many, and it is zero both when
+    a prompt is hopeless (p = 0) and when it is solved (p = 1). Its maximum over p is at
+    :func:`gap_argmax`. A falling dataset Delta(k) is therefore not by itself a loss of
+    exploration: prompts that get solved lower it too. :func:`delta_change_split` separates
+    the two; the diagnostics that do show harm are coverage at large k against the initial
+    policy (:func:`coverage`), on held-out prompts, the distinct correct answers
+    (:func:`expected_distinct_correct`), and Delta(k) at matched pass@1.
 
     References
     ----------
-    Y. Yu, arXiv 2511.16231, Sec. 3.
+    Y. Yu, arXiv 2511.16231, Sec. 3 (the gap); taught in ``notebooks/01_pass_at_k_metric.ipynb``, Sec. 6.
 
     Examples
     --------
     >>> delta_k(0.5, 2)
     0.25
+    >>> delta_k(1.0, 8)  # a solved prompt has no gap
+    0.0
     """
     return scalar_or_array(np.asarray(pass_at_k_from_p(p, k)) - np.asarray(p, dtype=np.float64))
 
@@ -502,7 +523,9 @@ def pass_at_k_variance(p: float, n: int, k: int) -> float:
     Returns
     -------
     float
-        Var[pass@k estimate] >= 0; it falls roughly like 1/n.
+        Var[pass@k estimate] >= 0; it falls roughly like 1/n. No unbiased estimator from the same
+        n samples has a smaller variance (the estimator is the minimum-variance unbiased one); the
+        first-k indicator, for example, has ``J_k (1 - J_k)``.
 
     Raises
     ------
@@ -749,11 +772,255 @@ def pass_at_k_of_mean(p: ArrayLike, k: int, weights: ArrayLike | None = None) ->
     return float(pass_at_k_from_p(float(_weighted_mean("p", p, weights)), k))
 
 
+def coverage(p: ArrayLike, k: int, weights: ArrayLike | None = None) -> float:
+    r"""Coverage@k: the expected share of prompts solved within ``k`` samples.
+
+    The course's one definition of coverage; it is exactly :func:`dataset_pass_at_k`.
+
+    Parameters
+    ----------
+    p : array_like, shape (m,)
+        Pass@1 of each of m prompts.
+    k : int
+        Samples allowed per prompt, ``k >= 1`` (coverage is usually read at large k).
+    weights : array_like, shape (m,), optional
+        Prompt weights; uniform if omitted.
+
+    Returns
+    -------
+    float
+        Coverage@k in [0, 1]; non-decreasing in k and in every prompt's p.
+
+    Raises
+    ------
+    ValueError
+        As :func:`dataset_pass_at_k`.
+
+    Notes
+    -----
+    .. math:: \text{coverage@}k = \mathbb{E}_x\left[1 - (1 - J_1(x))^k\right]
+
+    Plain text: ``coverage@k = mean over prompts of 1 - (1 - p)^k``. Each term is increasing
+    in its prompt's p, so between two policies on the same prompts coverage@k can fall only
+    if some prompt's pass@1 fell: measured against the initial policy at large k, it shows
+    lost prompts, which Delta(k) (:func:`delta_k`) does not. From sample counts, use
+    :func:`coverage_from_counts`.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 2; Y. Yue et al., arXiv 2504.13837 (pass@k at large k as
+    the reach of a model).
+
+    Examples
+    --------
+    >>> coverage([0.0, 0.5], 4) == dataset_pass_at_k([0.0, 0.5], 4)
+    True
+    """
+    return dataset_pass_at_k(p, k, weights)
+
+
+def coverage_from_counts(c: ArrayLike, n: ArrayLike | None = None, k: int | None = None) -> float:
+    r"""Coverage from sample files: the share of problems with at least one correct sample.
+
+    Parameters
+    ----------
+    c : array_like of int, shape (m,)
+        Correct samples of each of m problems.
+    n : int or array_like of int, shape (m,), optional
+        Samples drawn per problem; needed with ``k``, and checked against ``c`` when given.
+    k : int, optional
+        Estimate coverage@k for a ``k <= n`` instead of the share of problems solved.
+
+    Returns
+    -------
+    float
+        Without ``k``: the share of problems with ``c >= 1``, the unbiased estimate of
+        :func:`coverage` at ``k = n``. With ``k``: the mean over problems of
+        :func:`pass_at_k` ``(n, c, k)``, the unbiased estimate of coverage@k.
+
+    Raises
+    ------
+    ValueError
+        If ``c`` is not a non-empty 1-D array of non-negative integers, if ``k`` is given
+        without ``n``, or on invalid ``(n, c, k)`` (the rules of :func:`_check_nck`).
+
+    Notes
+    -----
+    .. math:: \widehat{\text{coverage@}k} = \frac1m \sum_x
+              \left(1 - \binom{n_x - c_x}{k} \Big/ \binom{n_x}{k}\right),
+              \qquad k = n:\ \frac1m\, \#\{x : c_x \ge 1\}
+
+    Plain text: the mean over problems of the unbiased pass@k estimate; at k = n each term
+    is 1 if the problem has a correct sample and 0 otherwise.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374 (the estimator); Y. Yu, arXiv 2511.16231.
+
+    Examples
+    --------
+    >>> coverage_from_counts([0, 3, 1, 0])
+    0.5
+    >>> coverage_from_counts([0, 3, 1, 0], n=4, k=4)
+    0.5
+    """
+    c = as_int_array("c", _listed(c))
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError(f"c must be a non-empty 1-D array of correct-sample counts, got shape {c.shape}")
+    if k is None:
+        if n is not None:
+            _check_nck(n, c, 1)  # c <= n
+        return float(np.mean(c >= 1))
+    if n is None:
+        raise ValueError("n must be given with k: coverage@k is estimated from n samples per problem")
+    return float(np.mean(pass_at_k(n, c, as_positive_int("k", k))))
+
+
+def expected_distinct_correct(probs: ArrayLike, k: int) -> float | np.ndarray:
+    r"""Expected number of distinct correct answers among ``k`` samples of one prompt.
+
+    Parameters
+    ----------
+    probs : array_like, shape (..., a)
+        Probabilities of the prompt's a distinct correct answers (the last axis); they sum to
+        the prompt's pass@1, at most 1. Leading axes are prompts.
+    k : int
+        Samples, ``k >= 1``.
+
+    Returns
+    -------
+    float or ndarray, shape (...)
+        A number in [0, min(a, k)].
+
+    Raises
+    ------
+    ValueError
+        On a probability outside [0, 1] or NaN, a last axis that sums to more than 1, or an
+        invalid ``k``.
+
+    Notes
+    -----
+    Answer j appears among k i.i.d. samples unless all k miss it:
+
+    .. math:: \mathbb{E}[\#\text{distinct correct}] = \sum_{j\ \text{correct}} 1 - (1 - \pi_j)^k
+
+    Plain text: ``sum_j 1 - (1 - pi_j)^k``. Two policies with the same pass@1, hence the
+    same Delta(k), can differ here: one correct answer of mass 0.3 gives 0.94 at k = 8,
+    three of mass 0.1 each give 1.71.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231 (pass@k does not see which answers are found); Y. Song, J. Kempe,
+    R. Munos, arXiv 2509.06941 (counting distinct final answers).
+
+    Examples
+    --------
+    >>> expected_distinct_correct([0.3], 2) == pass_at_k_from_p(0.3, 2)
+    True
+    """
+    probs = np.atleast_1d(as_prob_array("probs", probs))
+    if (probs.sum(axis=-1) > 1 + 1e-12).any():
+        raise ValueError("probs must sum to at most 1 over the last axis (the answers of one prompt)")
+    return scalar_or_array(np.asarray(pass_at_k_from_p(probs, as_positive_int("k", k))).sum(axis=-1))
+
+
+@dataclass(frozen=True)
+class DeltaChange:
+    """The change of the dataset gap Delta(k) between two policies, split by each prompt's change of pass@1."""
+
+    total: float
+    """``mean_x [g(J_1,x(end)) - g(J_1,x(start))]``, the change of dataset Delta(k); equals ``rose + fell``."""
+    rose: float
+    """The part from prompts whose pass@1 rose (a prompt that gets solved adds a negative amount here)."""
+    fell: float
+    """The part from prompts whose pass@1 fell or stayed the same (unchanged ones add exactly 0)."""
+    n_rose: int
+    """How many prompts' pass@1 rose."""
+    n_fell: int
+    """How many prompts' pass@1 fell."""
+    n_same: int
+    """How many prompts' pass@1 did not change."""
+
+
+def delta_change_split(p_start: ArrayLike, p_end: ArrayLike, k: int, weights: ArrayLike | None = None) -> DeltaChange:
+    r"""Change of the dataset gap Delta(k), split into prompts whose pass@1 rose and fell.
+
+    Parameters
+    ----------
+    p_start, p_end : array_like, shape (m,)
+        Pass@1 of the same m prompts under two policies (e.g. before and after training).
+    k : int
+        Attempts, ``k >= 1``.
+    weights : array_like, shape (m,), optional
+        Prompt weights; uniform if omitted.
+
+    Returns
+    -------
+    DeltaChange
+        ``total``, ``rose``, ``fell`` and the three prompt counts. ``total == rose + fell``
+        exactly (by construction), and ``total`` equals the dataset Delta(k) at the end minus
+        at the start up to float rounding (~1e-16).
+
+    Raises
+    ------
+    ValueError
+        Invalid ``p_start`` or ``p_end`` (the rules of :func:`_nonempty_probs`), shapes that
+        differ, an invalid ``k``, or invalid ``weights`` (the rules of :func:`_weighted_mean`).
+
+    Notes
+    -----
+    With i.i.d. samples a prompt's gap is a function of its pass@1 alone,
+    ``g(J_1) = 1 - (1 - J_1)^k - J_1`` (:func:`delta_k`), so the change of the dataset gap
+    splits by the sign of each prompt's change of pass@1:
+
+    .. math:: \bar\Delta_{end} - \bar\Delta_{start}
+              = \underbrace{\frac1m \sum_{x:\ J_1 \text{ rose}} \delta(x)}_{\text{rose}}
+              + \underbrace{\frac1m \sum_{x:\ J_1 \text{ fell or equal}} \delta(x)}_{\text{fell}},
+              \qquad \delta(x) = g(J_1^{end}(x)) - g(J_1^{start}(x))
+
+    Plain text: ``total = rose + fell``, each part the (weighted) mean over all prompts of the
+    per-prompt change, restricted to one group. A prompt that gets solved (J_1 -> 1) drops its
+    gap to 0 and adds a *negative* amount to ``rose``: a dataset Delta(k) whose fall sits in
+    ``rose`` is prompts being learned, not exploration being lost. Lost ground, if any, is in
+    ``fell``. Chapters 4 and 5 use this split. Each part is summed with ``math.fsum``.
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 3 (the gap Delta(k)); taught in
+    ``notebooks/01_pass_at_k_metric.ipynb``, section 6.
+
+    Examples
+    --------
+    >>> d = delta_change_split([0.5, 0.5], [1.0, 0.25], 2)  # one prompt solved, one lost ground
+    >>> d.total == d.rose + d.fell, round(d.rose, 12), round(d.fell, 12)  # g(0.5) = 1/4, g(1) = 0, g(1/4) = 3/16
+    (True, -0.125, -0.03125)
+    """
+    start, end, k = _nonempty_probs(p_start), _nonempty_probs(p_end), as_positive_int("k", k)
+    if start.shape != end.shape:
+        raise ValueError(f"p_start and p_end must hold the same prompts, got shapes {start.shape} and {end.shape}")
+    w = np.ones_like(start) if weights is None else np.asarray(weights, dtype=np.float64)
+    _weighted_mean("p", start, w)  # the rules for weights
+    change = w * (np.asarray(delta_k(end, k)) - np.asarray(delta_k(start, k))) / w.sum()
+    rose, fell = end > start, end < start
+    part_rose, part_fell = math.fsum(change[rose]), math.fsum(change[~rose])
+    return DeltaChange(
+        total=part_rose + part_fell,
+        rose=part_rose,
+        fell=part_fell,
+        n_rose=int(rose.sum()),
+        n_fell=int(fell.sum()),
+        n_same=int((~rose & ~fell).sum()),
+    )
+
+
+def _listed(x: ArrayLike) -> ArrayLike:
+    """``x`` as a list when it is an iterable that is not an array (a generator, a range), else ``x``."""
+    return list(x) if isinstance(x, Iterable) and not hasattr(x, "shape") else x
+
+
 def _nonempty_probs(p: ArrayLike) -> np.ndarray:
     """``p`` as a 1-D probability array (in [0, 1], no NaN) with at least one entry."""
-    if isinstance(p, Iterable) and not hasattr(p, "shape"):
-        p = list(p)
-    arr = np.atleast_1d(as_prob_array("p", p))
+    arr = np.atleast_1d(as_prob_array("p", _listed(p)))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"p must be a non-empty 1-D array of per-prompt pass@1, got shape {arr.shape}")
     return arr

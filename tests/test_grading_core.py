@@ -6,6 +6,8 @@ references are course_lib's functions.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 import signal
 import threading
@@ -132,7 +134,7 @@ def test_error_message_points_at_the_learners_line():
 
 @pytest.mark.parametrize("answer", [loops_forever, swallows_errors])
 def test_infinite_loop_times_out_and_leaves_no_alarm_behind(answer):
-    question = get_question("ex01.q2")
+    question = dataclasses.replace(get_question("ex01.q2"), time_limit=1.0)  # the mechanism, not the budget
     start = time.perf_counter()
     verdict = question.judge(answer)
     elapsed = time.perf_counter() - start
@@ -141,6 +143,42 @@ def test_infinite_loop_times_out_and_leaves_no_alarm_behind(answer):
     time.sleep(0.2)  # a stray SIGALRM would raise here
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert judge("ex01.q2", good_pass_at_k).passed
+
+
+def exact_big_integers(n, c, k):  # correct but slow: Python's exact binomials, ~10^5 digits at n = 10^6
+    if n - c < k:
+        return 1.0
+    return 1 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def subset_enumeration(n, c, k):  # correct but hopeless beyond tiny n: visits every size-k subset
+    graded = [1] * c + [0] * (n - c)
+    hits = sum(any(graded[i] for i in s) for s in itertools.combinations(range(n), k))  # streamed, no list
+    return hits / math.comb(n, k)
+
+
+LARGEST_HIDDEN = [(10**6, 1, 10**5), (10**6, 1000, 1000)]
+"""The largest hidden cases the instructor registers for ex01.q2 (solutions/ex01_pass_at_k_metric.ipynb)."""
+
+
+def test_exact_big_integer_answer_passes_with_room_for_a_slower_cpu():
+    question = get_question("ex01.q2")
+    start = time.perf_counter()
+    verdict = question.judge(exact_big_integers, hidden=LARGEST_HIDDEN)
+    elapsed = time.perf_counter() - start
+    assert verdict.passed, verdict.message
+    assert 3 * elapsed < question.time_limit, f"{elapsed:.2f} s of {question.time_limit} s: no room for a slow CPU"
+
+
+def test_subset_enumeration_is_still_caught_by_the_budget():
+    question = get_question("ex01.q2")
+    assert subset_enumeration(5, 2, 3) == pytest.approx(passk.pass_at_k(5, 2, 3))  # right where it finishes
+    start = time.perf_counter()
+    verdict = question.judge(subset_enumeration)
+    elapsed = time.perf_counter() - start
+    assert not verdict.passed and f"did not finish within {question.time_limit:g} s" in verdict.message
+    assert verdict.case["input"] == "n=200, c=1, k=100"  # the first case with an astronomical C(n, k)
+    assert elapsed < question.time_limit + 1.5
 
 
 def test_outer_alarm_is_restored():

@@ -15,6 +15,7 @@ Exact references used below, and how they are computed:
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -30,9 +31,13 @@ from course_lib import passk
 from course_lib.passk import (
     alpha_k,
     binomial_pmf,
+    coverage,
+    coverage_from_counts,
     dataset_pass_at_k,
+    delta_change_split,
     delta_k,
     estimator_distribution,
+    expected_distinct_correct,
     expected_steps_to_signal,
     gap_argmax,
     pass_at_k,
@@ -487,6 +492,111 @@ def test_gap_argmax_decreases_from_one_half():
     assert (np.diff(p_star) < 0).all() and (p_star > 0).all()
 
 
+# --------------------------------------------------------------------------- coverage, distinct answers, Delta split
+
+
+def exact_gap(p: Fraction, k: int) -> Fraction:
+    """Delta(k) = 1 - (1 - p)^k - p of one prompt, exactly."""
+    return 1 - (1 - p) ** k - p
+
+
+@pytest.mark.parametrize(
+    ("p", "k", "weights"), [([0.0, 0.5], 4, None), ([0.1, 0.4, 0.9], 64, [1, 2, 0]), (np.linspace(0, 1, 11), 8, None)]
+)
+def test_coverage_is_exactly_dataset_pass_at_k(p, k, weights):
+    assert coverage(p, k, weights) == dataset_pass_at_k(p, k, weights)
+
+
+def test_coverage_can_only_fall_if_some_prompt_falls():
+    """Each term 1 - (1 - p)^k increases with p: raising every prompt never lowers coverage@k."""
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        start = rng.random(6)
+        end = np.clip(start + rng.random(6) * rng.integers(0, 2, 6), 0, 1)  # no prompt falls
+        for k in (1, 8, 256):
+            assert coverage(end, k) >= coverage(start, k)
+    assert coverage([0.2, 0.0], 64) < coverage([0.2, 0.05], 64)  # one lost prompt is enough
+
+
+def test_coverage_from_counts_is_the_share_solved_and_estimates_coverage():
+    assert coverage_from_counts([0, 3, 1, 0]) == 0.5
+    assert coverage_from_counts(np.array([2, 2, 2])) == 1.0 and coverage_from_counts(range(1)) == 0.0
+    c = np.array([0, 1, 5, 8, 0])
+    assert coverage_from_counts(c, n=8, k=8) == coverage_from_counts(c)  # k = n: the share with c >= 1
+    assert coverage_from_counts(c, n=8, k=3) == pytest.approx(float(np.mean([exact_pass_at_k(8, x, 3) for x in c])))
+    # unbiased for coverage@k: exact mean over c_x ~ Bin(n, p_x), two prompts, every outcome
+    n, k, ps = 4, 2, (Fraction(1, 3), Fraction(1, 2))
+    pmf = [exact_binomial_pmf(n, p) for p in ps]
+    mean = sum(
+        pmf[0][a] * pmf[1][b] * (exact_pass_at_k(n, a, k) + exact_pass_at_k(n, b, k)) / 2
+        for a in range(n + 1)
+        for b in range(n + 1)
+    )
+    assert mean == sum(1 - (1 - p) ** k for p in ps) / 2
+    floats = sum(
+        float(pmf[0][a] * pmf[1][b]) * coverage_from_counts([a, b], n, k) for a in range(n + 1) for b in range(n + 1)
+    )
+    assert floats == pytest.approx(float(mean), abs=1e-15)
+    assert floats == pytest.approx(coverage([float(p) for p in ps], k), abs=1e-15)
+
+
+def test_expected_distinct_correct_against_enumeration():
+    """Three correct answers of mass 1/10 and one wrong of mass 7/10: every sequence of k samples."""
+    pi = [Fraction(1, 10)] * 3 + [Fraction(7, 10)]
+    for k in (1, 2, 4):
+        exact = Fraction(0)
+        for seq in itertools.product(range(4), repeat=k):
+            exact += math.prod(pi[y] for y in seq) * len({y for y in seq if y < 3})
+        assert expected_distinct_correct([0.1] * 3, k) == pytest.approx(float(exact), rel=1e-14)
+    assert expected_distinct_correct([0.3], 8) == pytest.approx(pass_at_k_from_p(0.3, 8), abs=1e-16)
+    # the same pass@1 (hence the same Delta(k)), different numbers of distinct correct answers
+    one, three = expected_distinct_correct([0.3], 8), expected_distinct_correct([0.1] * 3, 8)
+    assert (round(one, 2), round(three, 2)) == (0.94, 1.71)
+    np.testing.assert_allclose(expected_distinct_correct([[0.3, 0.0], [0.1, 0.2]], 2), [0.51, 0.55], atol=1e-15)
+
+
+def test_delta_change_split_hand_computed_with_fractions():
+    k = 3
+    start = [Fraction(1, 2), Fraction(1, 2), Fraction(1, 5), Fraction(3, 10)]
+    end = [Fraction(1), Fraction(1, 4), Fraction(1, 5), Fraction(3, 5)]  # solved, fell, same, rose
+    d = delta_change_split([float(x) for x in start], [float(x) for x in end], k)
+    rose = (exact_gap(end[0], k) - exact_gap(start[0], k) + exact_gap(end[3], k) - exact_gap(start[3], k)) / 4
+    fell = (exact_gap(end[1], k) - exact_gap(start[1], k)) / 4
+    # by hand, g(p) = p (1 - p)(2 - p): g(1/2) = 3/8, g(1) = 0, g(1/4) = 21/64, g(3/10) = 357/1000, g(3/5) = 336/1000
+    # rose = (0 - 3/8 + 336/1000 - 357/1000) / 4 = -99/1000; fell = (21/64 - 3/8) / 4 = -3/256
+    assert rose == Fraction(-99, 1000) and fell == Fraction(-3, 256)
+    assert d.rose == pytest.approx(float(rose), abs=1e-16) and d.fell == pytest.approx(float(fell), abs=1e-16)
+    assert d.total == d.rose + d.fell
+    exact_total = sum(exact_gap(b, k) - exact_gap(a, k) for a, b in zip(start, end, strict=True)) / 4
+    assert exact_total == rose + fell and d.total == pytest.approx(float(exact_total), abs=1e-16)
+    assert (d.n_rose, d.n_fell, d.n_same) == (2, 1, 1)
+
+
+def test_a_solved_prompt_lowers_delta_through_the_rose_part():
+    d = delta_change_split([0.3, 0.2], [1.0, 0.2], 8)
+    assert d.rose == pytest.approx(-delta_k(0.3, 8) / 2, abs=1e-16) and d.rose < 0
+    assert d.fell == 0.0 and (d.n_rose, d.n_fell, d.n_same) == (1, 0, 1)
+    same = delta_change_split([0.1, 0.7], [0.1, 0.7], 4)
+    assert (same.total, same.rose, same.fell, same.n_same) == (0.0, 0.0, 0.0, 2)
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0.1, 5)), min_size=1, max_size=40),
+    st.integers(1, 64),
+)
+def test_delta_change_split_sums_to_the_change_of_dataset_delta(rows, k):
+    start, end, w = (np.array(col) for col in zip(*rows, strict=True))
+    d = delta_change_split(start, end, k, weights=w)
+    assert d.total == d.rose + d.fell  # exactly
+    want = (dataset_pass_at_k(end, k, w) - np.average(end, weights=w)) - (
+        dataset_pass_at_k(start, k, w) - np.average(start, weights=w)
+    )
+    assert d.total == pytest.approx(want, abs=1e-13)
+    assert d.n_rose + d.n_fell + d.n_same == len(rows)
+    assert delta_change_split(start, end, k, weights=3 * w).total == pytest.approx(d.total, abs=1e-14)
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -543,6 +653,19 @@ BAD_INPUTS = [
     (dataset_pass_at_k, ([0.1, 0.2], [2, 3]), "k"),
     (pass_at_k_of_mean, ([0.1, 0.2], 0), "k"),
     (pass_at_k_of_mean, ([0.1, float("nan")], 2), "p"),
+    (coverage, ([], 2), "p"),
+    (coverage, ([0.1], 0), "k"),
+    (coverage_from_counts, ([1, -1],), "c"),
+    (coverage_from_counts, ([[1, 2]],), "c"),
+    (coverage_from_counts, ([1, 5], 4), "c"),
+    (coverage_from_counts, ([1, 2], None, 2), "n"),
+    (coverage_from_counts, ([1, 2], 4, 5), "k"),
+    (expected_distinct_correct, ([0.6, 0.6], 2), "probs"),
+    (expected_distinct_correct, ([0.1, -0.1], 2), "probs"),
+    (expected_distinct_correct, ([0.1], 0), "k"),
+    (delta_change_split, ([0.1], [0.1, 0.2], 2), "p_start"),
+    (delta_change_split, ([0.1], [1.2], 2), "p"),
+    (delta_change_split, ([0.1], [0.2], 0), "k"),
 ]
 
 
@@ -574,7 +697,7 @@ def test_bad_estimator_name():
 
 
 # --------------------------------------------------------------------------- documented contract
-@pytest.mark.parametrize("name", passk.__all__)
+@pytest.mark.parametrize("name", [name for name in passk.__all__ if inspect.isfunction(getattr(passk, name))])
 def test_public_functions_are_typed_and_name_their_rules(name):
     """Every public function has type hints, and its Raises section names a validator that exists."""
     func = getattr(passk, name)

@@ -11,6 +11,7 @@ import inspect
 import itertools
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -236,7 +237,7 @@ def test_chen_matches_numeric_advantages_module(n):
             )
 
 
-def test_chen_reference_example():
+def test_chen_example_group_n8_c3_k4_exactly():
     r = (1, 1, 1, 0, 0, 0, 0, 0)  # N = 8, N_neg = 5, k = 4: Rbar = 13/14
     a = G.chen_advantages(r, 4)
     assert is_identity(a[0], 1 / sp.sqrt(13)) and is_identity(a[-1], -3 / (5 * sp.sqrt(13)))
@@ -307,8 +308,9 @@ def test_humaneval_estimator_is_unbiased(n):
         assert is_identity(mean, pass_at_k_expr(P, k)), (n, k)
 
 
-@pytest.mark.parametrize("n,k", [(1, 1), (3, 2), (4, 4), (5, 2)])
-def test_humaneval_estimator_is_the_unique_unbiased_one(n, k):
+@pytest.mark.parametrize("n,k", ALL_NK)
+def test_humaneval_estimator_is_the_unique_unbiased_function_of_c(n, k):
+    """Solving E[f(c)] = 1 - (1-p)^k for the n + 1 values f(0..n) gives exactly rho (completeness of c)."""
     (solution,) = G.unbiased_estimator_solutions(n, k)
     assert [solution[sp.Symbol(f"f_{c}")] for c in range(n + 1)] == [S.rho_expr(n, c, k) for c in range(n + 1)]
 
@@ -316,6 +318,70 @@ def test_humaneval_estimator_is_the_unique_unbiased_one(n, k):
 @pytest.mark.parametrize("n,k", [(1, 2), (3, 4), (4, 7)])
 def test_no_unbiased_estimator_when_k_exceeds_n(n, k):
     assert G.unbiased_estimator_solutions(n, k) == []
+
+
+# ---------------------------------------------------------------- 5b. not the only unbiased estimator: Rao-Blackwell
+def exact_variances(n: int, k: int, p: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+    """(Var[first-k indicator], Var[rho], E[rho (1 - rho)]) in Fractions, by enumeration, independent of the library.
+
+    The first-k variance sums over all 2^n ordered outcomes; Var[rho] sums over c ~ Bin(n, p) with
+    rho(c) = 1 - C(n-c, k)/C(n, k) from math.comb.
+    """
+    jk = 1 - (1 - p) ** k
+    var_first = sum(
+        p ** sum(r) * (1 - p) ** (n - sum(r)) * (int(any(r[:k])) - jk) ** 2 for r in itertools.product((0, 1), repeat=n)
+    )
+    rho = [1 - Fraction(math.comb(n - c, k), math.comb(n, k)) for c in range(n + 1)]
+    pmf = [math.comb(n, c) * p**c * (1 - p) ** (n - c) for c in range(n + 1)]
+    var_rho = sum(w * (r - jk) ** 2 for w, r in zip(pmf, rho, strict=True))
+    within = sum(w * r * (1 - r) for w, r in zip(pmf, rho, strict=True))
+    return var_first, var_rho, within
+
+
+@pytest.mark.parametrize("n,k", ALL_NK + [(6, 3), (7, 2)])
+def test_first_k_indicator_is_unbiased_but_not_a_function_of_c(n, k):
+    mean = G.outcome_expectation(lambda r: G.first_k_indicator(r, k), n)
+    assert is_identity(mean, pass_at_k_expr(P, k)), (n, k, mean)
+    if k < n:  # two orders with the same c, different values: so uniqueness among functions of c does not apply
+        assert G.first_k_indicator((1,) + (0,) * (n - 1), k) != G.first_k_indicator((0,) * (n - 1) + (1,), k)
+
+
+@pytest.mark.parametrize("n", range(1, 8))
+def test_rho_is_the_first_k_indicator_averaged_given_c(n):
+    """Rao-Blackwell: E[1st-k indicator | c] = rho(n, c, k), enumerated over all C(n, c) orders."""
+    for k in range(1, n + 1):
+        for c in range(n + 1):
+            assert G.given_count(lambda r, k=k: G.first_k_indicator(r, k), n, c) == S.rho_expr(n, c, k), (n, c, k)
+    assert G.given_count(lambda r: r[0], n, 1) == sp.Rational(1, n)  # the enumeration can give other values
+
+
+@pytest.mark.parametrize(
+    "n,k,p",
+    [
+        (10, 5, Fraction(3, 10)),
+        (8, 1, Fraction(1, 2)),
+        (12, 4, Fraction(1, 10)),
+        (6, 5, Fraction(9, 10)),
+        (9, 3, Fraction(1, 50)),
+        (5, 5, Fraction(1, 3)),
+    ],
+)
+def test_first_k_variance_exceeds_rho_variance_exactly(n, k, p):
+    var_first, var_rho, within = exact_variances(n, k, p)
+    jk = 1 - (1 - p) ** k
+    assert var_first == jk * (1 - jk)  # a 0/1 variable with mean J_k
+    assert var_first - var_rho == within  # law of total variance: the gap is E[Var(indicator | c)]
+    if k < n:
+        assert var_first > var_rho
+    else:  # k = n: the indicator is rho itself
+        assert var_first == var_rho
+    assert pk.pass_at_k_variance(float(p), n, k) == pytest.approx(float(var_rho), rel=1e-12)
+
+
+def test_exact_variances_can_fail():
+    """The Fraction reference is not vacuous: at k < n it finds a strictly positive gap."""
+    var_first, var_rho, within = exact_variances(4, 1, Fraction(1, 2))
+    assert (var_first, var_rho, within) == (Fraction(1, 4), Fraction(1, 16), Fraction(3, 16))
 
 
 @settings(max_examples=60, deadline=None)

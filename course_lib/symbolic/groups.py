@@ -3,7 +3,8 @@ r"""Exact expectations over every outcome of a group of n samples (chapter 2, se
 A group of ``n`` i.i.d. samples with 0/1 rewards has finitely many outcomes, so the mean of a
 group estimator ``E[sum_i w_i(r) * score_i]`` is a finite sum, computed here exactly with SymPy:
 the pass@k weights of PKPO, Chen et al.'s analytic advantage and its variants, and the HumanEval
-estimator's expectation. The symbols and shared expressions (``P``, ``rho_expr``, the softmax
+estimator's expectation, uniqueness among functions of c, and its Rao--Blackwell relation to the
+first-k indicator. The symbols and shared expressions (``P``, ``rho_expr``, the softmax
 policy) live in :mod:`course_lib.symbolic.core`; the tests in ``tests/test_symbolic.py`` pin both.
 
 References
@@ -36,6 +37,9 @@ __all__ = [
     "loo_advantages",
     "estimator_expectation",
     "unbiased_estimator_solutions",
+    "first_k_indicator",
+    "outcome_expectation",
+    "given_count",
 ]
 
 
@@ -246,6 +250,12 @@ def unbiased_estimator_solutions(n: int, k: int) -> list[dict]:
     ``1 - (1-p)^k`` has degree ``k``; matching coefficients is a linear system with a unique
     solution for ``k <= n`` and none for ``k > n``.
 
+    Uniqueness holds among estimators that are *functions of c*. Estimators that see the order
+    of the samples are not covered: :func:`first_k_indicator` is unbiased too. Uniqueness is the
+    completeness of ``c`` (``E[g(c)] = 0`` for all p forces ``g = 0``); with sufficiency, the
+    Lehmann--Scheffe theorem makes the HumanEval estimator the minimum-variance unbiased one
+    (:func:`given_count` shows the Rao--Blackwell step).
+
     References
     ----------
     M. Chen et al., arXiv 2107.03374; C. Walder, D. Karkhanis, arXiv 2505.15201.
@@ -259,3 +269,104 @@ def unbiased_estimator_solutions(n: int, k: int) -> list[dict]:
     f = sp.symbols(f"f_0:{n + 1}")
     residual = sp.Poly(estimator_expectation(lambda c: f[c], n) - pass_at_k_expr(P, k), P)
     return sp.solve(residual.coeffs(), f, dict=True)
+
+
+def first_k_indicator(rewards: Sequence[int], k: int) -> int:
+    r"""``1`` if a correct sample is among the first ``k`` of the group, else ``0``.
+
+    Parameters
+    ----------
+    rewards : sequence of {0, 1}
+        The group's rewards in the order drawn, ``len(rewards) >= k``.
+    k : int
+        Attempts, ``k >= 1``.
+
+    Returns
+    -------
+    int
+        The indicator ``1[max(r_1, ..., r_k) = 1]``.
+
+    Notes
+    -----
+    The first ``k`` samples are ``k`` i.i.d. draws, so the indicator is an unbiased estimate of
+    ``J_k = 1 - (1 - p)^k`` (:func:`outcome_expectation` proves it), with variance
+    ``J_k (1 - J_k)``. It is not a function of ``c`` (it depends on the order), so it does not
+    contradict the uniqueness of :func:`unbiased_estimator_solutions`. Averaging it over the
+    orders that give the same ``c`` (Rao--Blackwell, :func:`given_count`) yields
+    ``rho(n, c, k)``, the HumanEval estimator, whose variance is smaller.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374, Sec. 2.1; taught in ``notebooks/02_pass_at_k_gradient.ipynb``,
+    section 5.
+
+    Examples
+    --------
+    >>> first_k_indicator((0, 0, 1, 1), 2), first_k_indicator((0, 1, 0, 0), 2)
+    (0, 1)
+    """
+    _, _, k = _group(rewards, k, 0)
+    return int(any(rewards[:k]))
+
+
+def outcome_expectation(f: Callable[[tuple], sp.Expr], n: int, p: sp.Expr = P) -> sp.Expr:
+    r"""``E[f(r)]`` over all ``2^n`` reward outcomes of ``n`` i.i.d. Bernoulli(``p``) samples.
+
+    Plain text: ``sum over r in {0,1}^n of p^c (1-p)^(n-c) f(r)``, ``c = sum(r)``, expanded as a
+    polynomial in ``p``. Unlike :func:`estimator_expectation`, ``f`` sees the whole outcome, so it
+    may depend on the order of the samples.
+
+    Examples
+    --------
+    >>> outcome_expectation(lambda r: first_k_indicator(r, 2), 3)  # = 1 - (1 - p)^2
+    -p**2 + 2*p
+    """
+    n = as_positive_int("n", n)
+    return sp.expand(sum(p ** sum(r) * (1 - p) ** (n - sum(r)) * f(r) for r in itertools.product((0, 1), repeat=n)))
+
+
+def given_count(f: Callable[[tuple], sp.Expr], n: int, c: int) -> sp.Expr:
+    r"""``E[f(r) | c]``: the mean of ``f`` over the ``C(n, c)`` orders of ``c`` correct samples among ``n``.
+
+    Parameters
+    ----------
+    f : callable
+        Rewards tuple -> value (e.g. ``lambda r: first_k_indicator(r, k)``).
+    n : int
+        Group size.
+    c : int
+        Correct samples, ``0 <= c <= n``.
+
+    Returns
+    -------
+    sympy.Expr
+        The exact conditional mean (a Rational for a 0/1 estimator).
+
+    Notes
+    -----
+    Given ``c``, every placement of the ``c`` correct samples is equally likely, whatever ``p``
+    (``c`` is sufficient), so the conditional mean is a plain average over placements:
+
+    .. math:: \mathbb E[f(r) \mid c] = \binom{n}{c}^{-1} \sum_{|S| = c} f(1_S)
+
+    For the first-k indicator it is the share of placements that put a correct sample among the
+    first k, ``1 - C(n-c, k)/C(n, k) = rho(n, c, k)``: the HumanEval estimator is the
+    Rao--Blackwellisation of the first-k indicator. By the law of total variance,
+    ``Var[1st-k] = Var[rho] + E[rho (1 - rho)]``.
+
+    References
+    ----------
+    M. Chen et al., arXiv 2107.03374, Sec. 2.1 (the estimator); C. R. Rao (1945) and
+    D. Blackwell (1947) for conditioning on a sufficient statistic.
+
+    Examples
+    --------
+    >>> given_count(lambda r: first_k_indicator(r, 5), 10, 3) == rho_expr(10, 3, 5)
+    True
+    """
+    n, c = as_positive_int("n", n), as_positive_int("c", c, minimum=0)
+    if c > n:
+        raise ValueError(f"c must be <= n, got c={c}, n={n}")
+    placements = list(itertools.combinations(range(n), c))  # which samples are the correct ones
+    total = sum(sp.S(f(tuple(int(i in s) for i in range(n)))) for s in placements)
+    return total / sp.Integer(len(placements))

@@ -100,6 +100,23 @@ def uses_chart_widget(env: str | None = None) -> bool:
     return choose_renderer(env) in WIDGET_RENDERERS
 
 
+def renderer_rows() -> list[list[str]]:
+    """One row per environment: its name, the renderer :func:`choose_renderer` picks, and how explorers draw.
+
+    Used by the appendix of ``notebooks/03_explorers.ipynb`` (``show_table`` with the headers
+    environment, renderer, explorer chart), so that the table is computed from this module.
+
+    Examples
+    --------
+    >>> renderer_rows()[0]
+    ['jupyterlab', '`jupyter`', 'one live chart widget']
+    """
+    return [
+        [env, f"`{name}`", "one live chart widget" if name in WIDGET_RENDERERS else "Output widget"]
+        for env, name in RENDERER_BY_ENV.items()
+    ]
+
+
 def explorers_use_widget() -> bool:
     """True if the *active* Altair renderer is a widget renderer (what :func:`setup_notebook` enabled)."""
     import altair as alt

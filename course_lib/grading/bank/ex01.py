@@ -15,6 +15,12 @@ BASE_MODEL_P = np.array([0.3] * 6 + [0.05] * 4)
 """Per-prompt pass@1 of the base model (same 10 prompts)."""
 CHART_K = np.arange(1, 65)
 """The k values on the chart's x axis."""
+EXACT_ANSWER_BUDGET = 10.0
+"""Seconds ex01.q2's cases may take together. An exact answer with Python's big integers
+(``1 - math.comb(n - c, k) / math.comb(n, k)``) is correct but slow: with the grader's hidden
+cases it took ~1.2 s on a 2-core machine, almost all of it in C(10**6, 10**5). Binder's shared CPUs
+can be several times slower, so the budget is ~8x that; a subset-enumerating answer needs
+C(200, 100) ~ 1e59 steps on the third case and still times out."""
 
 
 def crossing_k() -> int:
@@ -71,6 +77,7 @@ QUESTIONS = [
         ),
         hint="Use 1 - prod_{i=n-c+1}^{n} (1 - k/i), and return 1.0 when n - c < k. "
         "Binomials like C(100000, 50000) overflow a float.",
+        time_limit=EXACT_ANSWER_BUDGET,
     ),
     ValueQuestion(
         qid="ex01.q3",
