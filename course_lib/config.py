@@ -92,13 +92,15 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
     (
         "04_exploration_collapse",
         "Exploration collapse",
-        "Exact softmax-bandit dynamics: Δ(k) collapses under pass@1 and pass@k; the low-J_1 regime; fixes compared",
+        "Exact softmax-bandit dynamics: modes lost under pass@1 and pass@k training (and what Δ(k) does and does not "
+        "measure); pass@k as a per-prompt step size on hard prompts; Chen et al.'s recipe; fixes compared",
         40,
     ),
     (
         "05_policy_gradient_lab",
         "Policy-gradient lab",
-        "A tiny transformer trained with GRPO, RLOO, pass@k advantages and PKPO; collapse measured on a real model",
+        "A tiny transformer trained with GRPO, RLOO, Chen et al.'s pass@k advantage and PKPO; Δ(k), distinct "
+        "correct answers and held-out pass@k measured on a real model",
         45,
     ),
 ]

@@ -15,6 +15,7 @@ import pytest
 
 from course_lib import advantages as A
 from course_lib import bandit as B
+from course_lib import passk as pk
 from course_lib.advantages import grpo, passk_group_analytic, passk_group_bootstrap, pkpo, risk_seeking
 from course_lib.passk import alpha_k
 from course_lib.softmax import softmax, softmax_entropy
@@ -221,7 +222,111 @@ def test_cosine_is_one_for_identical_prompts_and_below_one_otherwise(bandit):
     same = B.make_bandit(B.BanditConfig(num_hard=0, noise=0.0))
     h = B.train(same, steps=1)
     assert h.cos_k1[0] == pytest.approx(1.0, abs=1e-12)
-    assert B.train(bandit, steps=1).cos_k1[0] < 0.95
+    assert B.train(bandit, steps=1, k=8).cos_k1[0] < 0.95 and B.train(bandit, steps=1, k=4).cos_k1[0] < 0.97
+
+
+@pytest.mark.parametrize("k", [2, 4, 8])
+def test_cosine_uses_the_training_k_and_is_only_the_per_prompt_rescaling(bandit, k):
+    """Tabular bandit: the dataset gradients are stacks of per-prompt blocks, and grad J_k's block
+    is alpha_k(J_1(x)) times grad J_1's, so the cosine is a function of the per-prompt norms and
+    alpha_k alone: sum a n^2 / sqrt(sum a^2 n^2 * sum n^2). Checked at every step of a run."""
+    h = B.train(bandit, objective="pass@k", k=k, k_eval=8, steps=50)
+    direct = B.exact_gradient(h.theta[0], bandit.correct, "pass@k", k=k).ravel()
+    g1 = B.exact_gradient(h.theta[0], bandit.correct).ravel()
+    assert h.cos_k1[0] == pytest.approx(direct @ g1 / np.linalg.norm(direct) / np.linalg.norm(g1), rel=1e-12)
+    a, nrm = alpha_k(h.p, k), h.prompt_grad  # (T, P)
+    by_blocks = (a * nrm**2).sum(1) / np.sqrt((a**2 * nrm**2).sum(1) * (nrm**2).sum(1))
+    np.testing.assert_allclose(h.cos_k1, by_blocks, rtol=1e-12)
+    if k != 8:  # the cosine does not use k_eval
+        assert not np.allclose(h.cos_k1, B.train(bandit, objective="pass@k", k=8, steps=50).cos_k1)
+
+
+@pytest.mark.parametrize("lr", [1.0, 0.37, 2.5])
+@pytest.mark.parametrize("k", [2, 4, 8])
+def test_pass1_with_per_prompt_step_alpha_k_is_exact_passk_bit_for_bit(bandit, lr, k):
+    """Yu's reading of pass@k (arXiv 2511.16231): plain gradient ascent on pass@1 with the per-prompt
+    step lr * alpha_k(J_1(x)) is exact pass@k training -- the same logits at every step, with ==."""
+    passk = B.train(bandit, objective="pass@k", k=k, lr=lr, steps=400)
+    stepped = B.train(bandit, objective="pass@1", prompt_step="alpha_k", k=k, lr=lr, steps=400)
+    assert np.array_equal(passk.theta, stepped.theta)  # (T, P, M): every step, every logit
+    assert np.array_equal(passk.logits, stepped.logits) and np.array_equal(passk.J1, stepped.J1)
+    plain = B.train(bandit, objective="pass@1", k=k, lr=lr, steps=400)  # a constant step does differ
+    assert not np.array_equal(plain.theta[1], passk.theta[1])
+    # with an entropy bonus the per-prompt step also scales the bonus: then the runs differ
+    bonus = {"entropy_coef": 0.05, "steps": 5, "k": k, "lr": lr}
+    assert not np.array_equal(
+        B.train(bandit, objective="pass@k", **bonus).theta,
+        B.train(bandit, objective="pass@1", prompt_step="alpha_k", **bonus).theta,
+    )
+
+
+def test_theta_records_the_logits_of_every_step(bandit):
+    h = B.train(bandit, objective="pass@k", k=4, steps=12)
+    assert np.array_equal(h.theta[0], bandit.logits) and np.array_equal(h.theta[-1], h.logits)
+    for t in (1, 5, 12):
+        assert np.array_equal(h.theta[t], B.train(bandit, objective="pass@k", k=4, steps=t).logits)
+    np.testing.assert_allclose(h.pi, softmax(h.theta), rtol=0, atol=0)
+
+
+def test_exploration_diagnostics_follow_their_definitions(bandit):
+    """coverage@k_cover, minority mass, distinct correct answers and mode_mass, recomputed by hand
+    from the recorded policies (pk.coverage, pk.expected_distinct_correct: the formulas' one home)."""
+    h = B.train(bandit, objective="grpo", steps=30, seed=2, k_cover=32)
+    dom = np.argmax(np.where(bandit.correct, bandit.logits, -np.inf), axis=-1)
+    for t in (0, 17, 30):
+        pi = h.pi[t]
+        mass = h.mode_mass(t)
+        np.testing.assert_array_equal(mass[~bandit.correct], 0.0)
+        np.testing.assert_allclose(mass.sum(1), h.p[t], rtol=1e-12)
+        assert h.coverage[t] == pk.coverage(h.p[t], 32)
+        others = [sum(pi[x, a] for a in np.flatnonzero(bandit.correct[x]) if a != dom[x]) for x in range(len(pi))]
+        assert h.minority_mass[t] == pytest.approx(np.mean(others), rel=1e-12)
+        distinct = [sum(1 - (1 - pi[x, a]) ** 32 for a in np.flatnonzero(bandit.correct[x])) for x in range(len(pi))]
+        assert h.distinct[t] == pytest.approx(np.mean(distinct), rel=1e-12)
+        assert h.at(t)["coverage"] == h.coverage[t] and h.at(t)["modes"] == h.modes[t]
+    s = h.summary()
+    assert s["distinct_start"] == h.distinct[0] and s["minority_mass_end"] == h.minority_mass[-1]
+
+
+def test_delta_falls_because_prompts_are_solved_while_the_modes_are_lost(bandit):
+    """Chapter 4's distinction, on its own bandit: under exact pass@1 Delta(8) collapses while the
+    dataset J_8 and coverage@64 *rise* (no prompt loses J_1, so coverage against the initial policy
+    cannot fall); the whole fall of Delta(8) comes from prompts whose J_1 rose. What is lost is the
+    spread over correct answers, which Delta(k) cannot see: the mode count and the minority mass."""
+    h = B.train(bandit, objective="pass@1", steps=400)
+    assert h.delta[0] > 0.4 and h.delta[-1] < 0.02
+    assert h.Jk[-1] > h.Jk[0] and h.coverage[-1] > h.coverage[0]
+    assert (h.p[-1] > h.p[0]).all()
+    split = pk.delta_change_split(h.p[0], h.p[-1], h.config.k_eval)
+    assert split.n_fell == 0 and split.fell == 0.0 and split.rose == pytest.approx(h.delta[-1] - h.delta[0], abs=1e-12)
+    easy = ~bandit.hard
+    live = (h.mode_mass(0) > B.MODE_THRESHOLD).sum(1), (h.mode_mass(-1) > B.MODE_THRESHOLD).sum(1)
+    assert (live[0][easy] == 3).all() and (live[1][easy] == 1).all()
+    assert h.minority_mass[-1] < 0.02 * h.minority_mass[0] and h.distinct[-1] < 0.5 * h.distinct[0]
+
+
+def test_passk_lifts_the_hard_prompts_that_pass1_leaves_near_zero(bandit):
+    """alpha_k ~ k on hard prompts: exact pass@4 is pass@1 with a ~4x step there, which decides a
+    fixed budget of 400 steps; exact pass@1 needs more steps to get as far."""
+    hard = np.flatnonzero(bandit.hard)
+    one = B.train(bandit, objective="pass@1", steps=1200)
+    four = B.train(bandit, objective="pass@k", k=4, steps=400)
+    assert (one.p[400, hard] < 0.01).all() and (four.p[-1, hard] > 0.8).all()
+    np.testing.assert_allclose(alpha_k(four.p[0, hard], 4), 4.0, rtol=0.01)
+    first = [int(np.argmax(one.p[:, x] >= four.p[-1, x])) for x in hard]
+    assert all(400 < t <= 1200 for t in first), first
+
+
+def test_step_at_pass1_and_matched_comparison(bandit):
+    runs = {"pass@1": B.train(bandit, steps=200), "pass@4": B.train(bandit, objective="pass@k", k=4, steps=200)}
+    target = 0.6
+    rows = B.at_matched_pass1(runs, target)
+    for label, h in runs.items():
+        t = rows[label]["step"]
+        assert h.J1[t] >= target > h.J1[t - 1]
+        assert rows[label] == {"step": t, **h.at(t)}
+    with pytest.raises(ValueError, match="never reached"):
+        B.step_at_pass1(runs["pass@1"], 0.99)
 
 
 def test_k_schedule_is_the_registry_step(bandit):
@@ -231,6 +336,8 @@ def test_k_schedule_is_the_registry_step(bandit):
     assert run.k_used.tolist() == [A.k_at_step("pkpo", t, 100, 8, 0.5) for t in range(101)]
     assert set(B.train(bandit, objective="pkpo", steps=20, k=4, anneal_frac=1.0).k_used[:-1]) == {4}  # never
     assert set(B.train(bandit, objective="pkpo", steps=20, k=4, anneal_frac=0.0).k_used) == {1}  # k = 1 throughout
+    chen = B.train(bandit, objective="chen_then_pass1", steps=10, k=4, anneal_frac=0.3)  # Chen et al.'s recipe
+    assert chen.k_used.tolist() == [4] * 3 + [1] * 8
     # methods whose recipe does not anneal keep k (and ignore k_start)
     assert set(B.train(bandit, objective="chen", steps=20, k=3, k_start=8).k_used) == {3}
     assert set(B.train(bandit, objective="pass@k", steps=5, k=3).k_used) == {3}
@@ -259,6 +366,10 @@ def test_entropy_metric_uses_course_lib_entropy(bandit):
         (lambda b: B.train(b, objective="pkpo", k=4, k_start=9, n=8), "k must be <= n"),
         (lambda b: B.train(b, objective="pkpo", anneal_frac=1.5), "anneal_frac"),
         (lambda b: B.policy_at_pass1(B.train(b, steps=3), 0, 0.99), "must cross"),
+        (lambda b: B.train(b, prompt_step="adam"), "prompt_step"),
+        (lambda b: B.train(b, objective="pass@k", prompt_step="alpha_k"), "pass@1"),
+        (lambda b: B.train(b, objective="grpo", prompt_step="alpha_k"), "pass@1"),
+        (lambda b: B.train(b, k_cover=0), "k_cover"),
     ],
 )
 def test_bad_input_raises_clear_value_error(bandit, call, match):

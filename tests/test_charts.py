@@ -1,6 +1,7 @@
 """Tests for course_lib.viz.explorers: the numbers each chart draws, and that every chart is a valid, saveable spec.
 
-Exact references: fractions for the Jensen example and Chen et al.'s worked example (arXiv 2508.10751),
+Exact references: fractions for the Jensen example and an example group of Chen et al.'s advantage (arXiv 2508.10751;
+N = 8, five wrong, k = 4: values checked against the authors' published code),
 the closed forms in course_lib.passk for everything else.
 """
 
@@ -143,7 +144,7 @@ def test_zero_signal_rejects_p_zero():
 
 
 # ---------------------------------------------------------------- 4. advantages
-def test_advantage_bars_match_chen_et_al_worked_example():
+def test_advantage_bars_match_chen_et_al_example_group():
     t = explorers.advantage_tables(n=8, c=3, k=4)
     b = t["adv_bars"]
     pick = b["method"] == explorers.ADVANTAGES["chen"]

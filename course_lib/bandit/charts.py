@@ -26,18 +26,21 @@ METRIC_TITLES = {
     "delta": "Δ(k) = J_k − J_1",
     "J1": "J_1 (pass@1)",
     "Jk": "J_k (pass@k)",
+    "coverage": "coverage@k_cover (pass@k at large k)",
     "entropy": "entropy H(π) (nats)",
     "modes": "correct answers > 1 % mass",
+    "minority_mass": "correct mass off the dominant answer",
+    "distinct": "distinct correct answers in k_cover samples",
     "dominant_share": "dominant mode / J_1",
-    "cos_k1": "cos(∇J_k, ∇J_1)",
+    "cos_k1": "cos(∇J_k, ∇J_1), training k",
     "alpha": "mean α_k",
     "grad_norm": "‖update‖",
     "all_fail": "prompts with all n wrong",
 }
 """Display name of each History metric used in the charts."""
 
-COLLAPSE_METRICS = ("delta", "J1", "entropy", "modes", "dominant_share", "cos_k1")
-"""Panels of the collapse chart, in order."""
+COLLAPSE_METRICS = ("delta", "J1", "coverage", "modes", "entropy", "cos_k1")
+"""Panels of the collapse chart, in order: Delta(k) next to the diagnostics it cannot replace."""
 
 KIND_COLOURS = {"dominant correct": "#1f77b4", "other correct": "#9ecae1", "wrong": "#bbbbbb"}
 """Colour of each kind of answer in the policy bars."""
@@ -98,7 +101,7 @@ def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetCh
         .resolve_scale(y="independent")
         .properties(
             title=alt.TitleParams(
-                "Exploration collapse on the bandit",
+                "Exploration diagnostics on the bandit",
                 anchor="start",
                 subtitle="dataset means over prompts; exact values of the current policy",
             )
@@ -113,7 +116,7 @@ def collapse_chart(histories: dict, metrics=COLLAPSE_METRICS, columns: int | Non
 
 
 def collapse_summary(histories: dict) -> list[dict]:
-    """One row per run: Delta(k), J_1, entropy and modes at the start and at the end."""
+    """One row per run: the headline metrics (:attr:`course_lib.bandit.History.HEADLINE`) at the start and the end."""
     rows = []
     for label, h in histories.items():
         s = h.summary()
@@ -430,7 +433,8 @@ def collapse_explorer(bandit: B.Bandit | None = None, steps: int = 400, **kw):
         )
         return (
             f"Δ({h.config.k_eval}): {h.delta[0]:.4f} → {h.delta[-1]:.4f} &nbsp; J_1: {h.J1[0]:.3f} → "
-            f"{h.J1[-1]:.3f} &nbsp; modes: {h.modes[0]:.2f} → {h.modes[-1]:.2f} &nbsp; {fail} "
+            f"{h.J1[-1]:.3f} &nbsp; coverage@{h.config.k_cover}: {h.coverage[0]:.3f} → {h.coverage[-1]:.3f} "
+            f"&nbsp; modes: {h.modes[0]:.2f} → {h.modes[-1]:.2f} &nbsp; {fail} "
             f"&nbsp; (run took {last['seconds']:.2f} s)"
         )
 

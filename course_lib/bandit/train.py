@@ -1,9 +1,14 @@
 r"""Training on the bandit: exact pass@1 / pass@k ascent and the sampled group estimators (chapter 4).
 
 Update rule: each prompt ascends its own objective, ``theta_x += lr * g_x`` (gradient ascent on
-the *sum* over prompts, so ``lr`` does not depend on the number of prompts). Reported J_1, J_k,
-Delta(k) are dataset means over prompts, computed exactly from the current policy, also in
-sampled runs. The environment and the exact gradients are in :mod:`course_lib.bandit.core`.
+the *sum* over prompts, so ``lr`` does not depend on the number of prompts); with
+``prompt_step="alpha_k"`` the exact pass@1 run takes the per-prompt step ``lr * alpha_k(J_1(x))``
+instead (Yu's reading of pass@k as a learning-rate schedule). Reported metrics are dataset means
+over prompts, computed exactly from the current policy, also in sampled runs. Besides J_1, J_k and
+Delta(k) they include the diagnostics that Delta(k) cannot replace: coverage@k at a large k, the
+number of correct answers holding a mode, the correct mass off the dominant answer and the
+expected number of distinct correct answers in k samples. The environment and the exact
+gradients are in :mod:`course_lib.bandit.core`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import numpy as np
 
 from .. import advantages as adv
 from .._checks import as_positive_int, as_prob_array, scalar_or_array
-from ..passk import alpha_k, binomial_pmf, delta_k, pass_at_k_from_p
+from ..passk import alpha_k, binomial_pmf, coverage, delta_k, expected_distinct_correct, pass_at_k_from_p
 from ..softmax import entropy_grad, pass1, softmax, softmax_entropy
 
 __all__ = [
@@ -30,6 +35,9 @@ __all__ = [
     "expected_weight",
     "depends_only_on_c",
     "policy_at_pass1",
+    "step_at_pass1",
+    "at_matched_pass1",
+    "PROMPT_STEPS",
 ]
 
 from .core import EXACT_OBJECTIVES, MODE_THRESHOLD, Bandit, _nonneg
@@ -65,6 +73,12 @@ registered later is a valid objective at once."""
 OBJECTIVES = _Objectives(EXACT_OBJECTIVES)
 """Every objective :func:`train` accepts, with a one-line description: the exact ones, then the sampled ones."""
 
+PROMPT_STEPS = {
+    "constant": "every prompt steps by lr",
+    "alpha_k": "exact pass@1 only: prompt x steps by lr * alpha_k(J_1(x)), k = the run's k (Yu, arXiv 2511.16231)",
+}
+"""The per-prompt step sizes :func:`train` accepts (``TrainConfig.prompt_step``)."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -75,9 +89,14 @@ class TrainConfig:
     k: int = 4
     """k of the pass@k objective and of the sampled pass@k estimators (Chen et al., PKPO, ...)."""
     k_eval: int = 8
-    """k of the reported J_k, Delta(k), alpha_k and gradient cosine (the diagnostic)."""
+    """k of the reported J_k, Delta(k) and alpha_k (the diagnostic)."""
+    k_cover: int = 64
+    """Large k of the reported coverage@k (dataset pass@k) and expected distinct correct answers."""
     lr: float = 1.0
     """Step size of the gradient ascent on each prompt's logits."""
+    prompt_step: str = "constant"
+    """One of :data:`PROMPT_STEPS`: ``"alpha_k"`` turns exact pass@1 into pass@1 with the per-prompt
+    step ``lr * alpha_k(J_1(x))``, which reproduces exact pass@k bit for bit (without an entropy bonus)."""
     steps: int = 400
     """Number of updates."""
     entropy_coef: float = 0.0
@@ -111,14 +130,23 @@ class History:
     """(T,) mean over prompts of alpha_k."""
     entropy: np.ndarray = field(repr=False)
     """(T,) mean policy entropy (nats)."""
+    coverage: np.ndarray = field(repr=False)
+    """(T,) coverage@k_cover = dataset pass@k at the large k_cover (:func:`course_lib.passk.coverage`)."""
     modes: np.ndarray = field(repr=False)
     """(T,) mean number of correct answers holding > 1 % mass."""
+    minority_mass: np.ndarray = field(repr=False)
+    """(T,) mean over prompts of the correct mass off the prompt's initially dominant answer."""
+    distinct: np.ndarray = field(repr=False)
+    """(T,) mean over prompts of the expected number of distinct correct answers among k_cover samples
+    (:func:`course_lib.passk.expected_distinct_correct`)."""
     dominant_share: np.ndarray = field(repr=False)
     """(T,) mean over solvable prompts (J_1 > 1e-3) of pi(dominant answer) / J_1."""
     grad_norm: np.ndarray = field(repr=False)
-    """(T,) norm of the applied update direction (all prompts; NaN at the last row)."""
+    """(T,) norm of the applied update divided by lr (all prompts; NaN at the last row)."""
     cos_k1: np.ndarray = field(repr=False)
-    """(T,) cosine between the exact dataset gradients of J_k and J_1."""
+    """(T,) cosine between the exact dataset gradients of J_k and J_1, with the run's training k
+    (``config.k``). In this tabular bandit it is < 1 only because alpha_k rescales each prompt's
+    block by a different factor: prompts share no parameter, so there is no interference."""
     zero_signal: np.ndarray = field(repr=False)
     """(T,) fraction of prompts whose policy-gradient part was exactly zero (NaN at the last row)."""
     all_fail: np.ndarray = field(repr=False)
@@ -132,9 +160,14 @@ class History:
     prompt_zero: np.ndarray = field(repr=False)
     """(T, P) bool, the policy-gradient estimate of that prompt was exactly zero."""
     prompt_update: np.ndarray = field(repr=False)
-    """(T, P) norm of each prompt's policy-gradient estimate (before the entropy bonus; NaN at the last row)."""
+    """(T, P) norm of each prompt's policy-gradient estimate (before the entropy bonus and the
+    per-prompt step; NaN at the last row)."""
     pi: np.ndarray = field(repr=False)
     """(T, P, M) the policy at every step."""
+    theta: np.ndarray = field(repr=False)
+    """(T, P, M) the logits at every step (``theta[-1]`` equals ``logits``)."""
+    correct: np.ndarray = field(repr=False)
+    """(P, M) bool, the bandit's verifier (to read the correct mass per answer, :meth:`mode_mass`)."""
     logits: np.ndarray = field(repr=False)
     """(P, M) final logits."""
 
@@ -143,8 +176,11 @@ class History:
         "Jk",
         "delta",
         "alpha",
+        "coverage",
         "entropy",
         "modes",
+        "minority_mass",
+        "distinct",
         "dominant_share",
         "grad_norm",
         "cos_k1",
@@ -159,13 +195,25 @@ class History:
         out.update({name: getattr(self, name) for name in self.METRICS})
         return out
 
+    HEADLINE = ("J1", "Jk", "delta", "coverage", "entropy", "modes", "minority_mass", "distinct")
+    """The metrics of :meth:`summary` and :meth:`at`."""
+
+    def at(self, step: int) -> dict:
+        """The headline metrics at one step (floats), e.g. at the step of :func:`step_at_pass1`."""
+        return {name: float(getattr(self, name)[step]) for name in self.HEADLINE}
+
     def summary(self) -> dict:
-        """Start and end values of the headline metrics (floats)."""
+        """Start and end values of the headline metrics (floats), keys like ``"J1_start"``, ``"J1_end"``."""
+        start, end = self.at(0), self.at(-1)
         return {
-            f"{name}_{when}": float(getattr(self, name)[i])
-            for name in ("J1", "Jk", "delta", "entropy", "modes")
-            for when, i in (("start", 0), ("end", -1))
+            f"{name}_{when}": values[name]
+            for name in self.HEADLINE
+            for when, values in (("start", start), ("end", end))
         }
+
+    def mode_mass(self, step: int = -1) -> np.ndarray:
+        """(P, M) the probability of each correct answer at ``step`` (0 on wrong answers): the mass of every mode."""
+        return np.where(self.correct, self.pi[step], 0.0)
 
 
 def group_weights(
@@ -328,6 +376,11 @@ def _check_train(cfg: TrainConfig) -> None:
             raise ValueError(f"k must be <= n (samples per prompt) for sampled pass@k estimators, got k={k_max}, n={n}")
     if not 0 <= float(cfg.anneal_frac) <= 1:
         raise ValueError(f"anneal_frac must be in [0, 1], got {cfg.anneal_frac!r}")
+    as_positive_int("k_cover", cfg.k_cover)
+    if cfg.prompt_step not in PROMPT_STEPS:
+        raise ValueError(f"prompt_step must be one of {sorted(PROMPT_STEPS)}, got {cfg.prompt_step!r}")
+    if cfg.prompt_step == "alpha_k" and cfg.objective != "pass@1":
+        raise ValueError(f"prompt_step='alpha_k' applies to the exact 'pass@1' objective only, got {cfg.objective!r}")
 
 
 def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> History:
@@ -359,7 +412,11 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
     and form ``sum_i w_i grad log pi(y_i)`` with ``grad log pi(y) = e_y - pi``. The k of a
     method whose recipe anneals k follows :func:`course_lib.advantages.k_at_step` (k_start for
     the first ``anneal_frac`` of the steps, then 1). The entropy bonus is always added exactly.
-    Same bandit, config and seed give identical histories.
+    With ``prompt_step="alpha_k"`` (exact pass@1 only) prompt x's whole update, entropy bonus
+    included, is scaled by alpha_k(J_1(x)) with the run's k, in the same floating-point order as
+    exact pass@k, so without an entropy bonus the two runs are equal bit for bit (Yu, arXiv
+    2511.16231: per prompt, grad J_k = alpha_k grad J_1). Same bandit, config and seed give
+    identical histories.
     """
     cfg = replace(config or TrainConfig(), **overrides)
     _check_train(cfg)
@@ -377,26 +434,34 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         "prompt_zero": np.zeros((T, P), dtype=bool),
         "prompt_update": np.full((T, P), np.nan),
         "pi": np.zeros((T,) + theta.shape),
+        "theta": np.zeros((T,) + theta.shape),
     }
+    k_cover = int(cfg.k_cover)
     dominant = np.argmax(np.where(correct, bandit.logits, -np.inf), axis=-1)  # (P,) initial dominant mode
     for t in range(T):
         pi = softmax(theta)
         p, q = pass1(pi, correct)
         g1 = pi * np.where(correct, q[:, None], -p[:, None])  # exact grad J_1, (P, M)
         alpha = np.asarray(alpha_k(p, k_eval))
-        gk = alpha[:, None] * g1  # exact grad J_{k_eval}
+        gk = np.asarray(alpha_k(p, k))[:, None] * g1  # exact grad J_k with the training k (for the cosine)
         norm1, normk = np.linalg.norm(g1), np.linalg.norm(gk)
+        mass = np.where(correct, pi, 0.0)  # (P, M) correct mass per answer
+        minority = np.where(np.arange(theta.shape[1]) == dominant[:, None], 0.0, mass)  # off the dominant answer
         rec["J1"][t] = p.mean()
         rec["Jk"][t] = np.mean(pass_at_k_from_p(p, k_eval))
         rec["delta"][t] = np.mean(delta_k(p, k_eval))
         rec["alpha"][t] = alpha.mean()
         rec["entropy"][t] = np.mean(softmax_entropy(theta))
+        rec["coverage"][t] = coverage(p, k_cover)
         rec["modes"][t] = np.mean(((pi > MODE_THRESHOLD) & correct).sum(axis=-1))
+        rec["minority_mass"][t] = np.mean(minority.sum(axis=-1))
+        rec["distinct"][t] = np.mean(expected_distinct_correct(mass, k_cover))
         solvable = p > 1e-3
         share = pi[np.arange(P), dominant] / np.where(solvable, p, 1.0)
         rec["dominant_share"][t] = share[solvable].mean() if solvable.any() else np.nan
         rec["cos_k1"][t] = float(np.sum(gk * g1) / (norm1 * normk)) if norm1 * normk > 0 else np.nan
         per["p"][t], per["prompt_grad"][t], per["pi"][t] = p, np.linalg.norm(g1, axis=-1), pi
+        per["theta"][t] = theta
         k_t = adv.k_at_step(cfg.objective, t, steps, k_run, float(cfg.anneal_frac)) if sampled else k
         rec["k_used"][t] = k_t
         if t == steps:
@@ -407,13 +472,16 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         else:
             g = np.asarray(alpha_k(p, k))[:, None] * g1 if cfg.objective == "pass@k" else g1
             zero = np.all(g == 0.0, axis=-1)
+        step = np.asarray(alpha_k(p, k))[:, None] if cfg.prompt_step == "alpha_k" else None  # per-prompt step / lr
         per["prompt_zero"][t], per["prompt_update"][t] = zero, np.linalg.norm(g, axis=-1)
         rec["zero_signal"][t] = zero.mean()
         if cfg.entropy_coef:
             g = g + float(cfg.entropy_coef) * entropy_grad(pi)
+        if step is not None:
+            g = step * g  # the order of exact pass@k: alpha_k * grad J_1, then times lr
         rec["grad_norm"][t] = np.linalg.norm(g)
         theta += float(cfg.lr) * g
-    return History(config=cfg, logits=theta, **rec, **per)
+    return History(config=cfg, logits=theta, correct=np.asarray(correct, dtype=bool), **rec, **per)
 
 
 def policy_at_pass1(history: History, prompt: int, p: float) -> np.ndarray:
@@ -432,6 +500,32 @@ def policy_at_pass1(history: History, prompt: int, p: float) -> np.ndarray:
         )
     frac = (p - path[t - 1]) / (path[t] - path[t - 1])
     return (1 - frac) * history.pi[t - 1, prompt] + frac * history.pi[t, prompt]
+
+
+def step_at_pass1(history: History, J1: float) -> int:
+    """The first step at which the run's *dataset* pass@1 reached ``J1``.
+
+    Comparing runs at this step compares them at matched pass@1 (Delta(k), coverage, modes at
+    equal J_1), which separates what an objective does to exploration from how fast it learns.
+
+    Raises
+    ------
+    ValueError
+        If the run's dataset J_1 never reached ``J1``.
+    """
+    reached = history.J1 >= J1
+    if not reached.any():
+        raise ValueError(f"the run's dataset J_1 never reached {J1} (max {history.J1.max():.4f})")
+    return int(np.argmax(reached))
+
+
+def at_matched_pass1(histories: dict, J1: float) -> dict:
+    """For each run (label -> History): ``{"step": ..., **History.at(step)}`` at :func:`step_at_pass1`."""
+    out = {}
+    for label, h in histories.items():
+        t = step_at_pass1(h, J1)
+        out[label] = {"step": t, **h.at(t)}
+    return out
 
 
 def train_many(bandit: Bandit, runs: dict, base: TrainConfig | None = None) -> dict:

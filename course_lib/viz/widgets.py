@@ -493,7 +493,7 @@ def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **
         shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(g["group"].tolist(), g["share"].tolist(), strict=True))
         return (
             f"k = {k}: dataset pass@k = {_f(true)}, 1 − (1 − mean p)^k = {_f(bound)} "
-            f"(gap {_f(bound - true)}); share of ∇J_k: {shares}"
+            f"(gap {_f(bound - true)}); share of the α_k weight: {shares}"
         )
 
     controls = {"k": _slider(W.IntSlider, "k", k, min=1, max=256)}

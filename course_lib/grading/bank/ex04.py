@@ -85,4 +85,17 @@ QUESTIONS = [
         ),
         hint="Write the logit gradient of one correct answer a: π_a (1 − J_1).",
     ),
+    ChoiceQuestion(
+        qid="ex04.q5",
+        title="what the fall of Δ(8) measured",
+        answer_name="delta_answer",
+        options=("a", "b", "c", "d"),
+        correct="b",
+        feedback=(
+            ("a", "compare the dataset J_8 and coverage@64 at the start and at the end"),
+            ("c", "this run uses exact gradients: there are no samples"),
+            ("d", "look at the split: how many prompts' J_1 fell?"),
+        ),
+        hint="Per prompt Δ(k) = 1 − (1 − J_1)^k − J_1 is a function of J_1 alone; where is it 0?",
+    ),
 ]
