@@ -8,7 +8,7 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient: ``core``, ``groups`` (chapter 2)
 - :mod:`course_lib.softmax` -- softmax policy math: J_1, entropy and its gradient, entropy bonus (chapters 4-5)
 - :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``) and their one ``registry`` (chapter 4)
-- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``train``, ``charts`` (chapter 4)
+- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``charts`` (chapter 4)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
   ``step``, ``metrics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart

@@ -2,16 +2,20 @@
 
 - :mod:`.core` -- the prompts, answers and initial policy; exact gradients of pass@1, pass@k and
   an entropy bonus;
-- :mod:`.train` -- gradient ascent with the exact gradients or with the sampled group estimators
-  of the registry (:mod:`course_lib.advantages`), and the per-step history;
+- :mod:`.sampled` -- n rollouts per prompt weighted by the registry's estimators
+  (:mod:`course_lib.advantages`), and the closed-form mean of each estimate;
+- :mod:`.train` -- gradient ascent with the exact gradients or the sampled estimates, the per-step
+  history and its diagnostics, comparisons at matched pass@1;
 - :mod:`.charts` -- the chapter's Altair charts (imports Altair; not imported here).
 
-``from course_lib import bandit as B`` gives the names of :mod:`.core` and :mod:`.train`.
+``from course_lib import bandit as B`` gives the names of :mod:`.core`, :mod:`.sampled` and :mod:`.train`.
 """
 
 from .core import *  # noqa: F401,F403
 from .core import __all__ as _core_all
+from .sampled import *  # noqa: F401,F403
+from .sampled import __all__ as _sampled_all
 from .train import *  # noqa: F401,F403
 from .train import __all__ as _train_all
 
-__all__ = [*_core_all, *_train_all]
+__all__ = [*_core_all, *_sampled_all, *_train_all]
