@@ -1,4 +1,4 @@
-"""Executable spec of the policy-gradient lab (course_lib.lab, lab_metrics, lab_charts, lab_cli)."""
+"""Executable spec of the policy-gradient lab (course_lib.lab: step, loop, metrics, charts, cli)."""
 
 import dataclasses
 import json
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib import passk
+from course_lib import advantages, passk
 from course_lib.lab import LabConfig, WarmStartConfig, make_state, warm_start
 from course_lib.lab.loop import evaluated, load_checkpoint, read_history, train
 from course_lib.lab.metrics import exact_metrics, gradient_identity, sampled_metrics
@@ -33,7 +33,7 @@ def strip_time(history):
     return [{k: v for k, v in row.items() if k != "time/s"} for row in history]
 
 
-@pytest.mark.parametrize("objective", ["grpo", "rloo", "passk", "pkpo"])
+@pytest.mark.parametrize("objective", ["grpo", "rloo", "chen", "pkpo"])
 def test_all_fail_group_gives_exactly_zero_gradient(objective):
     """Rewards all 0 => advantages exactly 0 => every parameter gradient is exactly 0.0 (bitwise)."""
     state = make_state(dataclasses.replace(SMALL, objective=objective, k=4))
@@ -125,22 +125,82 @@ def test_grpo_collapses_the_exploration_gap_on_seen_targets():
 
 
 def test_pkpo_anneals_k_and_weights_are_in_sum_form():
-    cfg = dataclasses.replace(SMALL, objective="pkpo", k=4, steps=10, pkpo_anneal=0.5)
+    cfg = dataclasses.replace(SMALL, objective="pkpo", k=4, steps=10, anneal_frac=0.5)
     assert [current_k(cfg, s) for s in range(10)] == [4] * 5 + [1] * 5
+    assert [current_k(dataclasses.replace(cfg, objective="chen"), s) for s in range(10)] == [4] * 10
     assert current_k(dataclasses.replace(SMALL, objective="grpo"), 0) == 1
     r = torch.tensor([[1.0, 0, 0, 0, 0, 0, 0, 0]])
     torch.testing.assert_close(objective_weights("grpo", r, 1).sum(), torch.tensor(0.0), atol=1e-6, rtol=0)
     assert objective_weights("pkpo", r, 1).shape == (1, 8)
 
 
+@pytest.mark.parametrize("objective", sorted(advantages.ESTIMATORS))
+def test_the_lab_weights_are_the_registry_weights(objective):
+    """objective_weights is loss_weights (sum form); the lab's objectives are the registry's keys."""
+    est = advantages.ESTIMATORS[objective]
+    if est.needs:
+        pytest.skip(f"{objective} needs {est.needs}")
+    r = (torch.rand(6, 8, generator=torch.Generator().manual_seed(0)) < 0.4).float()
+    w = objective_weights(objective, r, 4)
+    assert isinstance(w, torch.Tensor) and w.shape == r.shape
+    assert torch.equal(w, advantages.loss_weights(objective, r, k=4))
+    cfg = dataclasses.replace(SMALL, objective=objective, steps=10)
+    k_at = [advantages.k_at_step(objective, s, 10, cfg.k, cfg.anneal_frac) for s in range(10)]
+    assert [current_k(cfg, s) for s in range(10)] == (k_at if est.uses_k else [1] * 10)
+
+
+def test_a_newly_registered_method_trains_in_the_lab_with_no_other_change(tmp_path):
+    """Register a tiny method (it uses k, the answer ids and a state of its own); lab and CLI train it."""
+
+    @advantages.register(
+        "tiny_lab_test",
+        summary="a test: GRPO centring times k",
+        reference="tests/test_lab.py",
+        needs=("answer_ids", "state"),
+    )
+    def _tiny(group, k, scale: float = 1.0):
+        group.state["calls"] = group.state.get("calls", 0) + 1
+        assert group.answer_ids.shape == group.rewards.shape and group.answer_ids.max() < 1000
+        return scale * k * (group.rewards - group.rewards.mean(-1, keepdim=True))
+
+    try:
+        cfg = dataclasses.replace(SMALL, objective="tiny_lab_test", steps=2, eval_every=2)
+        state = train(cfg, progress=False)
+        assert state.step == 2 and state.estimator_state == {"calls": 2}
+        assert [row["train/k"] for row in state.history[1:]] == [cfg.k, cfg.k]
+        assert np.isfinite(state.history[-1]["train/grad_norm"]) and state.history[-1]["train/grad_norm"] > 0
+        from course_lib.cli import main
+
+        common = ["--steps", "2", "--eval-every", "2", "--d-model", "32", "--prompts-per-step", "8"]
+        common += ["--threads", "1", "--device", "cpu", "--warm-steps", "60", "--quiet"]
+        assert main(["lab", "run", "--objective", "tiny_lab_test", "--out", str(tmp_path / "t"), *common]) == 0
+        assert [r["step"] for r in read_history(tmp_path / "t")] == [0, 1, 2]
+        assert load_checkpoint(tmp_path / "t" / "checkpoint.pt").estimator_state == {"calls": 2}
+    finally:
+        del advantages.ESTIMATORS["tiny_lab_test"]
+
+
+def test_cli_lists_every_registered_objective_with_its_summary(capsys, monkeypatch):
+    from course_lib.cli import main
+
+    monkeypatch.setenv("COLUMNS", "10000")  # no wrapping (argparse would break "loo-1" at the hyphen)
+    with pytest.raises(SystemExit):
+        main(["lab", "run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for key, est in advantages.ESTIMATORS.items():
+        assert f"{key} = {' '.join(est.summary.split())}" in text
+
+
 @pytest.mark.parametrize(
     "kw, match",
     [
         ({"objective": "ppo"}, "objective"),
-        ({"objective": "passk", "k": 8, "n": 8}, "k must satisfy"),
+        ({"objective": "passk"}, "objective"),  # the old lab key: no alias
+        ({"objective": "chen", "k": 8, "n": 8}, "k must satisfy"),
+        ({"objective": "pkpo", "k": 1}, "k must satisfy"),
         ({"steps": 0}, "steps"),
         ({"lr": -1.0}, "lr"),
-        ({"pkpo_anneal": 2.0}, "pkpo_anneal"),
+        ({"anneal_frac": 2.0}, "anneal_frac"),
     ],
 )
 def test_bad_config(kw, match):
@@ -149,7 +209,7 @@ def test_bad_config(kw, match):
 
 
 def test_config_round_trips_through_json():
-    cfg = dataclasses.replace(SMALL, objective="passk", held_out=(2, 7))
+    cfg = dataclasses.replace(SMALL, objective="chen", held_out=(2, 7))
     assert LabConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
 
 
@@ -174,7 +234,7 @@ def test_cli_run_and_compare(tmp_path, capsys):
         "--quiet",
     ]
     assert main(["lab", "run", "--objective", "grpo", "--out", str(tmp_path / "a"), *common]) == 0
-    assert main(["lab", "run", "--objective", "passk", "--k", "2", "--out", str(tmp_path / "b"), *common]) == 0
+    assert main(["lab", "run", "--objective", "chen", "--k", "2", "--out", str(tmp_path / "b"), *common]) == 0
     rows = read_history(tmp_path / "a")
     assert [r["step"] for r in rows] == [0, 1, 2, 3, 4] and (tmp_path / "a" / "chart.html").exists()
     assert main(["lab", "compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.html")]) == 0

@@ -1,9 +1,21 @@
 """Executable spec of the tiny transformer and its samplers (course_lib.lab.model)."""
 
+import copy
+import math
+
 import pytest
 import torch
 
-from course_lib.lab.model import GPT, GPTConfig, answer_logprobs, enumerate_answer_logprobs, expand_past, sample_answers
+from course_lib.lab.model import (
+    GPT,
+    GPTConfig,
+    answer_logprobs,
+    causal_attention,
+    enumerate_answer_logprobs,
+    expand_past,
+    one_token_attention,
+    sample_answers,
+)
 from course_lib.lab.task import DigitSumTask
 
 TASK = DigitSumTask()
@@ -52,6 +64,62 @@ def test_causality(model):
     assert torch.equal(lx[:, :5], ly[:, :5]) and not torch.equal(lx[:, 5], ly[:, 5])
 
 
+def textbook_attention(q, k, v):
+    """softmax(q k^T / sqrt(hs) + causal mask) v with explicit matmuls in float64 (Vaswani et al. 2017).
+
+    q (B, T, nh, hs) are the last T of the S positions of k, v (B, S, nh, hs): query t sees keys
+    0 .. S - T + t.
+    """
+    T, S = q.shape[1], k.shape[1]
+    q, k, v = (z.transpose(1, 2).double() for z in (q, k, v))  # (B, nh, T or S, hs)
+    att = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (B, nh, T, S)
+    allowed = torch.ones(T, S, dtype=torch.bool).tril(S - T)
+    att = att.masked_fill(~allowed, float("-inf")).softmax(-1)
+    return (att @ v).transpose(1, 2)  # (B, T, nh, hs)
+
+
+def random_qkv(T, S, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(3, T, 4, 8, generator=g, requires_grad=True)  # B = 3, nh = 4, hs = 8
+    k = torch.randn(3, S, 4, 8, generator=g, requires_grad=True)
+    v = torch.randn(3, S, 4, 8, generator=g, requires_grad=True)
+    return q, k, v
+
+
+@pytest.mark.parametrize("T, S", [(1, 1), (6, 6), (2, 6), (1, 7)])
+def test_causal_attention_is_the_textbook_formula(T, S):
+    q, k, v = random_qkv(T, S)
+    torch.testing.assert_close(causal_attention(q, k, v).double(), textbook_attention(q, k, v), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("S", [1, 4, 7])
+def test_one_token_fast_path_equals_the_plain_attention(S):
+    """The sampler's fast path (one query after a cache) is the plain attention: values and gradients."""
+    q, k, v = random_qkv(1, S, seed=S)
+    fast, plain = one_token_attention(q, k, v), causal_attention(q, k, v)
+    assert fast.shape == plain.shape == (3, 1, 4, 8)
+    torch.testing.assert_close(fast, plain, atol=1e-6, rtol=1e-5)
+    g = torch.randn(fast.shape, generator=torch.Generator().manual_seed(1))
+    for a, b in zip(torch.autograd.grad(fast, (q, k, v), g), torch.autograd.grad(plain, (q, k, v), g), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+
+
+def test_model_samples_the_same_with_and_without_the_fast_path(model):
+    """Switching the fast path off changes no sample, and log-probs and gradients only by rounding."""
+    plain = copy.deepcopy(model)
+    for block in plain.blocks:
+        block.attn.fast_one_token = False
+    pr = prompts(4, 13)
+    a = sample_answers(model, pr, 16, 3, generator=torch.Generator().manual_seed(5))
+    b = sample_answers(plain, pr, 16, 3, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(a.answers, b.answers)
+    torch.testing.assert_close(a.logp, b.logp, atol=1e-4, rtol=1e-5)
+    ga = torch.autograd.grad(a.logp.sum(), list(model.parameters()))
+    gb = torch.autograd.grad(b.logp.sum(), list(plain.parameters()))
+    for x, y in zip(ga, gb, strict=True):
+        torch.testing.assert_close(x, y, atol=1e-3, rtol=1e-4)
+
+
 def test_cache_matches_full_forward(model):
     seq = torch.tensor([[10, 1, 3, 11, 4, 5], [10, 2, 0, 11, 9, 9]])
     full, _ = model(seq)
@@ -95,8 +163,6 @@ def test_sampled_logp_equals_teacher_forced(model, use_cache):
 
 def test_cache_and_no_cache_paths_sample_the_same_answers(model):
     """Same samples, same log-probabilities and the same gradient (float64: equal to 1e-10)."""
-    import copy
-
     model = copy.deepcopy(model).double()
     pr = prompts(3, 20)
     a = sample_answers(model, pr, 32, 3, generator=torch.Generator().manual_seed(7), use_cache=True)

@@ -36,6 +36,15 @@ def test_verify_is_exact():
     assert task.verify(targets, answers).tolist() == [[True, True, False], [True, False, False]]
 
 
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_answer_ids_index_all_answers(L):
+    """answer_ids(all_answers()) is 0, 1, ..., 10**L - 1; any leading shape is kept."""
+    task = DigitSumTask(answer_len=L, held_out=())
+    assert task.answer_ids(task.all_answers()).tolist() == list(range(10**L))
+    if L == 3:
+        assert task.answer_ids(torch.tensor([[[9, 4, 0], [0, 4, 9]]])).tolist() == [[940, 49]]
+
+
 def test_prompt_encoding():
     task = DigitSumTask()
     assert task.prompts(torch.tensor([7, 23])).tolist() == [[BOS, 0, 7, SEP], [BOS, 2, 3, SEP]]

@@ -1,6 +1,7 @@
 """The policy-gradient lab (chapter 5, ``notebooks/05_policy_gradient_lab.ipynb``).
 
-A tiny GPT, warm-started on a digit-sum task, trained with the registry's group estimators.
+A tiny GPT, warm-started on a digit-sum task, trained with any method of the estimator registry
+(:data:`course_lib.advantages.ESTIMATORS`: the ``objective`` of :class:`LabConfig` is its key).
 
 - :mod:`.task` -- the digit-sum task: prompts, verifier, solution styles;
 - :mod:`.model` -- the GPT (nanoGPT-style), sampling with a KV cache, exact answer log-probs;
@@ -10,18 +11,18 @@ A tiny GPT, warm-started on a digit-sum task, trained with the registry's group 
 - :mod:`.metrics` -- exact and sampled pass@k, Delta(k), modes; Yu's gradient identity;
 - :mod:`.loop` -- runs: files, resume, Ctrl-C, several seeds;
 - :mod:`.charts`, :mod:`.cli` -- the live chart and ``passk lab`` (import Altair; not imported here);
-- :mod:`._runtime` -- CPU/GPU tuning (threads, determinism, memory); imported first, because
-  deterministic cuBLAS needs its environment variable before the first CUDA matmul.
+- :mod:`._runtime` -- CPU/GPU tuning (threads, determinism, memory) and why the code is shaped for
+  speed; imported first, because deterministic cuBLAS needs its environment variable before the
+  first CUDA matmul.
 """
 
 from course_lib.lab import _runtime  # noqa: F401  (first: sets CUBLAS_WORKSPACE_CONFIG)
 from course_lib.lab.base_model import warm_start
-from course_lib.lab.config import OBJECTIVES, LabConfig, WarmStartConfig
+from course_lib.lab.config import LabConfig, WarmStartConfig
 from course_lib.lab.loop import read_history, run_many, train
 from course_lib.lab.step import LabState, evaluate, make_state, rl_step
 
 __all__ = [
-    "OBJECTIVES",
     "LabConfig",
     "WarmStartConfig",
     "warm_start",

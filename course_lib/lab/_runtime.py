@@ -1,16 +1,21 @@
-"""One home of the lab's CPU/GPU tuning: threads, determinism, memory, devices.
+"""One home of the lab's CPU/GPU tuning and of the performance lore behind the lab's code.
 
-What a learner reading the RL step need not see, one line of why for each:
+What a learner reading the model or the RL step need not see, one line of why for each:
 
-- ``CUBLAS_WORKSPACE_CONFIG`` is set when the lab package is imported (before the first CUDA
-  matmul of the process), because deterministic cuBLAS requires it; no effect on a CPU.
+- ``CUBLAS_WORKSPACE_CONFIG`` is set on import of the lab: deterministic cuBLAS needs it before the first CUDA matmul.
 - Threads are pinned: the thread count changes how sums are split, so the last bits of results.
+- One thread by default: at the lab's size a second gains little and stalls badly when another process shares the cores.
 - Deterministic algorithms (warn-only): on a GPU the embedding backward otherwise uses atomics.
-- Fresh memory is not filled with NaN (a debugging aid that costs time and changes no result).
-- Denormals are flushed: Adam's tiny second moments otherwise hit the CPU's slow path (10-30x
-  slower steps seen at d = 128); only numbers below 1e-38 change.
-- glibc keeps freed blocks (``mallopt``): otherwise every activation lands on fresh pages and
-  page-faults (about 500 faults, 1-2 ms, per step at d = 128), as PyTorch's CPU tuning guide notes.
+- Fresh memory is not filled with NaN (a debugging aid of deterministic mode that costs time and changes no result).
+- Denormals are flushed: Adam's tiny second moments otherwise hit the CPU's slow path (10-30x slower steps at d = 128).
+- glibc keeps freed blocks (:func:`keep_freed_memory`): else activations page-fault (1-2 ms a step at d = 128).
+- One token after a cache attends by broadcast products: at S <= 16, hs <= 32 they beat sdpa's CPU kernel several-fold.
+- The model keeps activations as (B T, C) rows, so that every Linear is one plain matmul.
+- ReLU, not GPT-2's GELU: on a CPU erf costs ~4x ReLU per element, forward and backward (~5% of an RL step).
+- No biases (as nanoGPT): each layer saves a bias-gradient reduction per call.
+- Adam is fused (:func:`adam`): one kernel for all parameters (CPU since torch 2.4); the loop version otherwise.
+- The gradient norm is one foreach kernel (:func:`total_norm`, torch >= 2.6).
+- Sampling with the KV cache encodes a prompt once and feeds one token per step (``bench_lab.py`` measures the gain).
 """
 
 from __future__ import annotations
@@ -52,16 +57,10 @@ def keep_freed_memory() -> bool:
 
 @contextlib.contextmanager
 def reproducible(threads: int):
-    """Run a block reproducibly and fast: pinned threads, deterministic algorithms; then restore.
+    """Run a block reproducibly and fast, then restore the settings (why each: the module docstring).
 
-    * ``threads`` CPU threads: the thread count changes how sums are split, so the last bits.
-    * ``torch.use_deterministic_algorithms`` (warn-only): on a GPU, ops such as the embedding
-      backward otherwise use atomics and differ from run to run (cuBLAS also needs
-      ``CUBLAS_WORKSPACE_CONFIG``, set when this module is imported). The debugging aid that
-      fills fresh memory with NaN is left off: it costs time and changes no result.
-    * Denormals flushed to zero: keeps Adam's tiny second moments from hitting the CPU's slow
-      path (a 10-30x slowdown seen at d = 128); it only changes numbers below 1e-38.
-    * Freed memory is kept for reuse (:func:`keep_freed_memory`).
+    ``threads`` pinned CPU threads, deterministic algorithms (warn-only) without NaN-filled fresh
+    memory, denormals flushed to zero (changes only numbers below 1e-38), freed memory kept.
     """
     import torch.utils.deterministic as det  # torch >= 2.1
 
@@ -93,3 +92,21 @@ def resolve_device(name: str) -> torch.device:
 
         return compute_device()
     return torch.device(name)
+
+
+def adam(params, lr: float, device: torch.device) -> torch.optim.Optimizer:
+    """Adam, fused into one kernel for all parameters where the device has it (CPU, CUDA)."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=device.type in ("cpu", "cuda"))
+    except (RuntimeError, TypeError):  # torch < 2.4 on a CPU: the loop version
+        return torch.optim.Adam(params, lr=lr)
+
+
+def total_norm(grads) -> torch.Tensor:
+    """Euclidean norm of all gradients together (one foreach kernel on torch >= 2.6)."""
+    if not grads:
+        return torch.zeros(())
+    if hasattr(torch.nn.utils, "get_total_norm"):
+        return torch.nn.utils.get_total_norm(grads)
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))

@@ -3,8 +3,11 @@
 Examples::
 
     passk lab run --objective grpo --k 4 --steps 150 --seed 0 --out runs/grpo
-    passk lab run --objective passk --k 4 --steps 150 --seed 0 --out runs/passk
-    passk lab compare runs/grpo runs/passk --out runs/compare.html
+    passk lab run --objective chen --k 4 --steps 150 --seed 0 --out runs/chen
+    passk lab compare runs/grpo runs/chen --out runs/compare.html
+
+``--objective`` takes any key of the estimator registry (:data:`course_lib.advantages.ESTIMATORS`);
+``passk lab run --help`` lists them with their one-line summaries.
 
 ``run`` writes ``config.json``, ``history.jsonl``, ``checkpoint.pt`` and ``chart.html`` (plus
 ``chart.png`` with ``--png``) into ``--out``; running it again on the same folder resumes the run.
@@ -16,6 +19,7 @@ import argparse
 import ast
 import dataclasses
 import inspect
+import itertools
 import json
 from pathlib import Path
 
@@ -24,7 +28,7 @@ def _field_docs(cls) -> dict:
     """The one-line docstring under each dataclass field (they become ``--help``)."""
     docs, tree = {}, ast.parse(inspect.getsource(cls))
     body = tree.body[0].body
-    for node, nxt in zip(body, body[1:], strict=True):
+    for node, nxt in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
             docs[node.target.id] = str(nxt.value.value).strip()
     return docs
@@ -32,7 +36,8 @@ def _field_docs(cls) -> dict:
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per scalar field of :class:`course_lib.lab.LabConfig`."""
-    from course_lib.lab.config import OBJECTIVES, LabConfig, WarmStartConfig
+    from course_lib.advantages import ESTIMATORS
+    from course_lib.lab.config import LabConfig, WarmStartConfig
 
     docs = _field_docs(LabConfig)
     for f in dataclasses.fields(LabConfig):
@@ -43,10 +48,13 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         if isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=docs.get(f.name))
         else:
-            kw = {"choices": sorted(OBJECTIVES)} if f.name == "objective" else {}
-            parser.add_argument(
-                flag, type=type(default), default=default, help=f"{docs.get(f.name, '')} (default {default})", **kw
-            )
+            kw, doc = {}, docs.get(f.name, "")
+            if f.name == "objective":  # the registry's keys, each with its summary
+                kw["choices"] = sorted(ESTIMATORS)
+                doc = "training objective, a key of the estimator registry: " + "; ".join(
+                    f"{key} = {ESTIMATORS[key].summary}" for key in sorted(ESTIMATORS)
+                )
+            parser.add_argument(flag, type=type(default), default=default, help=f"{doc} (default {default})", **kw)
     parser.add_argument(
         "--held-out",
         type=lambda s: tuple(int(x) for x in s.split(",") if x),

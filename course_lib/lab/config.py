@@ -1,6 +1,8 @@
 """Configuration of the lab (chapter 5): the warm start and one RL run, as frozen dataclasses.
 
-Every field of :class:`LabConfig` is a flag of ``passk lab run`` (:mod:`course_lib.lab.cli`).
+Every field of :class:`LabConfig` is a flag of ``passk lab run`` (:mod:`course_lib.lab.cli`). The
+training objectives are the keys of the estimator registry (:data:`course_lib.advantages.ESTIMATORS`):
+a method registered there can be trained in the lab with no other change.
 """
 
 from __future__ import annotations
@@ -8,16 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from course_lib._checks import as_positive_int
+from course_lib.advantages import ESTIMATORS
 from course_lib.lab.model import GPTConfig
 from course_lib.lab.task import DigitSumTask
-
-OBJECTIVES = {
-    "grpo": "GRPO, pass@1 reward (Shao et al., arXiv 2402.03300)",
-    "rloo": "REINFORCE leave-one-out, pass@1 reward (Ahmadian et al., arXiv 2402.14740)",
-    "passk": "Chen et al. analytic pass@k group advantage (arXiv 2508.10751)",
-    "pkpo": "PKPO pass@k weights, loo-1 baseline, k annealed to 1 (Walder & Karkhanis, arXiv 2505.15201)",
-}
-"""Training objectives of the lab."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +38,9 @@ class LabConfig:
     """One RL run of the lab. Every field is a CLI flag of ``passk lab run``."""
 
     objective: str = "grpo"
-    """Training objective: grpo | rloo | passk | pkpo."""
+    """Training objective: a key of the estimator registry (grpo, rloo, chen, pkpo, ...)."""
     k: int = 4
-    """k of the pass@k objective (passk, pkpo) and of the headline metrics."""
+    """k of the pass@k objectives (chen, pkpo, ...) and of the headline metrics."""
     steps: int = 150
     """RL steps."""
     prompts_per_step: int = 32
@@ -58,8 +53,8 @@ class LabConfig:
     """Weight of the token-entropy bonus (0: none)."""
     temperature: float = 1.0
     """Sampling temperature (the policy is softmax(logits / temperature))."""
-    pkpo_anneal: float = 0.5
-    """PKPO: fraction of the steps trained with k, after which k = 1."""
+    anneal_frac: float = 0.5
+    """Fraction of the steps trained with k, then k = 1, for methods whose recipe anneals k (pkpo)."""
     seed: int = 0
     """Seed of prompts and samples (the warm start has its own seed)."""
     eval_every: int = 10
@@ -79,8 +74,7 @@ class LabConfig:
     held_out: tuple[int, ...] = DigitSumTask.held_out
     """Targets never trained on."""
     threads: int = 1
-    """CPU threads, pinned (the count changes the last bits). 1: at this size a second thread
-    gains little, and it stalls badly when another process shares the cores."""
+    """CPU threads, pinned (the count changes the last bits; why 1: :mod:`course_lib.lab._runtime`)."""
     kv_cache: bool = True
     """Sample with the key/value cache (False: re-run the prefix; same samples, slower)."""
     device: str = "auto"
@@ -89,16 +83,16 @@ class LabConfig:
     """Warm-start settings."""
 
     def __post_init__(self):
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {self.objective!r}")
+        if self.objective not in ESTIMATORS:
+            raise ValueError(f"objective must be one of {sorted(ESTIMATORS)}, got {self.objective!r}")
         for name in ("k", "steps", "prompts_per_step", "n", "eval_every", "eval_samples", "threads"):
             as_positive_int(name, getattr(self, name))
-        if self.objective in ("passk", "pkpo") and not 2 <= self.k < self.n:
+        if ESTIMATORS[self.objective].uses_k and not 2 <= self.k < self.n:
             raise ValueError(f"k must satisfy 2 <= k < n for objective {self.objective!r}, got k={self.k}, n={self.n}")
         if self.lr <= 0 or self.temperature <= 0 or self.entropy_coef < 0:
             raise ValueError("lr and temperature must be > 0 and entropy_coef >= 0")
-        if not 0 <= self.pkpo_anneal <= 1:
-            raise ValueError(f"pkpo_anneal must lie in [0, 1], got {self.pkpo_anneal}")
+        if not 0 <= self.anneal_frac <= 1:
+            raise ValueError(f"anneal_frac must lie in [0, 1], got {self.anneal_frac}")
 
     @property
     def task(self) -> DigitSumTask:

@@ -5,7 +5,8 @@ holds only the plumbing around them (files, progress bar, interruption, several 
 
 Files of a run folder: ``config.json`` (the :class:`course_lib.lab.LabConfig`), ``history.jsonl``
 (one JSON object per step: ``train/...`` metrics every step, ``seen/...`` and ``held/...`` metrics at
-evaluation steps, ``time/s``) and ``checkpoint.pt`` (model, optimiser, generator states, history).
+evaluation steps, ``time/s``) and ``checkpoint.pt`` (model, optimiser, generator states, history and
+the objective's own state).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def save_checkpoint(state: LabState, path) -> None:
         "opt": state.opt.state_dict(),
         "sample_gen": state.sample_gen.get_state(),
         "prompt_gen": state.prompt_gen.get_state(),
+        "estimator_state": state.estimator_state,
     }
     tmp = path.with_suffix(".tmp")
     torch.save(blob, tmp)
@@ -49,6 +51,7 @@ def load_checkpoint(path, use_cache: bool = True) -> LabState:
     state.sample_gen.set_state(blob["sample_gen"])
     state.prompt_gen.set_state(blob["prompt_gen"])
     state.step, state.history = blob["step"], blob["history"]
+    state.estimator_state = blob.get("estimator_state", {})
     return state
 
 

@@ -86,8 +86,7 @@ def sampled_metrics(
         if k > 1:
             out[f"delta@{k}"] = float(np.mean(est - c / m))
             out[f"alpha@{k}"] = float(np.mean(passk.alpha_k(c / m, k)))
-    codes = (answers * 10 ** torch.arange(task.answer_len - 1, -1, -1)).sum(-1)  # (T, m) answer ids
-    codes = torch.where(ok, codes, -1)
+    codes = torch.where(ok, task.answer_ids(answers), -1)  # (T, m) answer ids, -1 if wrong
     out["distinct_correct"] = float(np.mean([len(set(row.tolist()) - {-1}) for row in codes]))
     dom = (ok & (task.style_of(answers) == STYLE_DOMINANT)).sum(1).numpy()
     has = c > 0
@@ -100,6 +99,8 @@ def gradient_identity(model: GPT, task: DigitSumTask, target: int, k: int) -> di
 
     J_1 is the exact probability mass on correct answers (a differentiable function of the
     weights); J_k = 1 - (1 - J_1)^k. Both gradients are taken by autograd over all parameters.
+    Taught line by line in ``notebooks/05_policy_gradient_lab.ipynb``, section 4: the cell that
+    computes J_1, J_k and both gradients for one prompt by hand, then checks them against this function.
 
     Returns
     -------

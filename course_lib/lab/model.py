@@ -2,7 +2,10 @@
 
 Taught in ``notebooks/05_policy_gradient_lab.ipynb``. One class per box of the transformer figure
 (``CausalSelfAttention``, ``MLP``, ``Block``, ``GPT``); the forward pass optionally takes and returns
-a key/value cache so that a prompt shared by ``n`` samples is encoded once.
+a key/value cache so that a prompt shared by ``n`` samples is encoded once. Attention is
+:func:`causal_attention` (the plain form); a single new token after a cache -- every sampling step --
+takes :func:`one_token_attention`, the same attention without a mask (tested equal to the plain form).
+Why the code is shaped the way it is for speed: :mod:`course_lib.lab._runtime`.
 
 Samplers (answers are digits only, so the softmax at answer positions runs over the 10 digit
 logits: the "digit-masked softmax" is a slice, not a mask):
@@ -45,8 +48,7 @@ class GPTConfig:
     d_model: int = 64
     """Width of the residual stream (must be divisible by n_head)."""
     bias: bool = False
-    """Biases in the Linear and LayerNorm layers (True: as in GPT-2). Off by default, as nanoGPT
-    suggests ("a bit better and faster"): each layer saves a bias-gradient reduction per call."""
+    """Biases in the Linear and LayerNorm layers (True: as in GPT-2; off by default, as in nanoGPT)."""
 
     def __post_init__(self):
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model"):
@@ -57,8 +59,43 @@ class GPTConfig:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_head ({self.n_head})")
 
 
+def causal_attention(q, k, v):
+    """Causal self-attention, the plain form: softmax(q k^T / sqrt(hs) + mask) v, per head.
+
+    q: (B, T, nh, hs) for the T newest positions; k, v: (B, S, nh, hs) for all S >= T positions
+    (S > T when a key/value cache holds the earlier ones). Query t sees keys 0 .. S - T + t.
+    Returns (B, T, nh, hs). ``torch.nn.functional.scaled_dot_product_attention`` computes
+
+        att = (q @ k^T) * hs**-0.5, set to -inf above the shifted diagonal; y = softmax(att) @ v
+
+    (Vaswani et al. 2017, eq. 1; ``tests/test_model.py`` checks it against these matmuls).
+    """
+    T, S = q.shape[1], k.shape[1]
+    q, k, v = (z.transpose(1, 2) for z in (q, k, v))  # (B, nh, T or S, hs)
+    if S == T:  # no cache: the usual lower-triangular mask
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    else:  # after a cache the mask is shifted by S - T (sdpa's is_causal is aligned top-left)
+        mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(S - T)  # (T, S)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    return y.transpose(1, 2)  # (B, T, nh, hs)
+
+
+def one_token_attention(q, k, v):
+    """:func:`causal_attention` for one new token after a cache (T = 1), by broadcast products.
+
+    The single query sees every cached key, so there is no mask: the same numbers to float
+    rounding, and the fast path of sampling (why: :mod:`course_lib.lab._runtime`).
+    q: (B, 1, nh, hs); k, v: (B, S, nh, hs). Returns (B, 1, nh, hs).
+    """
+    att = (q * k).sum(-1, keepdim=True) * q.shape[-1] ** -0.5  # (B, S, nh, 1): q . k_s / sqrt(hs)
+    return (att.softmax(1) * v).sum(1, keepdim=True)  # (B, 1, nh, hs)
+
+
 class CausalSelfAttention(nn.Module):
     """Multi-head causal self-attention with an optional key/value cache."""
+
+    fast_one_token: bool = True
+    """One new token after a cache uses :func:`one_token_attention` (False: always the plain form)."""
 
     def __init__(self, cfg: GPTConfig):
         super().__init__()
@@ -67,36 +104,22 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=cfg.bias)
 
     def forward(self, x, T: int, past=None):
-        """x: (B T, C), B sequences of T new positions flattened (every Linear is one matmul)."""
+        """x: (B T, C), the T new positions of B sequences as rows; past: (keys, values) or None."""
         C = x.shape[1]
         B, hs = x.shape[0] // T, C // self.n_head
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, hs).unbind(2)  # each (B, T, nh, hs)
-        if past is not None:  # the cache keeps the (B, S, nh, hs) layout: contiguous, no transposes
+        if past is not None:  # the cache keeps this (B, S, nh, hs) layout
             k = torch.cat([past[0], k], dim=1)  # (B, S, nh, hs), S = cached + T
             v = torch.cat([past[1], v], dim=1)
-        if past is not None and T == 1:
-            # one new token sees the whole cache, no mask. At these sizes (S <= 16, hs <= 32)
-            # broadcast products beat sdpa's CPU kernel several-fold, forward and backward.
-            att = (q * k).sum(-1, keepdim=True) * hs**-0.5  # (B, S, nh, 1)
-            y = (att.softmax(1) * v).sum(1)  # (B, nh, hs)
+        if T == 1 and past is not None and self.fast_one_token:
+            y = one_token_attention(q, k, v)  # (B, 1, nh, hs)
         else:
-            qt, kt, vt = (z.transpose(1, 2) for z in (q, k, v))  # (B, nh, T or S, hs)
-            if past is None:
-                y = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
-            else:  # causal mask shifted by the cache length (sdpa's is_causal is top-left aligned)
-                S = k.shape[1]
-                mask = torch.ones(T, S, dtype=torch.bool, device=x.device).tril(S - T)
-                y = F.scaled_dot_product_attention(qt, kt, vt, attn_mask=mask)
-            y = y.transpose(1, 2)  # (B, T, nh, hs)
+            y = causal_attention(q, k, v)  # (B, T, nh, hs)
         return self.proj(y.reshape(B * T, C)), (k, v)
 
 
 class MLP(nn.Module):
-    """Position-wise feed-forward network, width 4 d, ReLU as in the original Transformer.
-
-    (GPT-2 uses GELU; on a CPU its erf costs about 4x ReLU's time per element, forward and
-    backward, which was about 5% of an RL step here.)
-    """
+    """Position-wise feed-forward network, width 4 d, ReLU as in the original Transformer (GPT-2: GELU)."""
 
     def __init__(self, cfg: GPTConfig):
         super().__init__()

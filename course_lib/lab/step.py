@@ -7,9 +7,10 @@ One RL step, in the order of the pseudocode:
 1. draw B seen targets, sample n answers per prompt with the autograd graph kept
    (:func:`course_lib.lab.model.sample_answers`);
 2. rewards r = V(x, y) in {0, 1}, shape (B, n);
-3. advantages from :mod:`course_lib.advantages` (GRPO, RLOO, Chen et al.'s analytic pass@k, PKPO);
-4. loss = -mean_b sum_i w_bi log pi(y_bi) (w = adv / n in the "mean form", the PKPO weights in
-   the "sum form"), minus an optional entropy bonus; no KL term;
+3. per-sample weights w (B, n) from the estimator registry, ``advantages.loss_weights(objective, ...)``
+   (GRPO, RLOO, Chen et al.'s pass@k advantage, PKPO, ... in "sum form": w = adv / n for a
+   mean-form advantage);
+4. loss = -mean_b sum_i w_bi log pi(y_bi), minus an optional entropy bonus; no KL term;
 5. one Adam step.
 
 Runs are seeded and use deterministic algorithms (:func:`course_lib.lab._runtime.reproducible`): the same seed gives the
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 import torch
 
 from course_lib import advantages
-from course_lib.lab._runtime import resolve_device
+from course_lib.lab._runtime import adam, resolve_device, total_norm
 from course_lib.lab.base_model import warm_start
-from course_lib.lab.config import OBJECTIVES, LabConfig
+from course_lib.lab.config import LabConfig
 from course_lib.lab.metrics import exact_metrics, sampled_metrics
 from course_lib.lab.model import GPT, sample_answers
 
@@ -45,53 +46,39 @@ class LabState:
     step: int = 0
     history: list = field(default_factory=list)
     interrupted: bool = False
+    estimator_state: dict = field(default_factory=dict)
+    """The objective's own state across steps (``advantages.Group.state``; empty for most methods)."""
 
 
 def make_state(cfg: LabConfig, use_cache: bool = True) -> LabState:
     """A fresh run: the warm-started model on the run's device, Adam, seeded generators."""
     device = resolve_device(cfg.device)
     model = warm_start(cfg.model_config, cfg.task, cfg.warm, use_cache=use_cache, threads=cfg.threads).to(device)
-    try:  # one fused kernel for all parameters (CPU since torch 2.4); the loop version otherwise
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=device.type in ("cpu", "cuda"))
-    except (RuntimeError, TypeError):
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = adam(model.parameters(), cfg.lr, device)
     sample_gen = torch.Generator(device=device).manual_seed(cfg.seed)
     prompt_gen = torch.Generator().manual_seed(cfg.seed + 1_000_003)
     return LabState(cfg, model, opt, sample_gen, prompt_gen)
 
 
 def current_k(cfg: LabConfig, step: int) -> int:
-    """k used by the objective at ``step``: PKPO anneals k -> 1 after ``pkpo_anneal`` of the steps."""
-    if cfg.objective == "pkpo" and step >= cfg.pkpo_anneal * cfg.steps:
+    """k the objective uses at ``step`` (logged as ``train/k``; 1 for the pass@1 methods).
+
+    The registry's schedule (:func:`course_lib.advantages.k_at_step`): k throughout, or k for the
+    first ``anneal_frac`` of the steps and then 1 for a method whose recipe anneals k (PKPO).
+    """
+    if not advantages.estimator(cfg.objective).uses_k:
         return 1
-    return cfg.k if cfg.objective in ("passk", "pkpo") else 1
+    return advantages.k_at_step(cfg.objective, step, cfg.steps, cfg.k, cfg.anneal_frac)
 
 
-def objective_weights(objective: str, r: torch.Tensor, k: int) -> torch.Tensor:
+def objective_weights(objective: str, r: torch.Tensor, k: int, **context) -> torch.Tensor:
     """Per-sample weights w (B, n) such that the loss is -mean_b sum_i w_bi log pi(y_bi).
 
-    GRPO, RLOO and Chen et al.'s advantages are in "mean form" (w = adv / n); PKPO weights are
-    already in "sum form". The advantages themselves come from :mod:`course_lib.advantages`.
+    The registry's :func:`course_lib.advantages.loss_weights` (sum form: a mean-form advantage
+    divided by n). ``context`` holds the optional fields of :class:`course_lib.advantages.Group`
+    (``logp``, ``answer_ids``, ``prompt_ids``, ``state``) for the methods that need them.
     """
-    n = r.shape[1]
-    if objective == "grpo":
-        return advantages.grpo(r) / n
-    if objective == "rloo":
-        return advantages.rloo(r) / n
-    if objective == "passk":
-        return advantages.passk_group_analytic(r, k) / n
-    if objective == "pkpo":  # k = 1 after annealing: the loo-1 baseline needs k >= 2, use RLOO
-        return advantages.pkpo(r, k, baseline="loo-1") if k >= 2 else advantages.rloo(r) / n
-    raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
-
-
-def _total_norm(grads) -> torch.Tensor:
-    """Euclidean norm of all gradients together."""
-    if not grads:
-        return torch.zeros(())
-    if hasattr(torch.nn.utils, "get_total_norm"):  # torch >= 2.6: one foreach kernel
-        return torch.nn.utils.get_total_norm(grads)
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    return advantages.loss_weights(objective, advantages.Group(rewards=r, **context), k=k)
 
 
 def rl_step(state: LabState) -> dict:
@@ -111,13 +98,26 @@ def rl_step(state: LabState) -> dict:
     )
     r = task.verify(targets.to(device), roll.answers).float()  # (B, n) rewards
     k = current_k(cfg, state.step)
-    w = objective_weights(cfg.objective, r, k)  # (B, n), no gradient
+    w = objective_weights(  # (B, n), no gradient; the context is there for methods that need it
+        cfg.objective,
+        r,
+        k,
+        logp=roll.logp.detach(),
+        answer_ids=task.answer_ids(roll.answers),
+        prompt_ids=targets.to(device),
+        state=state.estimator_state,
+    )
     loss = -(w * roll.logp).sum(1).mean()
-    if cfg.entropy_coef:  # (skipped at 0: no backward pass through the entropies)
+    if cfg.entropy_coef:  # skipped at 0: no backward pass through the entropies
+        # Not advantages.loss_term("entropy", coef, logits=...): given the (B n, L, 10) digit
+        # log-probs, that term averages the entropy over all (sample, position) pairs in one
+        # reduction, where the lab averages per sample first (train/entropy). Same value, but not
+        # bit for bit (the reduction order differs: the last bit moves in about half of random
+        # batches), and the lab's numbers must not move.
         loss = loss - cfg.entropy_coef * roll.entropy.mean()
     state.opt.zero_grad(set_to_none=True)
     loss.backward()
-    grad_norm = _total_norm([p.grad for p in model.parameters() if p.grad is not None])
+    grad_norm = total_norm([p.grad for p in model.parameters() if p.grad is not None])
     state.opt.step()
     state.step += 1
     return {

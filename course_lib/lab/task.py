@@ -120,6 +120,11 @@ class DigitSumTask:
         powers = N_DIGITS ** torch.arange(self.answer_len - 1, -1, -1)
         return (idx[:, None] // powers) % N_DIGITS
 
+    def answer_ids(self, answers: torch.Tensor) -> torch.Tensor:
+        """Index of each answer in :meth:`all_answers` (its digits read in base 10): (..., L) -> (...)."""
+        powers = N_DIGITS ** torch.arange(self.answer_len - 1, -1, -1, device=answers.device)
+        return (answers * powers).sum(-1)
+
     def n_solutions(self, targets: torch.Tensor) -> torch.Tensor:
         """Number of correct answers for each target (shape of ``targets``)."""
         counts = torch.bincount(self.all_answers().sum(-1), minlength=9 * self.answer_len + 1)

@@ -12,7 +12,7 @@ HARD_TARGET, GROUP = 0, 8
 
 
 def _task(L: int = 3):
-    from ...tasks import DigitSumTask
+    from ...lab.task import DigitSumTask
 
     return DigitSumTask(answer_len=L, held_out=())
 
