@@ -373,3 +373,8 @@ def test_mismatch(got, expected, fragment):
         assert problem is None
     else:
         assert problem is not None and fragment in problem, problem
+
+
+def test_a_case_is_described_even_when_it_omits_defaulted_parameters():
+    q = get_question("ex01.q1")
+    assert q.describe((10,), {}) == f"{q.params[0]}=10"

@@ -157,8 +157,9 @@ class FunctionQuestion(Question):
 
     def describe(self, args: tuple, kwargs: dict) -> str:
         """``n=10, c=3, k=5`` for a case."""
+        # args may stop before the last (defaulted) params: zip stops with them
         names = list(self.params) + [f"arg{i}" for i in range(len(self.params), len(args))]
-        parts = [f"{name}={show(value, 60)}" for name, value in zip(names, args, strict=True)]
+        parts = [f"{name}={show(value, 60)}" for name, value in zip(names, args, strict=False)]
         parts += [f"{key}={show(value, 60)}" for key, value in kwargs.items()]
         return ", ".join(parts)
 
