@@ -276,3 +276,10 @@ def test_every_front_agrees_with_the_estimators_for_every_k(key, n, front):
     assert accepted, f"{key} accepts no k in 1..{n - 1}"
     if key == "pkpo":
         assert accepted[0] == 1
+
+
+def test_pkpo_at_k1_gives_an_all_correct_group_exactly_zero_weight():
+    r = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 0.0]])
+    w = A.loss_weights("pkpo", r, k=1)
+    assert (w[0] == 0).all()  # exact, not ~1e-17
+    np.testing.assert_allclose(w[1], rloo(r[1]) / 4, rtol=0, atol=0)

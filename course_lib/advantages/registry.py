@@ -312,8 +312,12 @@ def _chen_full(group: Group, k: int, eps: float = 1e-6):
     anneals_k=True,
 )
 def _pkpo(group: Group, k: int, baseline: str | None = "auto"):
-    if baseline == "auto":  # the paper's recommended baseline; it needs k >= 2
-        baseline = "loo-1" if as_positive_int("k", k) >= 2 else "loo"
+    if baseline == "auto":  # the paper's recommended loo-1 baseline needs k >= 2
+        if as_positive_int("k", k) == 1:
+            # at k = 1 PKPO with the loo baseline *is* RLOO in sum form; computing it as RLOO keeps
+            # an all-correct group's weights exactly 0 (the loo path leaves ~1e-17)
+            return rloo(group.rewards) / np.shape(group.rewards)[-1]
+        baseline = "loo-1"
     return pkpo(group.rewards, k, baseline=baseline)
 
 
