@@ -40,9 +40,10 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._checks import as_positive_int
 from ..passk import alpha_k
@@ -50,6 +51,12 @@ from ..softmax import entropy_bonus
 from ._group import _like, _normalise, _rewards
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
+
+if TYPE_CHECKING:
+    import torch
+
+Weights = Union[np.ndarray, "torch.Tensor"]
+"""Per-sample weights: float64 NumPy for NumPy/list rewards, a torch tensor for torch rewards."""
 
 __all__ = [
     "Group",
@@ -163,7 +170,9 @@ def estimator(method: str) -> Estimator:
         raise ValueError(f"unknown method {method!r}; registered: {', '.join(sorted(ESTIMATORS))}") from None
 
 
-def loss_weights(method: str, group, *, k: int | None = None, **params):
+def loss_weights(
+    method: str, group: Group | ArrayLike | torch.Tensor, *, k: int | None = None, **params: Any
+) -> Weights:
     r"""Per-sample weights w (sum form) of ``method`` for one group or a batch of groups.
 
     Parameters
@@ -359,7 +368,7 @@ def register_term(name: str, *, summary: str, reference: str) -> Callable:
     return decorate
 
 
-def loss_term(name: str, coef: float, **inputs):
+def loss_term(name: str, coef: float, **inputs: Any) -> float | torch.Tensor:
     """Value of the registered term ``name`` with weight ``coef``, to add to the objective."""
     if name not in LOSS_TERMS:
         raise ValueError(f"unknown loss term {name!r}; registered: {', '.join(sorted(LOSS_TERMS))}")
