@@ -5,15 +5,21 @@ Pass@k in RLVR is a good diagnostic of exploration but a poor training objective
 to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- doctor, cli):
 
 - :mod:`course_lib.passk` -- the metric: estimators, J_k, alpha_k, Delta(k) (chapter 1)
-- :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient: ``core``, ``groups`` (chapter 2)
+- :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient: ``core``, ``groups`` (chapter 2);
+  ``dependent`` (pass@k of samples drawn without replacement, chapter 6)
 - :mod:`course_lib.softmax` -- softmax policy math: J_1, entropy and its gradient, entropy bonus (chapters 4-5)
-- :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``) and their one ``registry`` (chapter 4)
-- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``charts`` (chapter 4)
+- :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``; chapter 6's ``explore``,
+  ``regularise``) and their one ``registry`` (chapters 4, 6)
+- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``charts`` (chapter 4);
+  ``dependent`` (pass@k without replacement), ``entropy`` (the covariance identity) (chapter 6)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
-  ``step``, ``metrics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5)
+  ``step``, ``metrics``, ``diagnostics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
+- :mod:`course_lib.diagnostic` -- pass@k on real evaluation results: ``readers`` (human-eval, EvalPlus,
+  lm-eval, CSV/JSONL, n-c tables), ``bootstrap``, ``curve`` (intervals, crossover k*), ``plan`` (GRPO
+  group sizes), ``charts``, ``cli`` (``passk curve``, ``passk plan``) (chapter 7)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
 - :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)
 - :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),

@@ -1,11 +1,15 @@
-"""Group advantage estimators for RLVR (chapter 4), and the registry that serves them all.
+"""Group advantage estimators for RLVR (chapters 4 and 6), and the registry that serves them all.
 
 - :mod:`.pass1` -- pass@1 advantages: GRPO, RLOO, risk-seeking (RS-GRPO);
 - :mod:`.passk` -- pass@k estimators: Chen et al.'s advantage (analytic, bootstrap, full), PKPO;
+- :mod:`.explore` -- chapter 6's exploration rewards: NSR, PSR, Weighted-REINFORCE, batch and
+  historical (UCB) outcome-based exploration, the unlikeliness reward;
+- :mod:`.regularise` -- chapter 6's entropy and KL control: Clip-Cov, the loss term ``kl``;
 - :mod:`.registry` -- one key per estimator, one call (:func:`loss_weights`) for the bandit, the
   lab, the charts, the CLI and the exercises.
 """
 
+from .explore import batch_explore, nsr, psr, ucb_explore, unlikely, w_reinforce
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
 from .registry import (
@@ -18,9 +22,11 @@ from .registry import (
     k_at_step,
     loss_term,
     loss_weights,
+    method_state,
     register,
     register_term,
 )
+from .regularise import clip_cov, kl_penalty
 
 __all__ = [
     "grpo",
@@ -31,12 +37,21 @@ __all__ = [
     "passk_group_full",
     "pkpo_binary",
     "pkpo",
+    "nsr",
+    "psr",
+    "w_reinforce",
+    "batch_explore",
+    "ucb_explore",
+    "unlikely",
+    "clip_cov",
+    "kl_penalty",
     "Group",
     "Estimator",
     "ESTIMATORS",
     "register",
     "estimator",
     "loss_weights",
+    "method_state",
     "annealed_k",
     "k_at_step",
     "LOSS_TERMS",

@@ -1,7 +1,8 @@
 """Shared plumbing of the group estimators (:mod:`course_lib.advantages`).
 
 Rewards in (NumPy, list or torch; one group (n,) or a batch (B, n)), validated float64
-(B, n) arrays for the math, and results back out in the caller's kind, shape, dtype and device.
+(B, n) arrays for the math, and results back out in the caller's kind, shape, dtype and device;
+the group context (answer ids, log-probs) and hyper-parameters validated with one clear error each.
 """
 
 from __future__ import annotations
@@ -91,3 +92,26 @@ def _rng(rng) -> np.random.Generator:
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise ValueError(f"rng must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}")
+
+
+def _coef(name: str, x, *, positive: bool = False, upper: float | None = None) -> float:
+    """A finite float >= 0 (> 0 if ``positive``, <= ``upper`` if given); one clear ValueError otherwise."""
+    x = float(x)
+    low_ok = x > 0 if positive else x >= 0
+    if not (math.isfinite(x) and low_ok and (upper is None or x <= upper)):
+        bound = "> 0" if positive else ">= 0"
+        bound += f" and <= {upper:g}" if upper is not None else ""
+        raise ValueError(f"{name} must be a finite number {bound}, got {x!r}")
+    return x
+
+
+def _context(name: str, x, shape: tuple) -> np.ndarray:
+    """A context array (log-probs, answer ids) as NumPy of the rewards' (B, n) shape."""
+    if x is None:
+        raise ValueError(f"this method needs the group's {name}")
+    arr = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)
+    if shape[0] == 1 and arr.shape in (shape[1:], ()):  # one group given 1-D (or one prompt id)
+        arr = arr.reshape(shape)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} (from the rewards), got {np.shape(x)}")
+    return arr

@@ -24,6 +24,12 @@ A method sees a :class:`Group`: the rewards (required), and optionally the sampl
 a state object that the method owns across steps (e.g. a count of answers seen per prompt).
 A method names the optional fields it needs; a call without them is a clear error.
 
+State across steps: ``state`` is a ``dict`` the caller creates once per run (empty) and passes
+at every step -- the lab keeps it in ``LabState.estimator_state`` (and in its checkpoints), the
+bandit keeps one per :func:`course_lib.bandit.train` run. A stateful method keeps its own entry
+under its own key with :func:`method_state` (e.g. ``"ucb_explore"``: answer counts per prompt),
+so two methods never collide and the entry holds plain Python values that a checkpoint can save.
+
 Loss terms that are not per-sample weights (an entropy bonus, a KL penalty to a reference) are
 registered separately with :func:`register_term` and reached with :func:`loss_term`.
 
@@ -65,6 +71,7 @@ __all__ = [
     "register",
     "estimator",
     "loss_weights",
+    "method_state",
     "annealed_k",
     "k_at_step",
     "LossTerm",
@@ -91,7 +98,8 @@ class Group:
     prompt_ids: Any = None
     """(B,) integers: which prompt each row belongs to (for state kept per prompt)."""
     state: Any = None
-    """An object the method owns across steps (created by the caller, updated by the method)."""
+    """A dict the caller creates once per run and passes at every step; a stateful method keeps
+    its entry under its own key (:func:`method_state`) and updates it in place."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,30 @@ def loss_weights(
     if est.form == "mean":
         out = out / np.shape(group.rewards)[-1]
     return out
+
+
+def method_state(group: Group, key: str, factory: Callable[[], Any] = dict) -> Any:
+    """The entry ``key`` of the caller's per-run state dict ``group.state``, made by ``factory()`` on first use.
+
+    Raises
+    ------
+    ValueError
+        If ``group.state`` is not a dict (the one convention for state kept across steps).
+
+    Examples
+    --------
+    >>> g = Group(rewards=[1.0, 0.0], state={})
+    >>> method_state(g, "demo")["calls"] = 1
+    >>> g.state
+    {'demo': {'calls': 1}}
+    """
+    if not isinstance(group.state, dict):
+        raise ValueError(
+            f"the group's state must be a dict kept by the caller across steps, got {type(group.state).__name__}"
+        )
+    if key not in group.state:
+        group.state[key] = factory()
+    return group.state[key]
 
 
 # ----------------------------------------------------------------------------- k schedule

@@ -42,6 +42,7 @@ __all__ = [
     "EXACT_OBJECTIVES",
     "exact_gradient",
     "exact_objective",
+    "register_exact",
 ]
 
 MODE_THRESHOLD = 0.01
@@ -122,6 +123,27 @@ EXACT_OBJECTIVES = {
     "pass@k": "exact gradient of J_k = alpha_k grad J_1",
 }
 
+_EXACT_MORE: dict = {}
+"""Exact objectives added with :func:`register_exact`: name -> (gradient, value) functions."""
+
+
+def register_exact(name: str, summary: str, gradient, value) -> None:
+    """Add an exact objective: ``gradient(logits, correct, k) -> (P, M)``, ``value(logits, correct, k) -> (P,)``.
+
+    The one way to extend :data:`EXACT_OBJECTIVES` (e.g. pass@k with k answers drawn without
+    replacement, :mod:`course_lib.bandit.dependent`): :func:`exact_gradient`,
+    :func:`exact_objective` and :func:`course_lib.bandit.train` then accept ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is already an exact objective.
+    """
+    if name in EXACT_OBJECTIVES:
+        raise ValueError(f"an exact objective named {name!r} is already registered")
+    EXACT_OBJECTIVES[name] = summary
+    _EXACT_MORE[name] = (gradient, value)
+
 
 def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entropy_coef: float = 0.0) -> np.ndarray:
     r"""Exact gradient of each prompt's objective with respect to its logits.
@@ -135,8 +157,8 @@ def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entro
         Current logits theta.
     correct : ndarray of bool, shape (P, M)
         Verifier.
-    objective : {"pass@1", "pass@k"}
-        J_1 or J_k = 1 - (1 - J_1)^k.
+    objective : {"pass@1", "pass@k"} or a name added with :func:`register_exact`
+        J_1 or J_k = 1 - (1 - J_1)^k (or the added objective, e.g. ``"pass@k-wor"``).
     k : int
         k of pass@k (ignored for pass@1).
     entropy_coef : float
@@ -179,6 +201,8 @@ def exact_gradient(logits, correct, objective: str = "pass@1", k: int = 1, entro
     g = pi * np.where(correct, q[:, None], -p[:, None])  # (P, M), pi * (1_C - J_1)
     if objective == "pass@k":
         g = np.asarray(alpha_k(p, as_positive_int("k", k)))[..., None] * g
+    elif objective in _EXACT_MORE:
+        g = _EXACT_MORE[objective][0](logits, correct, as_positive_int("k", k))
     if tau:
         g = g + tau * entropy_grad(pi)
     return g
@@ -191,6 +215,8 @@ def exact_objective(logits, correct, objective: str = "pass@1", k: int = 1, entr
     tau = _nonneg("entropy_coef", entropy_coef)
     p, _ = pass1(softmax(logits), np.asarray(correct, dtype=bool))
     value = np.asarray(pass_at_k_from_p(p, as_positive_int("k", k))) if objective == "pass@k" else p
+    if objective in _EXACT_MORE:
+        value = np.asarray(_EXACT_MORE[objective][1](logits, correct, as_positive_int("k", k)))
     return value + tau * np.asarray(softmax_entropy(logits))
 
 

@@ -3,6 +3,11 @@ r"""Sampled group estimates on the bandit: n rollouts per prompt, weighted by th
 Every registered estimator (:data:`course_lib.advantages.ESTIMATORS`) is a sampled objective of
 the bandit; :func:`expected_weight` gives the mean of its estimate in closed form, which is
 ``lambda(p) grad J_1`` per prompt when the weights depend only on the rewards.
+
+The group context a method may ask for (:class:`course_lib.advantages.Group`) is always passed:
+the answer ids are the sampled answers themselves (the bandit's answers *are* final answers),
+``logp`` is log pi(y) under the sampling policy, the prompt ids are the rows 0..P-1, and the
+per-run ``state`` dict is the one :func:`course_lib.bandit.train` keeps for the whole run.
 """
 
 from __future__ import annotations
@@ -48,7 +53,14 @@ registered later is a valid objective at once."""
 
 
 def group_weights(
-    objective: str, r, k: int = 4, beta: float = 2.0, rng: np.random.Generator | None = None
+    objective: str,
+    r,
+    k: int = 4,
+    beta: float = 2.0,
+    rng: np.random.Generator | None = None,
+    *,
+    params: dict | None = None,
+    **context,
 ) -> np.ndarray:
     """Sum-form weights w of the registered method ``objective`` for rewards ``r`` (n,) or (B, n).
 
@@ -56,15 +68,29 @@ def group_weights(
     divided by n): :func:`course_lib.advantages.loss_weights` with the method's k, and ``beta``
     and ``rng`` passed only to the methods that take such a parameter (RS-GRPO's beta, the
     bootstrap's random subsets). PKPO uses the ``"loo-1"`` baseline for k >= 2 and ``"loo"`` at k = 1.
+    ``params`` holds more hyper-parameters of the method (e.g. ``{"lam": 0.1}``; they override
+    beta and rng), ``context`` the optional fields of :class:`course_lib.advantages.Group`
+    (``logp``, ``answer_ids``, ``prompt_ids``, ``state``).
     """
     est = adv.estimator(objective)
     given = {"beta": beta, "rng": rng}
-    params = {name: value for name, value in given.items() if name in est.params and value is not None}
-    return adv.loss_weights(objective, r, k=k, **params)
+    kwargs = {name: value for name, value in given.items() if name in est.params and value is not None}
+    kwargs.update(params or {})
+    group = adv.Group(rewards=r, **context) if context else r
+    return adv.loss_weights(objective, group, k=k, **kwargs)
 
 
 def sampled_gradient(
-    logits, correct, objective: str, n: int, rng: np.random.Generator, k: int = 4, beta: float = 2.0
+    logits,
+    correct,
+    objective: str,
+    n: int,
+    rng: np.random.Generator,
+    k: int = 4,
+    beta: float = 2.0,
+    *,
+    params: dict | None = None,
+    state: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""One sampled policy-gradient estimate per prompt from ``n`` rollouts.
 
@@ -80,6 +106,11 @@ def sampled_gradient(
         Source of the rollouts (and of the estimator's own draws, if it makes any).
     k, beta : int, float
         Passed to the estimator (see :func:`group_weights`).
+    params : dict, optional
+        More hyper-parameters of the estimator (see :func:`group_weights`).
+    state : dict, optional
+        The run's state dict (:class:`course_lib.advantages.Group`), kept by the caller across
+        steps; a fresh one when omitted (a stateful method then forgets between calls).
 
     Returns
     -------
@@ -98,7 +129,13 @@ def sampled_gradient(
     u = rng.random((P, n)) * cdf[:, -1:]
     y = np.minimum((u[..., None] >= cdf[:, None, :]).sum(-1), M - 1)  # (P, n) sampled answers
     r = np.take_along_axis(correct, y, axis=-1).astype(np.float64)  # (P, n) binary rewards
-    w = group_weights(objective, r, k, beta, rng=rng)  # (P, n) sum-form weights
+    context = {
+        "logp": np.log(np.take_along_axis(pi, y, axis=-1)),  # (P, n) log pi(y), > -inf: y was drawn
+        "answer_ids": y,
+        "prompt_ids": np.arange(P),
+        "state": {} if state is None else state,
+    }
+    w = group_weights(objective, r, k, beta, rng=rng, params=params, **context)  # (P, n) sum-form weights
     onehot = y[..., None] == np.arange(M)  # (P, n, M)
     g = np.einsum("pn,pnm->pm", w, onehot) - w.sum(axis=-1, keepdims=True) * pi
     return g, np.all(g == 0.0, axis=-1), r.sum(axis=-1) == 0
@@ -109,6 +146,8 @@ def _weights_by_c(objective: str, n: int, k: int, beta: float) -> tuple[np.ndarr
     depend only on a sample's own reward and on c (see :func:`depends_only_on_c`)."""
     c = np.arange(n + 1)
     groups = (np.arange(n)[None, :] < c[:, None]).astype(np.float64)
+    if adv.estimator(objective).needs:  # it reads more of the group than the rewards
+        return np.zeros_like(groups), False
     w = np.asarray(group_weights(objective, groups, k, beta))
     flipped = np.asarray(group_weights(objective, groups[:, ::-1], k, beta))[:, ::-1]
     shared = np.where(groups == 1.0, w[:, :1], w[:, -1:])  # one weight per outcome
@@ -122,8 +161,10 @@ def depends_only_on_c(objective: str, n: int, k: int = 4, beta: float = 2.0) -> 
 
     Checked for every c on the group "c correct, then n - c wrong": all correct samples share
     one weight, all wrong ones another, and reversing the samples' order reverses the weights.
-    GRPO, RLOO, RS-GRPO, Chen et al.'s closed form and PKPO pass; Chen et al.'s disjoint blocks
-    (for 1 < k < n) and bootstrap subsets do not.
+    GRPO, RLOO, RS-GRPO, Chen et al.'s closed form, PKPO, NSR, PSR and W-REINFORCE pass; Chen et
+    al.'s disjoint blocks (for 1 < k < n) and bootstrap subsets do not, nor does a method that
+    reads more of the group than its rewards (answer ids, log-probs, state: chapter 6's
+    exploration methods).
     """
     return _weights_by_c(objective, as_positive_int("n", n, minimum=2), k, beta)[1]
 
@@ -175,9 +216,11 @@ def expected_weight(objective: str, p, n: int, k: int = 4, beta: float = 2.0) ->
     n = as_positive_int("n", n, minimum=2)
     w, ok = _weights_by_c(objective, n, k, beta)  # (n+1, n) sum form, row c: c correct first
     if not ok:
+        needs = adv.estimator(objective).needs
+        why = f"the group's {', '.join(needs)}" if needs else "the samples' order or on random draws"
         raise ValueError(
             f"expected_weight needs weights that depend only on a sample's reward and on c; {objective!r} "
-            "also depends on the samples' order or on random draws (see depends_only_on_c)"
+            f"also depends on {why} (see depends_only_on_c)"
         )
     c = np.arange(n + 1)
     w_pos = np.where(c > 0, w[:, 0], 0.0)  # (n+1,)

@@ -34,7 +34,7 @@ __all__ = [
     "PROMPT_STEPS",
 ]
 
-from .core import EXACT_OBJECTIVES, MODE_THRESHOLD, Bandit, _nonneg
+from .core import EXACT_OBJECTIVES, MODE_THRESHOLD, Bandit, _nonneg, exact_gradient
 from .sampled import SAMPLED_OBJECTIVES, _Objectives, sampled_gradient
 
 # ----------------------------------------------------------------------------- training
@@ -78,6 +78,9 @@ class TrainConfig:
     (:func:`course_lib.advantages.k_at_step`; 1: never anneal, 0: k = 1 throughout)."""
     beta: float = 2.0
     """Risk-seeking parameter of RS-GRPO (passed to every method that takes a ``beta``)."""
+    params: dict | None = None
+    """More hyper-parameters of the sampled method, by name (e.g. ``{"lam": 0.1}`` for
+    W-REINFORCE, ``{"c": 0.2}`` for UCB exploration); see ``ESTIMATORS[objective].params``."""
     seed: int = 0
     """Seed of the sampled rollouts."""
 
@@ -195,6 +198,15 @@ def _check_train(cfg: TrainConfig) -> None:
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0, got {cfg.lr!r}")
     _nonneg("entropy_coef", cfg.entropy_coef)
+    if cfg.params and cfg.objective not in SAMPLED_OBJECTIVES:
+        raise ValueError(f"params apply to the sampled methods only, not to the exact {cfg.objective!r}")
+    if cfg.params:
+        unknown = set(cfg.params) - set(adv.estimator(cfg.objective).params)
+        if unknown:
+            accepted = ", ".join(sorted(adv.estimator(cfg.objective).params)) or "none"
+            raise ValueError(
+                f"method {cfg.objective!r} got unknown parameter(s) {sorted(unknown)}; it accepts: {accepted}"
+            )
     if cfg.objective in SAMPLED_OBJECTIVES:
         n = as_positive_int("n", cfg.n, minimum=2)
         k_max = max(cfg.k, cfg.k_start or cfg.k) if adv.estimator(cfg.objective).uses_k else 1
@@ -232,7 +244,8 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
 
     Notes
     -----
-    Exact objectives use :func:`exact_gradient`. Sampled ones draw ``n`` answers per prompt
+    Exact objectives use :func:`exact_gradient` (also those added with :func:`register_exact`,
+    e.g. ``"pass@k-wor"``). Sampled ones draw ``n`` answers per prompt
     with a seeded ``numpy.random.Generator``, turn the binary rewards into sum-form weights
     with the registry (:func:`group_weights`, i.e. :func:`course_lib.advantages.loss_weights`),
     and form ``sum_i w_i grad log pi(y_i)`` with ``grad log pi(y) = e_y - pi``. The k of a
@@ -242,7 +255,8 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
     included, is scaled by alpha_k(J_1(x)) with the run's k, in the same floating-point order as
     exact pass@k, so without an entropy bonus the two runs are equal bit for bit (Yu, arXiv
     2511.16231: per prompt, grad J_k = alpha_k grad J_1). Same bandit, config and seed give
-    identical histories.
+    identical histories. A method that keeps state across steps (``Group.state``, e.g. UCB
+    exploration's answer counts) gets one dict for the whole run.
     """
     cfg = replace(config or TrainConfig(), **overrides)
     _check_train(cfg)
@@ -263,6 +277,7 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         "theta": np.zeros((T,) + theta.shape),
     }
     k_cover = int(cfg.k_cover)
+    estimator_state: dict = {}  # the sampled method's own state across steps (Group.state), one per run
     dominant = np.argmax(np.where(correct, bandit.logits, -np.inf), axis=-1)  # (P,) initial dominant mode
     for t in range(T):
         pi = softmax(theta)
@@ -293,10 +308,15 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         if t == steps:
             break
         if sampled:
-            g, zero, fail = sampled_gradient(theta, correct, cfg.objective, cfg.n, rng, k_t, cfg.beta)
+            g, zero, fail = sampled_gradient(
+                theta, correct, cfg.objective, cfg.n, rng, k_t, cfg.beta, params=cfg.params, state=estimator_state
+            )
             rec["all_fail"][t] = fail.mean()
         else:
-            g = np.asarray(alpha_k(p, k))[:, None] * g1 if cfg.objective == "pass@k" else g1
+            if cfg.objective in ("pass@1", "pass@k"):
+                g = np.asarray(alpha_k(p, k))[:, None] * g1 if cfg.objective == "pass@k" else g1
+            else:  # an exact objective added with register_exact (e.g. pass@k-wor)
+                g = exact_gradient(theta, correct, cfg.objective, k)
             zero = np.all(g == 0.0, axis=-1)
         step = np.asarray(alpha_k(p, k))[:, None] if cfg.prompt_step == "alpha_k" else None  # per-prompt step / lr
         per["prompt_zero"][t], per["prompt_update"][t] = zero, np.linalg.norm(g, axis=-1)

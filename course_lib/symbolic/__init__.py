@@ -3,7 +3,9 @@
 - :mod:`.core` -- the symbols (``P``, ``K``), J_k, alpha_k, Delta(k), the generic derivation
   grad J_k = alpha_k grad J_1, a small softmax policy and its exact gradients;
 - :mod:`.groups` -- exact expectations over all outcomes of a group of n samples (PKPO, Chen et
-  al.'s advantage, the HumanEval estimator): ``from course_lib.symbolic import groups as G``.
+  al.'s advantage, the HumanEval estimator): ``from course_lib.symbolic import groups as G``;
+- :mod:`.dependent` -- pass@k when the k answers are drawn without replacement, and the proof that
+  its gradient leaves the direction of grad J_1 (chapter 6): ``from course_lib.symbolic import dependent``.
 
 The names of :mod:`.core` are re-exported here: ``from course_lib import symbolic as S; S.P``.
 """
