@@ -37,7 +37,14 @@ def bench_advantages() -> None:
     r = (np.random.default_rng(0).random((32, 8)) < 0.3).astype(float)
     t = torch.tensor(r, dtype=torch.float32)
     # every registered method, through the one entry point the bandit, the lab and the charts use
-    calls = {f"{name} k=4": (lambda x, name=name: A.loss_weights(name, x, k=4)) for name in A.ESTIMATORS}
+    # (the chapter-6 methods also read log-probs, answer ids, prompt ids and a state: all are given)
+    rng = np.random.default_rng(1)
+    context = dict(logp=-rng.random((32, 8)), answer_ids=rng.integers(0, 5, (32, 8)), prompt_ids=np.arange(32))
+
+    def call(name, x):
+        return A.loss_weights(name, A.Group(rewards=x, state={}, **context), k=4)
+
+    calls = {f"{name} k=4": (lambda x, name=name: call(name, x)) for name in A.ESTIMATORS}
     print("loss_weights on a (32, 8) batch, microseconds per call (best of 5 x 200):")
     for name, fn in calls.items():
         us_np = 1e6 * best_of(lambda fn=fn: fn(r), number=200)
