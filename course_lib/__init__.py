@@ -17,9 +17,9 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
-- :mod:`course_lib.diagnostic` -- pass@k on real evaluation results: ``readers`` (human-eval, EvalPlus,
-  lm-eval, CSV/JSONL, n-c tables), ``bootstrap``, ``curve`` (intervals, crossover k*), ``plan`` (GRPO
-  group sizes), ``charts``, ``cli`` (``passk curve``, ``passk plan``) (chapter 7)
+- :mod:`course_lib.evaluation` -- pass@k on real evaluation results: ``readers``, ``harnesses``, ``records``
+  (human-eval, EvalPlus, lm-eval, CSV/JSONL, n-c tables), ``bootstrap``, ``curve`` (intervals, crossover k*),
+  ``groups``, ``plan`` (GRPO group sizes), ``charts``, ``cli`` (``passk curve``, ``passk plan``) (chapter 7)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
 - :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)
 - :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),

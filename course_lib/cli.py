@@ -15,6 +15,7 @@ import sys
 _SUBCOMMAND_MODULES: list[str] = [
     "course_lib.grading.cli",
     "course_lib.lab.cli",
+    "course_lib.evaluation.cli",
 ]
 """Modules that contribute subcommands (``add_cli(subparsers)``)."""
 

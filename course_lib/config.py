@@ -103,6 +103,13 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "correct answers and held-out pass@k measured on a real model",
         45,
     ),
+    (
+        "07_passk_as_a_diagnostic",
+        "pass@k as a diagnostic",
+        "Two checkpoints compared across k on real-format result files: bootstrap intervals, the crossover k*, "
+        "coverage losses; GRPO group sizes planned from pass rates (`passk curve`, `passk plan`)",
+        20,
+    ),
 ]
 """The course map: the one list behind the README table and the start-here notebook."""
 

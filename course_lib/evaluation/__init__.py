@@ -1,0 +1,39 @@
+"""Pass@k as a diagnostic on real evaluation results (``passk curve``, ``passk plan``; chapter 7).
+
+- :mod:`.readers` -- the entry point :func:`read_counts`: format detection, generic per-sample files
+  and per-problem ``n, c`` tables; :mod:`.harnesses` -- EvalPlus and lm-evaluation-harness files;
+  :mod:`.records` -- the plumbing they share (gzip, line numbers, verdicts, one-line errors);
+- :mod:`.bootstrap` -- the bootstrap over problems, vectorised (multinomial counts of distinct problems);
+- :mod:`.curve` -- pass@k curves with intervals, paired differences and the crossover k*;
+- :mod:`.groups` -- the chance that an RL group has no signal: exact from p, unbiased from (n, c);
+- :mod:`.plan` -- GRPO group sizes: shares per G, informative prompts per batch, the recommendation;
+- :mod:`.charts`, :mod:`.cli` -- the Altair chart and the two subcommands (not imported here).
+
+Everything but ``charts`` needs NumPy alone. Taught in ``notebooks/07_passk_as_a_diagnostic.ipynb``.
+"""
+
+from .bootstrap import percentile_interval, resampled_means
+from .curve import Comparison, Curve, align, compare, crossover_k, default_ks, pass_at_k_curve
+from .groups import grpo_zero_signal_prob, passk_zero_advantage_prob
+from .plan import GroupPlan, plan_groups
+from .readers import Counts, ReadError, ReadOptions, read_counts
+
+__all__ = [
+    "ReadOptions",
+    "ReadError",
+    "Counts",
+    "read_counts",
+    "resampled_means",
+    "percentile_interval",
+    "default_ks",
+    "Curve",
+    "pass_at_k_curve",
+    "Comparison",
+    "compare",
+    "align",
+    "crossover_k",
+    "GroupPlan",
+    "plan_groups",
+    "grpo_zero_signal_prob",
+    "passk_zero_advantage_prob",
+]

@@ -1,0 +1,218 @@
+"""Readers of evaluation results: a file of verdicts in, per-problem counts ``(n, c)`` out.
+
+One reader per format, one entry point (:func:`read_counts`), NumPy and the standard library only.
+
+========================  =============================================================================
+format                    what a record is
+========================  =============================================================================
+``humaneval``             human-eval's ``*_results.jsonl`` (``evaluate_functional_correctness``): one
+                          object per sample with ``task_id``, ``completion``, ``result`` and ``passed``
+``evalplus``              EvalPlus ``eval_results.json``: one JSON document, ``{"eval": {task_id: [
+                          {"base_status": "pass", "plus_status": "fail", ...}, ...]}}`` (and the older
+                          ``{"base": [[status, details], ...], "plus": [...]}`` per task); ``base``
+                          counts ``base_status == "pass"``, ``plus`` counts base *and* plus passing,
+                          as EvalPlus's own ``evaluate`` does
+``lm-eval``               lm-evaluation-harness ``samples_<task>_<date>.jsonl`` (``--log_samples``):
+                          one object per document *and filter* with ``doc_id``, ``resps``,
+                          ``filtered_resps``, ``filter``, ``metrics`` and one value per metric; a
+                          document repeated on several lines is several samples. A line whose metric
+                          aggregates several repeats (``repeats: 20`` with one ``exact_match`` or
+                          ``pass_at_k``) holds no verdict per sample and is refused
+``samples``               any JSONL or CSV with a problem-id column and a correctness column
+``table``                 a per-problem table (JSONL or CSV) with ``n`` and ``c`` columns
+========================  =============================================================================
+
+Columns are found among :data:`ID_COLUMNS` and :data:`CORRECT_COLUMNS` (first match wins, and the
+summary names the one used) unless given. A verdict is ``true``/``false``, ``0``/``1``, or a score
+compared with ``threshold`` (``score >= threshold`` is correct). Gzipped files are read as they are
+(recognised by their first bytes). Every error is one line that names the file and the line (or,
+in a JSON document, the place in it), and nothing is dropped without the summary saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .harnesses import LM_EVAL_KEYS, read_evalplus, read_lm_eval
+from .records import (
+    BINARY,
+    CORRECT_COLUMNS,
+    FORMATS,
+    ID_COLUMNS,
+    Counts,
+    ReadError,
+    ReadOptions,
+    Tally,
+    add_verdict,
+    blank_note,
+    csv_records,
+    file_kind,
+    finish,
+    id_text,
+    json_records,
+    pick_column,
+    verdict,
+    whole_number,
+)
+
+__all__ = [
+    "ID_COLUMNS",
+    "CORRECT_COLUMNS",
+    "FORMATS",
+    "ReadError",
+    "ReadOptions",
+    "Counts",
+    "read_counts",
+    "detect_format",
+]
+
+
+def _read_samples_jsonl(path: Path, opts: ReadOptions, fmt: str) -> Counts:
+    """human-eval results or any per-sample JSONL: one verdict per line."""
+    tally, records, id_col, ok_col, blank = Tally(), 0, None, None, [0]
+    threshold = opts.threshold
+    for lineno, rec in json_records(path, blank):
+        if id_col is None:
+            where = f"{path}:{lineno}"
+            id_col = pick_column(rec, opts.id_col, ID_COLUMNS, "problem-id", where, "--id-col")
+            ok_col = pick_column(rec, opts.correct_col, CORRECT_COLUMNS, "correctness", where, "--correct-col")
+        records += 1
+        try:
+            pid, value = rec[id_col], rec[ok_col]
+        except KeyError as exc:
+            raise ReadError(f"{path}:{lineno}: no {exc.args[0]!r} field (found on the first line)") from None
+        hit = BINARY.get(value) if isinstance(value, (bool, int)) and threshold is None else None
+        ok = hit if hit is not None else verdict(value, f"{path}:{lineno}", ok_col, threshold)
+        add_verdict(tally, pid, ok, f"{path}:{lineno}", id_col)
+    return finish(path, fmt, tally, records, {"id": id_col, "correct": ok_col}, blank_note(blank[0]))
+
+
+def _read_samples_csv(path: Path, opts: ReadOptions, delimiter: str) -> Counts:
+    tally, records, id_col, ok_col = Tally(), 0, None, None
+    for lineno, row in csv_records(path, delimiter):
+        if id_col is None:
+            where = f"{path}:1"
+            id_col = pick_column(row, opts.id_col, ID_COLUMNS, "problem-id", where, "--id-col")
+            ok_col = pick_column(row, opts.correct_col, CORRECT_COLUMNS, "correctness", where, "--correct-col")
+        records += 1
+        where = f"{path}:{lineno}"
+        pid = row[id_col].strip()
+        if not pid:
+            raise ReadError(f"{where}: empty problem id in column {id_col!r}")
+        tally.add(pid, verdict(row[ok_col], where, ok_col, opts.threshold))
+    return finish(path, "per-sample CSV", tally, records, {"id": id_col, "correct": ok_col}, [])
+
+
+def _read_table(path: Path, opts: ReadOptions, kind: str) -> Counts:
+    """A per-problem table with ``n`` and ``c`` columns (and a problem id, else the row number)."""
+    blank = [0]
+    rows = csv_records(path, "," if kind == "csv" else "\t") if kind in ("csv", "tsv") else json_records(path, blank)
+    tally, records, id_col, notes = Tally(), 0, None, []
+    for lineno, row in rows:
+        where = f"{path}:{lineno}"
+        if records == 0:
+            for col in ("n", "c"):
+                if col not in row:
+                    raise ReadError(f"{where}: no {col!r} column (a per-problem table needs n and c)")
+            try:
+                id_col = pick_column(row, opts.id_col, ID_COLUMNS, "problem-id", where, "--id-col")
+            except ReadError:
+                if opts.id_col is not None:
+                    raise
+                notes.append("no problem-id column: problems are named by row number (pairing assumes one order)")
+        records += 1
+        n, c = whole_number(row["n"], where, "n"), whole_number(row["c"], where, "c")
+        if n < 1 or c > n:
+            raise ReadError(f"{where}: n = {n}, c = {c}; a problem needs n >= 1 samples and 0 <= c <= n")
+        pid = f"row {records}" if id_col is None else row[id_col]
+        key = pid.strip() if isinstance(pid, str) else pid
+        try:
+            key = key if isinstance(key, str) else id_text(key)
+        except TypeError:
+            raise ReadError(f"{where}: problem id {pid!r} is not a string or number") from None
+        if key in tally.table:
+            raise ReadError(f"{where}: problem {key!r} appears twice in a per-problem table")
+        tally.table[key] = [n, c]
+    columns = {"id": id_col or "(row number)", "n": "n", "c": "c"}
+    return finish(path, "per-problem table", tally, records, columns, notes + blank_note(blank[0]))
+
+
+# ----------------------------------------------------------------------------- entry points
+def detect_format(path: str | Path) -> str:
+    """The format of ``path`` (one of :data:`FORMATS` but ``auto``), from its name and first record."""
+    path = Path(path)
+    kind = file_kind(path)
+    if kind == "json":
+        return "evalplus"
+    if kind in ("csv", "tsv"):
+        for _, row in csv_records(path, "," if kind == "csv" else "\t"):
+            return "table" if {"n", "c"} <= set(row) else "samples"
+        raise ReadError(f"{path}: no data rows after the header")
+    for _, rec in json_records(path):
+        if isinstance(rec.get("eval"), dict):
+            return "evalplus"
+        if "doc_id" in rec and any(k in rec for k in LM_EVAL_KEYS):
+            return "lm-eval"
+        if "n" in rec and "c" in rec:
+            return "table"
+        if "task_id" in rec and "passed" in rec and ("completion" in rec or "result" in rec):
+            return "humaneval"
+        return "samples"
+    raise ReadError(f"{path}: no samples found (the file is empty)")
+
+
+def read_counts(path: str | Path, options: ReadOptions | None = None) -> Counts:
+    """Per-problem counts ``(ids, n, c)`` of one results file, in any of the supported formats.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (gzipped or not).
+    options : ReadOptions, optional
+        Format, columns, threshold, EvalPlus verdict and lm-eval filter (defaults: detect all).
+
+    Returns
+    -------
+    Counts
+        ``ids``, ``n``, ``c`` (one entry per problem) and what was read (:meth:`Counts.summary`).
+
+    Raises
+    ------
+    ReadError
+        On malformed input, with one line that names the file and the line: bad JSON or CSV, a
+        missing column, a value that is not a verdict (without ``threshold``), an lm-eval line
+        that aggregates repeats, a problem listed twice in a table, an empty file.
+
+    Examples
+    --------
+    >>> import json, tempfile, os
+    >>> lines = [{"task_id": "t/0", "completion": "", "result": "passed", "passed": True},
+    ...          {"task_id": "t/0", "completion": "", "result": "failed: ", "passed": False}]
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+    ...     _ = f.write("\\n".join(json.dumps(x) for x in lines))
+    >>> counts = read_counts(f.name); os.unlink(f.name)
+    >>> counts.ids, counts.n.tolist(), counts.c.tolist(), counts.format
+    (('t/0',), [2], [1], 'human-eval results')
+    """
+    opts = options or ReadOptions()
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"{path}: no such file")
+    if path.is_dir():
+        raise ReadError(f"{path}: is a folder; give the results file inside it")
+    fmt = detect_format(path) if opts.format == "auto" else opts.format
+    kind = file_kind(path)
+    if fmt == "evalplus":
+        if kind != "json":  # an EvalPlus document in a file named .jsonl: one line
+            for _, rec in json_records(path):
+                return read_evalplus(path, opts, rec)
+        return read_evalplus(path, opts)
+    if fmt == "table":
+        return _read_table(path, opts, kind)
+    if fmt == "lm-eval":
+        return read_lm_eval(path, opts)
+    if kind in ("csv", "tsv"):
+        return _read_samples_csv(path, opts, "," if kind == "csv" else "\t")
+    if kind == "json":
+        raise ReadError(f"{path}: a .json file is read as EvalPlus eval_results.json; per-sample files are JSONL")
+    return _read_samples_jsonl(path, opts, "human-eval results" if fmt == "humaneval" else "per-sample JSONL")
