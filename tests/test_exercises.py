@@ -7,15 +7,18 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import nbformat
+import numpy as np
 import pytest
 from conftest import ROOT
 
+from course_lib import passk
 from course_lib.grading.build import HIDDEN_BEGIN, SOLUTION_BEGIN, build_exercises, exercise_id
 from course_lib.grading.grade import GradeConfig, grade_submission
-from course_lib.grading.questions import exercise_ids, exercise_questions
+from course_lib.grading.questions import exercise_ids, exercise_questions, get_question
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -70,3 +73,117 @@ def test_exercise_notebook_runs_cleanly_with_every_check_failing(path):
     assert rows and all(r.status == "failed" for r in rows), [(r.question, r.status, r.message) for r in rows]
     crashed = [r.message for r in rows if "notebook had errors" in r.message]
     assert not crashed, crashed[0]
+
+
+# ---------------------------------------------------------------------------------------------- answers
+# A check must accept every correct formulation and reject wrong ones: these call the questions'
+# judges directly (no kernel), with the hidden cases of the solution notebooks.
+
+
+def _pkpo_loop(r, k):
+    """PKPO's binary weights, one sample at a time with math.comb."""
+    n, c = len(r), int(sum(r))
+    return [k / n if ri == 1 else k / n * (1 - math.comb(n - 1 - c, k - 1) / math.comb(n - 1, k - 1)) for ri in r]
+
+
+def _pkpo_clipped(r, k):
+    """Vectorised, with c clipped to n - 1 (c = n has no wrong sample to weight)."""
+    r = np.asarray(r)
+    n, c = r.size, int(r.sum())
+    return np.where(r == 1, k / n, k / n * passk.pass_at_k(n - 1, min(c, n - 1), k - 1))
+
+
+def _pkpo_others(r, k):
+    """Vectorised, with each sample's count among the other n - 1 samples (c - r_i): valid when c = n."""
+    r = np.asarray(r, dtype=int)
+    return k / r.size * np.where(r == 1, 1.0, passk.pass_at_k(r.size - 1, r.sum() - r, k - 1))
+
+
+def _pkpo_guarded(r, k):
+    """A guard for the all-correct group, then the formula as written."""
+    r = np.asarray(r, dtype=float)
+    n, c = r.size, int(r.sum())
+    if c == n:
+        return np.full(n, k / n)
+    return np.where(r == 1, k / n, k / n * passk.pass_at_k(n - 1, c, k - 1))
+
+
+def _pkpo_naive(r, k):
+    """The natural vectorised answer: raises on the all-correct group (c > n - 1)."""
+    r = np.asarray(r)
+    n, c = r.size, int(r.sum())
+    return np.where(r == 1, k / n, k / n * passk.pass_at_k(n - 1, c, k - 1))
+
+
+def _pkpo_wrong_k(r, k):
+    """A wrong formula: rho at k instead of k - 1."""
+    r = np.asarray(r, dtype=int)
+    return k / r.size * np.where(r == 1, 1.0, passk.pass_at_k(r.size - 1, r.sum() - r, k))
+
+
+PKPO_HIDDEN = [(np.array([1, 0]), 2), (np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), 10)]
+
+
+@pytest.mark.parametrize("answer", [_pkpo_loop, _pkpo_clipped, _pkpo_others, _pkpo_guarded], ids=lambda f: f.__name__)
+def test_ex04_q2_accepts_every_correct_formulation(answer):
+    question = get_question("ex04.q2")
+    assert any(int(np.sum(r)) == len(r) for r, _ in question.cases), "a visible all-correct case (c = n)"
+    verdict = question.judge(answer, hidden=PKPO_HIDDEN)
+    assert verdict.passed, verdict.message
+    assert verdict.n_hidden == len(PKPO_HIDDEN)
+
+
+def test_ex04_q2_rejects_wrong_answers_and_its_hint_warns_about_c_equal_n():
+    question = get_question("ex04.q2")
+    naive = question.judge(_pkpo_naive, hidden=PKPO_HIDDEN)
+    assert not naive.passed and naive.message.startswith("raised ValueError")
+    assert "c = n" in naive.hint and "c − r_i" in naive.hint
+    wrong = question.judge(_pkpo_wrong_k, hidden=PKPO_HIDDEN)
+    assert not wrong.passed and "differ" in wrong.message
+
+
+def _matched_loop(history, level, k):
+    for row in history:
+        if "seen/pass@1" in row and row["seen/pass@1"] >= level:
+            return row[f"seen/delta@{k}"]
+    return float("nan")
+
+
+def _matched_next(history, level, k):
+    rows = (row for row in history if row.get("seen/pass@1", -1.0) >= level)
+    row = next(rows, None)
+    return np.nan if row is None else np.float64(row[f"seen/delta@{k}"])
+
+
+def _matched_last(history, level, k):
+    """Wrong: the last row that reaches the level, not the first."""
+    rows = [row for row in history if row.get("seen/pass@1", -1.0) >= level]
+    return rows[-1][f"seen/delta@{k}"] if rows else float("nan")
+
+
+def _matched_no_skip(history, level, k):
+    """Wrong: reads every row, training rows included (they have no seen/pass@1)."""
+    for row in history:
+        if row["seen/pass@1"] >= level:
+            return row[f"seen/delta@{k}"]
+    return float("nan")
+
+
+def test_ex05_q5_matched_pass1_accepts_correct_answers_and_rejects_wrong_ones():
+    from course_lib.grading.bank.ex05 import lab_history
+
+    question = get_question("ex05.q5")
+    hidden = [(lab_history([0.0, 0.2, 0.6], [0.1, 0.3, 0.9], every=3), 0.75, 2)]
+    for answer in (_matched_loop, _matched_next):
+        verdict = question.judge(answer, hidden=hidden)
+        assert verdict.passed, (answer.__name__, verdict.message)
+    assert not question.judge(_matched_last, hidden=hidden).passed
+    no_skip = question.judge(_matched_no_skip, hidden=hidden)
+    assert not no_skip.passed and "KeyError" in no_skip.message
+
+
+def test_ex05_reading_questions_take_one_letter():
+    for qid, right in (("ex05.q6", "b"), ("ex05.q7", "c")):
+        question = get_question(qid)
+        assert question.judge(right).passed
+        assert all(not question.judge(x).passed for x in question.options if x != right)

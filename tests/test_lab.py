@@ -12,7 +12,7 @@ from course_lib.lab import LabConfig, WarmStartConfig, make_state, warm_start
 from course_lib.lab.loop import evaluated, load_checkpoint, read_history, train
 from course_lib.lab.metrics import exact_metrics, gradient_identity, sampled_metrics
 from course_lib.lab.model import sample_answers
-from course_lib.lab.step import current_k, objective_weights
+from course_lib.lab.step import current_k, objective_weights, rl_step
 
 # small and fast: d = 32, a short warm start, 8 prompts x 8 samples
 SMALL = LabConfig(
@@ -79,6 +79,98 @@ def test_exact_metrics_against_sampled_estimates():
     assert np.abs(sm["p"] - ex["p"]).max() < 5 * se
     assert sm["pass@4"] == pytest.approx(ex["pass@4"], abs=0.03)
     assert 0 <= ex["dominant_share"] <= 1 and ex["distinct_correct"] > 0
+
+
+@pytest.mark.parametrize("threshold", [None, 1e-3])
+def test_exact_metrics_coverage_distinct_modes_by_brute_force(threshold, monkeypatch):
+    """coverage@K is passk.coverage; distinct_correct, modes and mass_off_top from the enumerated answers."""
+    from course_lib.lab import metrics
+
+    if threshold is not None:  # the short warm start holds no correct answer above 1 %: count a lower bar too
+        monkeypatch.setattr(metrics, "MODE_THRESHOLD", threshold)
+    model = warm_start(SMALL.model_config, SMALL.task, SMALL.warm, threads=1)
+    targets = torch.tensor([3, 13, 20, 26])
+    ex = exact_metrics(model, SMALL.task, targets, ks=(1, 4), m=32, k_cover=64)
+    probs, correct = metrics.answer_distribution(model, SMALL.task, targets)
+    assert ex["coverage@64"] == passk.coverage(ex["p"], 64) == passk.dataset_pass_at_k(ex["p"], 64)
+    distinct, modes, off_top = [], [], []
+    for row, ok in zip(probs.numpy(), correct.numpy(), strict=True):  # one prompt at a time, by hand
+        mass = row[ok]  # pi(y) of the prompt's correct answers
+        distinct.append(sum(1 - (1 - q) ** 32 for q in mass))
+        modes.append(int((mass > metrics.MODE_THRESHOLD).sum()))
+        off_top.append(mass.sum() - mass.max())
+    assert ex["distinct_correct"] == pytest.approx(np.mean(distinct), rel=1e-9)
+    assert ex["modes"] == np.mean(modes)
+    assert threshold is None or ex["modes"] > 0
+    assert ex["mass_off_top"] == pytest.approx(np.mean(off_top), abs=1e-9)
+    sm = sampled_metrics(model, SMALL.task, targets, ks=(1, 4), m=32, generator=torch.Generator().manual_seed(0))
+    assert np.isnan(sm["coverage@64"])  # no unbiased estimate of pass@64 from 32 samples
+    sm = sampled_metrics(
+        model, SMALL.task, targets, ks=(1, 4), m=32, generator=torch.Generator().manual_seed(0), k_cover=16
+    )
+    assert sm["coverage@16"] == pytest.approx(float(np.mean(passk.pass_at_k(32, np.round(sm["p"] * 32), 16))))
+
+
+def test_chen_and_grpo_alpha_are_grpo_times_a_factor_of_c():
+    """Within a group both are GRPO times a number that depends on c: Chen's is 0 for c > n - k, alpha_k(c/n) not."""
+    for n in range(3, 13):
+        for k in range(2, n):
+            for c in range(n + 1):
+                r = (np.arange(n) < c).astype(float)
+                g, ch, ga = (advantages.loss_weights(m, r, k=k) for m in ("grpo", "chen", "grpo_alpha"))
+                if c in (0, n):
+                    assert not g.any() and not ch.any() and not ga.any()
+                    continue
+                np.testing.assert_allclose(ga, passk.alpha_k(c / n, k) * g, rtol=1e-12, atol=1e-15)
+                factor = ch[0] / g[0]  # one factor for the whole group: correct and wrong samples alike
+                np.testing.assert_allclose(ch, factor * g, rtol=1e-9, atol=1e-12)
+                assert (factor == 0) == (c > n - k), (n, k, c, factor)
+                assert passk.alpha_k(c / n, k) > 0
+
+
+def test_update_norm_is_the_step_adam_took():
+    state = make_state(SMALL)
+    before = [p.detach().clone() for p in state.model.parameters()]
+    row = rl_step(state)
+    moved = torch.cat([(p.detach() - b).flatten() for p, b in zip(state.model.parameters(), before, strict=True)])
+    assert row["train/update_norm"] == pytest.approx(float(moved.norm()), rel=1e-5)
+    assert row["train/update_norm"] > 0 and row["train/grad_norm"] > 0
+
+
+def test_diagnostics_read_a_history():
+    from course_lib.lab.diagnostics import (
+        common_level,
+        delta_split,
+        matched_row,
+        mean_sd,
+        mean_sd_text,
+        paired,
+        run_diagnostics,
+    )
+
+    h = train(dataclasses.replace(SMALL, steps=12, eval_every=4), progress=False).history
+    rows = evaluated(h)
+    split = delta_split(h, 4)
+    assert split.total == split.rose + split.fell
+    # the logged per-prompt p are rounded to 6 decimals; the logged delta@4 is not
+    assert split.total == pytest.approx(rows[-1]["seen/delta@4"] - rows[0]["seen/delta@4"], abs=1e-5)
+    assert split.n_rose + split.n_fell + split.n_same == len(rows[0]["seen/p"])
+    top = max(r["seen/pass@1"] for r in rows)
+    assert matched_row(h, top + 1e-9) is None
+    assert matched_row(h, top)["seen/pass@1"] == top
+    first = matched_row(h, rows[0]["seen/pass@1"])
+    assert first["step"] == 0
+    level = common_level([h])
+    assert level <= top < level + 0.05
+    d = run_diagnostics(h, 4, SMALL.k_cover, level)
+    assert d["seen/delta@4 change"] == split.total and d["seen/prompts J_1 fell"] == split.n_fell
+    assert d["held/coverage@64 change"] == rows[-1]["held/coverage@64"] - rows[0]["held/coverage@64"]
+    assert d["matched/step"] == matched_row(h, level)["step"]
+    assert d["matched/held/coverage@64"] == matched_row(h, level)["held/coverage@64"]
+    assert np.isnan(run_diagnostics(h, 4, SMALL.k_cover, 2.0)["matched/seen/delta@4"])
+    assert mean_sd([1.0, 2.0, 3.0]) == (2.0, 1.0) and mean_sd([5.0]) == (5.0, 0.0)
+    assert mean_sd_text([1.0, 2.0, 3.0], ".2f") == "2.00 ± 1.00"
+    assert paired([1, 2, 3], [0, 2, 4]) == (1, 1)
 
 
 def test_same_seed_same_metrics_and_other_seed_differs():

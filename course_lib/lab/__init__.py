@@ -8,7 +8,9 @@ A tiny GPT, warm-started on a digit-sum task, trained with any method of the est
 - :mod:`.config` -- :class:`LabConfig`, :class:`WarmStartConfig`;
 - :mod:`.base_model` -- the supervised warm start that gives RL its base model (cached);
 - :mod:`.step` -- one RL step and one evaluation, in the order of the pseudocode;
-- :mod:`.metrics` -- exact and sampled pass@k, Delta(k), modes; Yu's gradient identity;
+- :mod:`.metrics` -- exact and sampled pass@k, Delta(k), coverage@K, distinct correct answers, modes;
+  Yu's gradient identity;
+- :mod:`.diagnostics` -- what a run measured: Delta(k) split by prompt, matched pass@1, seeds;
 - :mod:`.loop` -- runs: files, resume, Ctrl-C, several seeds;
 - :mod:`.charts`, :mod:`.cli` -- the live chart and ``passk lab`` (import Altair; not imported here);
 - :mod:`._runtime` -- CPU/GPU tuning (threads, determinism, memory) and why the code is shaped for

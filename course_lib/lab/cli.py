@@ -100,10 +100,13 @@ def _run(args: argparse.Namespace) -> int:
         "seen/pass@1",
         f"seen/pass@{cfg.k}",
         f"seen/delta@{cfg.k}",
+        f"seen/coverage@{cfg.k_cover}",
         "seen/distinct_correct",
+        "seen/modes",
         "seen/dominant_share",
         "held/pass@1",
         f"held/pass@{cfg.k}",
+        f"held/coverage@{cfg.k_cover}",
     ):
         print(f"  {key:24s} {_fmt(first.get(key))} -> {_fmt(end.get(key))}")
     print(f"wrote {out}/history.jsonl, checkpoint.pt, chart.html")

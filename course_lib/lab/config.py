@@ -54,13 +54,15 @@ class LabConfig:
     temperature: float = 1.0
     """Sampling temperature (the policy is softmax(logits / temperature))."""
     anneal_frac: float = 0.5
-    """Fraction of the steps trained with k, then k = 1, for methods whose recipe anneals k (pkpo)."""
+    """Fraction of the steps trained with k, then k = 1, for methods whose recipe anneals k (pkpo, chen_then_pass1)."""
     seed: int = 0
     """Seed of prompts and samples (the warm start has its own seed)."""
     eval_every: int = 10
     """Evaluate the exact metrics every this many steps (and at the last step)."""
     eval_samples: int = 32
     """m, samples per prompt behind ``distinct_correct`` (and sampled metrics)."""
+    k_cover: int = 64
+    """Large k of ``coverage@k`` (passk.coverage), logged on seen and held-out targets at every evaluation."""
     exact_eval: bool = True
     """Exact metrics by enumerating all answers (else estimated from m samples)."""
     d_model: int = 64
@@ -85,7 +87,7 @@ class LabConfig:
     def __post_init__(self):
         if self.objective not in ESTIMATORS:
             raise ValueError(f"objective must be one of {sorted(ESTIMATORS)}, got {self.objective!r}")
-        for name in ("k", "steps", "prompts_per_step", "n", "eval_every", "eval_samples", "threads"):
+        for name in ("k", "steps", "prompts_per_step", "n", "eval_every", "eval_samples", "k_cover", "threads"):
             as_positive_int(name, getattr(self, name))
         if ESTIMATORS[self.objective].uses_k and not 2 <= self.k < self.n:
             raise ValueError(f"k must satisfy 2 <= k < n for objective {self.objective!r}, got k={self.k}, n={self.n}")

@@ -8,10 +8,19 @@ Metric names (the keys of the dictionaries below, prefixed ``seen/`` or ``held/`
 
 ``pass@k``            dataset pass@k: mean over prompts of 1 - (1 - p)^k (exact) or the unbiased
                       estimate from m samples (sampled); ``pass@1`` is the mean p.
-``delta@k``           Δ(k) = pass@k - pass@1, the exploration gap (Yu, arXiv 2511.16231).
+``delta@k``           Δ(k) = pass@k - pass@1, the exploration gap (Yu, arXiv 2511.16231). Per prompt
+                      a function of p alone: it falls to 0 when a prompt is solved, so it is not by
+                      itself a measure of exploration (chapter 5, section 7).
 ``alpha@k``           mean over prompts of α_k = k (1 - p)^(k-1), the weight of ∇J_1 in ∇J_k.
-``distinct_correct``  distinct correct answers per prompt among m samples (exact: its expectation
-                      Σ_{y correct} 1 - (1 - π(y))^m).
+``coverage@K``        coverage at the large k = K (``LabConfig.k_cover``): :func:`course_lib.passk.coverage`,
+                      the dataset pass@K. Against the initial policy on the same prompts it can fall
+                      only if some prompt's p fell. Sampled: the unbiased estimate, NaN when K > m.
+``distinct_correct``  distinct correct answers per prompt among m samples (exact: its expectation,
+                      :func:`course_lib.passk.expected_distinct_correct`).
+``modes``             correct answers holding more than :data:`MODE_THRESHOLD` of a prompt's
+                      probability, mean over prompts (exact only).
+``mass_off_top``      correct probability mass off each prompt's likeliest correct answer, mean over
+                      prompts (exact only): 0 when one answer holds all of a prompt's correct mass.
 ``dominant_share``    share of the correct probability mass (or correct samples) of the dominant
                       style; averaged over prompts with any correct mass.
 ``answer_entropy``    entropy (nats) of the whole answer distribution, mean over prompts (exact only).
@@ -29,6 +38,9 @@ from course_lib.lab.model import GPT, enumerate_answer_logprobs, sample_answers
 from course_lib.lab.task import STYLE_DOMINANT, DigitSumTask
 from course_lib.softmax import softmax_entropy
 
+MODE_THRESHOLD = 0.01
+"""A correct answer "holds a mode" when its probability exceeds this (1 %, as chapter 4's bandit)."""
+
 
 @torch.no_grad()
 def answer_distribution(model: GPT, task: DigitSumTask, targets, temperature: float = 1.0):
@@ -42,7 +54,13 @@ def answer_distribution(model: GPT, task: DigitSumTask, targets, temperature: fl
 
 
 def exact_metrics(
-    model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32, temperature: float = 1.0
+    model: GPT,
+    task: DigitSumTask,
+    targets,
+    ks=(1, 2, 4, 8),
+    m: int = 32,
+    temperature: float = 1.0,
+    k_cover: int = 64,
 ) -> dict:
     """Exact per-step metrics of the policy on ``targets`` by enumerating all 10**L answers.
 
@@ -50,7 +68,10 @@ def exact_metrics(
     per-prompt pass@1 as a NumPy array.
     """
     probs, correct = answer_distribution(model, task, targets, temperature)
-    p = (probs * correct).sum(1).clamp(0, 1).numpy()
+    correct_probs = (probs * correct).numpy()  # (T, 10**L): pi(y) on correct answers, 0 elsewhere
+    # float32 log-probs can make a solved prompt's correct mass exceed 1 by ~1e-7: rescale those rows to 1
+    correct_probs /= np.maximum(correct_probs.sum(1, keepdims=True), 1.0)
+    p = correct_probs.sum(1).clip(0, 1)
     dominant = correct & (task.style_of(task.all_answers()) == STYLE_DOMINANT)[None]
     out = {"p": p}
     for k in ks:
@@ -58,7 +79,10 @@ def exact_metrics(
         if k > 1:
             out[f"delta@{k}"] = float(np.mean(passk.delta_k(p, k)))
             out[f"alpha@{k}"] = float(np.mean(passk.alpha_k(p, k)))
-    out["distinct_correct"] = float((correct * (1 - (1 - probs) ** m)).sum(1).mean())
+    out[f"coverage@{k_cover}"] = passk.coverage(p, k_cover)
+    out["distinct_correct"] = float(np.mean(passk.expected_distinct_correct(correct_probs, m)))
+    out["modes"] = float(np.mean((correct_probs > MODE_THRESHOLD).sum(1)))
+    out["mass_off_top"] = float(np.mean(p - correct_probs.max(1)))
     dom = (probs * dominant).sum(1).numpy()
     has = p > 1e-12
     out["dominant_share"] = float(np.mean(dom[has] / p[has])) if has.any() else float("nan")
@@ -68,9 +92,20 @@ def exact_metrics(
 
 @torch.no_grad()
 def sampled_metrics(
-    model: GPT, task: DigitSumTask, targets, ks=(1, 2, 4, 8), m: int = 32, temperature: float = 1.0, generator=None
+    model: GPT,
+    task: DigitSumTask,
+    targets,
+    ks=(1, 2, 4, 8),
+    m: int = 32,
+    temperature: float = 1.0,
+    generator=None,
+    k_cover: int = 64,
 ) -> dict:
-    """The same metrics estimated from ``m`` samples per prompt (unbiased pass@k, k <= m)."""
+    """The same metrics estimated from ``m`` samples per prompt (unbiased pass@k, k <= m).
+
+    ``coverage@k_cover`` is NaN when ``k_cover > m``: no unbiased estimator of pass@k exists for
+    k > m (Walder & Karkhanis, arXiv 2505.15201, Cor. 2). ``modes`` and ``mass_off_top`` are exact only.
+    """
     targets = torch.as_tensor(targets, dtype=torch.long)
     device = next(model.parameters()).device
     roll = sample_answers(
@@ -86,6 +121,7 @@ def sampled_metrics(
         if k > 1:
             out[f"delta@{k}"] = float(np.mean(est - c / m))
             out[f"alpha@{k}"] = float(np.mean(passk.alpha_k(c / m, k)))
+    out[f"coverage@{k_cover}"] = passk.coverage_from_counts(c, m, k_cover) if k_cover <= m else float("nan")
     codes = torch.where(ok, task.answer_ids(answers), -1)  # (T, m) answer ids, -1 if wrong
     out["distinct_correct"] = float(np.mean([len(set(row.tolist()) - {-1}) for row in codes]))
     dom = (ok & (task.style_of(answers) == STYLE_DOMINANT)).sum(1).numpy()

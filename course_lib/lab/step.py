@@ -11,7 +11,7 @@ One RL step, in the order of the pseudocode:
    (GRPO, RLOO, Chen et al.'s pass@k advantage, PKPO, ... in "sum form": w = adv / n for a
    mean-form advantage);
 4. loss = -mean_b sum_i w_bi log pi(y_bi), minus an optional entropy bonus; no KL term;
-5. one Adam step.
+5. one Adam step (logged: the gradient's norm and the norm of the step Adam actually took).
 
 Runs are seeded and use deterministic algorithms (:func:`course_lib.lab._runtime.reproducible`): the same seed gives the
 same numbers on CPU with the same thread count, and a GPU run repeats itself; GPU results differ
@@ -64,7 +64,7 @@ def current_k(cfg: LabConfig, step: int) -> int:
     """k the objective uses at ``step`` (logged as ``train/k``; 1 for the pass@1 methods).
 
     The registry's schedule (:func:`course_lib.advantages.k_at_step`): k throughout, or k for the
-    first ``anneal_frac`` of the steps and then 1 for a method whose recipe anneals k (PKPO).
+    first ``anneal_frac`` of the steps and then 1 for a method whose recipe anneals k (PKPO, Chen et al.'s recipe).
     """
     if not advantages.estimator(cfg.objective).uses_k:
         return 1
@@ -82,7 +82,15 @@ def objective_weights(objective: str, r: torch.Tensor, k: int, **context) -> tor
 
 
 def rl_step(state: LabState) -> dict:
-    """One RL step (sample, reward, advantage, loss, Adam); returns the training metrics."""
+    """One RL step (sample, reward, advantage, loss, Adam); returns the training metrics.
+
+    ``train/reward`` (mean reward of the batch), ``train/all_fail_frac`` (share of groups with no
+    correct sample: their weights, hence their gradient, are exactly 0), ``train/entropy`` (mean
+    token entropy of the samples), ``train/loss``, ``train/grad_norm`` (norm of the gradient),
+    ``train/update_norm`` (norm of the parameter change Adam made: set by the learning rate and by
+    each gradient entry's size relative to its running average, not by the gradient's raw scale)
+    and ``train/k`` (the k of the objective at this step).
+    """
     cfg, model, task = state.cfg, state.model, state.cfg.task
     device = next(model.parameters()).device
     seen = task.seen_targets
@@ -118,7 +126,10 @@ def rl_step(state: LabState) -> dict:
     state.opt.zero_grad(set_to_none=True)
     loss.backward()
     grad_norm = total_norm([p.grad for p in model.parameters() if p.grad is not None])
+    before = [p.detach().clone() for p in model.parameters()]
     state.opt.step()
+    # Adam divides by a running RMS of each gradient entry, so its step is not the gradient rescaled
+    update_norm = total_norm([p.detach() - b for p, b in zip(model.parameters(), before, strict=True)])
     state.step += 1
     return {
         "step": state.step,
@@ -127,6 +138,7 @@ def rl_step(state: LabState) -> dict:
         "train/entropy": float(roll.entropy.detach().mean()),
         "train/loss": float(loss.detach()),
         "train/grad_norm": float(grad_norm),
+        "train/update_norm": float(update_norm),
         "train/k": k,
     }
 
@@ -142,11 +154,13 @@ def evaluate(state: LabState) -> dict:
         if len(targets) == 0:
             continue
         if cfg.exact_eval:
-            m = exact_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature)
+            m = exact_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature, cfg.k_cover)
         else:  # its own generator, seeded by (seed, step): resuming cannot shift it
             device = next(state.model.parameters()).device
             gen = torch.Generator(device=device).manual_seed(cfg.seed * 100_003 + state.step)
-            m = sampled_metrics(state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature, gen)
+            m = sampled_metrics(
+                state.model, task, targets, cfg.metric_ks, cfg.eval_samples, cfg.temperature, gen, cfg.k_cover
+            )
         m["p"] = [round(float(x), 6) for x in m["p"]]  # per-prompt pass@1 (alpha_k per prompt follows)
         out.update({f"{prefix}/{key}": None if value != value else value for key, value in m.items()})  # NaN -> null
     return out

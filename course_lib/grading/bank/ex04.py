@@ -60,7 +60,10 @@ QUESTIONS = [
         params=("r", "k"),
         cases=_BINARY_K,
         hint="k/n for a correct sample; (k/n)·ρ(n−1, c, k−1) for a wrong one, where ρ is the unbiased "
-        "pass@k estimator (course_lib.passk.pass_at_k is allowed here).",
+        "pass@k estimator (course_lib.passk.pass_at_k is allowed here). Careful when every sample is "
+        "correct (c = n): there is no wrong sample, but a vectorised pass_at_k(n − 1, c, k − 1) is still "
+        "evaluated and raises (c > n − 1). Use each sample's count among the other n − 1 samples, c − r_i "
+        "(equal to c for a wrong sample), or skip ρ when c = n.",
     ),
     FunctionQuestion(
         qid="ex04.q3",
