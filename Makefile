@@ -7,7 +7,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup course test lint format test-colab-pins exercises bench clean
+.PHONY: setup course test lint format test-wheel test-colab-pins exercises bench clean
 
 setup:
 	@$(PYTHON) scripts/bootstrap.py $(VENV)
@@ -29,6 +29,10 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Build the sdist and wheel, check them, and test the wheel in fresh environments (core alone, and [course]).
+test-wheel: setup
+	bash scripts/test_wheel.sh $(PY)
 
 ## Execute the chapter, solution and exercise notebooks again, pinned to Colab's widget/chart versions.
 test-colab-pins:

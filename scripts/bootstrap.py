@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
             print("No local torch wheel found: installing torch from PyPI.", flush=True)
             _pip(py, "install", *quiet, "torch")
     # Editable install: learners' edits to course_lib show up without reinstalling.
-    _pip(py, "install", *quiet, "-e", f"{ROOT}[test]")
+    _pip(py, "install", *quiet, "-e", f"{ROOT}[course,test]")
     stamp_file.write_text(_stamp())
     print(f"Environment ready in {time.perf_counter() - t0:.0f} s: {venv_dir}", flush=True)
     return 0

@@ -114,3 +114,43 @@ def test_bootstrap_is_a_no_op_when_up_to_date():
         cwd=ROOT,
     )
     assert out.returncode == 0 and "pip" not in out.stdout, out.stdout + out.stderr
+
+
+def _modules_after(code: str) -> list[str]:
+    """Heavy top-level modules in sys.modules after running ``code`` in a fresh interpreter."""
+    heavy = {"torch", "sympy", "altair", "IPython", "ipywidgets", "nbformat", "vl_convert"}
+    probe = f"import sys\n{code}\nprint(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r}))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return eval(out.strip().splitlines()[-1])
+
+
+def test_the_core_imports_no_heavy_package():
+    assert _modules_after("import course_lib.passk, course_lib.advantages, course_lib.evaluation.curve") == []
+
+
+def test_the_cli_parser_imports_no_heavy_package():
+    assert _modules_after("from course_lib.cli import build_parser; build_parser().format_help()") == []
+
+
+def test_a_command_whose_extra_is_missing_says_which_in_one_line():
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from course_lib.cli import main\n"
+        "sys.exit(main(['lab', 'run', '--steps', '1', '--out', 'x']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == 'passk: this command needs torch: pip install "passk-course[lab]"'
+
+
+def test_version_has_one_home():
+    import course_lib
+
+    out = subprocess.run([sys.executable, "-m", "course_lib.cli", "--version"], capture_output=True, text=True)
+    assert out.stdout.strip() == f"passk-course {course_lib.__version__}"
+    assert doctor.report()["passk-course"] == course_lib.__version__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,6 +13,11 @@ from test_evaluation_readers import humaneval_results, jsonl
 
 from course_lib.cli import main
 from course_lib.evaluation.curve import compare, pass_at_k_curve
+
+needs_charts = pytest.mark.skipif(
+    importlib.util.find_spec("altair") is None or importlib.util.find_spec("vl_convert") is None,
+    reason="the [charts] extra is not installed (core install)",
+)
 
 M, N = 60, 16
 
@@ -66,6 +72,7 @@ def test_curve_three_files_pairs_in_order(tmp_path, monkeypatch, capsys):
     assert report["ks"] == [1, 2, 4, 8, 16]  # powers of two up to the smallest n (16, not 32)
 
 
+@needs_charts
 def test_curve_writes_charts(tmp_path, monkeypatch, capsys):
     _files(tmp_path, monkeypatch)
     assert main(["curve", "base.jsonl", "rl.jsonl", "--out", "charts/c.png", "--resamples", "100"]) == 0
@@ -74,6 +81,7 @@ def test_curve_writes_charts(tmp_path, monkeypatch, capsys):
     assert "vega" in (tmp_path / "c.html").read_text().lower()
 
 
+@needs_charts
 def test_chart_is_readable_without_colour():
     from course_lib.evaluation.charts import DASHES, OKABE_ITO, SHAPES, curve_chart
 
@@ -96,6 +104,7 @@ def test_out_without_altair_says_which_extra_and_the_rest_works(tmp_path, monkey
     assert "pass@k of A" in captured.out and (tmp_path / "c.json").exists() and not (tmp_path / "c.png").exists()
 
 
+@needs_charts
 def test_out_png_without_vl_convert(tmp_path, monkeypatch, capsys):
     _files(tmp_path, monkeypatch)
     monkeypatch.setitem(sys.modules, "vl_convert", None)
