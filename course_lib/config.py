@@ -59,6 +59,18 @@ def setup_cell_source() -> str:
     )
 
 
+def install_markdown() -> str:
+    """The README's install lines, one per layer of extras, generated from :data:`REPO_URL`."""
+    layers = [
+        ("", "core: NumPy only"),
+        ("[charts]", "+ `passk curve --out` charts"),
+        ("[lab]", "+ PyTorch for `passk lab`"),
+        ("[course]", "everything the notebooks need"),
+    ]
+    lines = [f'pip install "passk-course{extra} @ {pip_spec()}"   # {what}' for extra, what in layers]
+    return "```bash\n" + "\n".join(lines) + "\n```"
+
+
 def badges_markdown(notebook: str = "notebooks/00_start_here.ipynb") -> str:
     """Badge line (Open in Colab, Launch Binder) for ``notebook``, generated from :data:`REPO_URL`."""
     return (

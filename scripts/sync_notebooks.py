@@ -22,7 +22,13 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.config import SETUP_CELL_MARKER, badges_markdown, course_map_markdown, setup_cell_source
+from course_lib.config import (
+    SETUP_CELL_MARKER,
+    badges_markdown,
+    course_map_markdown,
+    install_markdown,
+    setup_cell_source,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("notebooks", "solutions")
@@ -65,8 +71,9 @@ def _replace_block(text: str, name: str, body: str) -> str:
 
 
 def sync_readme(text: str) -> str:
-    """README text with the badges and the course map regenerated from course_lib.config."""
+    """README text with the badges, the install lines and the course map regenerated from course_lib.config."""
     text = _replace_block(text, "badges", badges_markdown())
+    text = _replace_block(text, "install", install_markdown())
     return _replace_block(text, "course-map", course_map_markdown())
 
 
