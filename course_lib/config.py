@@ -111,9 +111,17 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
     (
         "05_policy_gradient_lab",
         "Policy-gradient lab",
-        "A tiny transformer trained with GRPO, RLOO, Chen et al.'s pass@k advantage and PKPO; Δ(k), distinct "
-        "correct answers and held-out pass@k measured on a real model",
+        "A tiny transformer trained with GRPO, RLOO, Chen et al.'s pass@k advantage and recipe, PKPO and "
+        "grpo_alpha (Yu's per-prompt step); Δ(k), distinct correct answers and held-out pass@k at matched pass@1",
         45,
+    ),
+    (
+        "06_beyond_passk",
+        "Beyond pass@k",
+        "The seed paper's open questions and first experiments; dependent samples; Cui et al.'s entropy identity; "
+        "Yue et al.'s crossover k*; NSR/W-REINFORCE, outcome-based exploration, unlikeliness, Clip-Cov, entropy "
+        "and KL compared at matched pass@1 (`passk lab compare-methods`)",
+        40,
     ),
     (
         "07_passk_as_a_diagnostic",

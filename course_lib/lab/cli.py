@@ -5,6 +5,9 @@ Examples::
     passk lab run --objective grpo --k 4 --steps 150 --seed 0 --out runs/grpo
     passk lab run --objective chen --k 4 --steps 150 --seed 0 --out runs/chen
     passk lab compare runs/grpo runs/chen --out runs/compare.html
+    passk lab run --objective w_reinforce --param lam=0.1 --out runs/w_reinforce
+    passk lab run --objective grpo --kl-coef 0.1 --ref-reset-every 20 --out runs/kl
+    passk lab compare-methods --device cpu --out results/ch06_comparison.json
 
 ``--objective`` takes any key of the estimator registry (:data:`course_lib.advantages.ESTIMATORS`);
 ``passk lab run --help`` lists them with their one-line summaries.
@@ -21,6 +24,7 @@ import dataclasses
 import inspect
 import itertools
 import json
+import sys
 from pathlib import Path
 
 
@@ -41,7 +45,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
     docs = _field_docs(LabConfig)
     for f in dataclasses.fields(LabConfig):
-        if f.name in ("warm", "held_out"):
+        if f.name in ("warm", "held_out", "params"):
             continue
         default = f.default
         flag = "--" + f.name.replace("_", "-")
@@ -62,11 +66,32 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         help="comma-separated held-out targets",
     )
     parser.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        type=_param,
+        default=[],
+        metavar="NAME=VALUE",
+        help="a hyper-parameter of the objective, repeatable (e.g. --param lam=0.1); "
+        "checked against the registry's list for the objective",
+    )
+    parser.add_argument(
         "--warm-steps",
         type=int,
         default=WarmStartConfig.steps,
         help=f"supervised warm-start steps (default {WarmStartConfig.steps}; cached)",
     )
+
+
+def _param(text: str) -> tuple:
+    """``NAME=VALUE`` -> (name, value): the value read as a Python literal (number, bool, None), else a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        return name.strip(), value.strip()
 
 
 def _fmt(x) -> str:
@@ -80,10 +105,14 @@ def _run(args: argparse.Namespace) -> int:
     from course_lib.lab.loop import read_history, train
 
     names = {f.name for f in dataclasses.fields(LabConfig)} - {"warm"}
-    cfg = LabConfig(
-        **{name: getattr(args, name) for name in names},
-        warm=dataclasses.replace(WarmStartConfig(), steps=args.warm_steps),
-    )
+    try:
+        cfg = LabConfig(
+            **{name: getattr(args, name) for name in names},
+            warm=dataclasses.replace(WarmStartConfig(), steps=args.warm_steps),
+        )
+    except ValueError as err:  # one clear line, no traceback
+        print(f"passk lab run: error: {err}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     state = train(cfg, out, progress=not args.quiet)
     last = [r for r in read_history(out) if "seen/pass@1" in r]
@@ -137,10 +166,43 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_methods(args: argparse.Namespace) -> int:
+    from course_lib.lab.config import LabConfig
+    from course_lib.lab.methods import METHODS, compare_methods, summary
+    from course_lib.viz.tables import markdown_table
+
+    unknown = [m for m in args.methods if m not in METHODS]
+    if unknown:
+        print(
+            f"passk lab compare-methods: error: unknown method {unknown[0]!r}; known: {', '.join(METHODS)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        base = LabConfig(steps=args.steps, device=args.device, threads=args.threads)
+    except ValueError as err:
+        print(f"passk lab compare-methods: error: {err}", file=sys.stderr)
+        return 2
+    command = (
+        "passk lab " + " ".join(sys.argv[sys.argv.index("compare-methods") :]) if "compare-methods" in sys.argv else ""
+    )
+    results = compare_methods(args.methods, args.seeds, base, args.target, command=command, progress=not args.quiet)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    rows = summary(results)
+    header = list(dict.fromkeys(h for row in rows for h in row))  # "final pass@1 (not reached)" only where needed
+    table = markdown_table(header, [[row.get(h, "") for h in header] for row in rows])
+    out.with_suffix(".md").write_text(table + "\n")
+    print(table)
+    print(f"wrote {out} and {out.with_suffix('.md')} ({results['provenance']['wall_s']} s)")
+    return 0
+
+
 def add_cli(subparsers) -> None:
-    """Add ``lab run`` and ``lab compare`` to the ``passk`` command."""
-    lab = subparsers.add_parser("lab", help="policy-gradient lab on a tiny transformer (chapter 5)")
-    sub = lab.add_subparsers(dest="lab_command", metavar="{run,compare}", required=True)
+    """Add ``lab run``, ``lab compare`` and ``lab compare-methods`` to the ``passk`` command."""
+    lab = subparsers.add_parser("lab", help="policy-gradient lab on a tiny transformer (chapters 5 and 6)")
+    sub = lab.add_subparsers(dest="lab_command", metavar="{run,compare,compare-methods}", required=True)
     run = sub.add_parser("run", help="train one RL run (resumes if --out holds a checkpoint)")
     _add_config_flags(run)
     run.add_argument("--out", required=True, help="folder for config, history, checkpoint and chart")
@@ -152,3 +214,18 @@ def add_cli(subparsers) -> None:
     cmp_.add_argument("--k", type=int, default=None, help="k of the Δ(k) panel (default: the runs' k)")
     cmp_.add_argument("--out", default="runs/compare.html", help="chart file (.html, .png or .svg)")
     cmp_.set_defaults(func=_compare)
+    from course_lib.lab.methods import METHODS
+
+    cm = sub.add_parser(
+        "compare-methods",
+        help="chapter 6's table: every exploration method x seeds, read at matched pass@1 (JSON + Markdown)",
+    )
+    cm.add_argument("--methods", nargs="+", default=list(METHODS), help=f"methods (default all: {', '.join(METHODS)})")
+    cm.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4], help="seeds (default 0 1 2 3 4)")
+    cm.add_argument("--target", type=float, default=0.85, help="matched seen pass@1 (default 0.85)")
+    cm.add_argument("--steps", type=int, default=150, help="most RL steps per run (default 150)")
+    cm.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (the committed table: cpu)")
+    cm.add_argument("--threads", type=int, default=1, help="CPU threads, pinned (default 1)")
+    cm.add_argument("--out", default="results/ch06_comparison.json", help="results file (a .md table goes next to it)")
+    cm.add_argument("--quiet", action="store_true", help="no progress bar")
+    cm.set_defaults(func=_compare_methods)

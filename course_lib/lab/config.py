@@ -49,8 +49,14 @@ class LabConfig:
     """Samples per prompt (group size); must exceed k for the pass@k objectives."""
     lr: float = 3e-3
     """Adam learning rate."""
+    params: tuple = ()
+    """The objective's hyper-parameters, ``{name: value}`` or (name, value) pairs (CLI: ``--param lam=0.1``)."""
     entropy_coef: float = 0.0
     """Weight of the token-entropy bonus (0: none)."""
+    kl_coef: float = 0.0
+    """beta of the KL penalty to the frozen warm-started base model (0: none; ProRL, arXiv 2505.24864)."""
+    ref_reset_every: int = 0
+    """Reset the KL reference to the current policy (and Adam's state) every this many steps (0: never; ProRL)."""
     temperature: float = 1.0
     """Sampling temperature (the policy is softmax(logits / temperature))."""
     anneal_frac: float = 0.5
@@ -87,14 +93,23 @@ class LabConfig:
     def __post_init__(self):
         if self.objective not in ESTIMATORS:
             raise ValueError(f"objective must be one of {sorted(ESTIMATORS)}, got {self.objective!r}")
+        object.__setattr__(self, "params", _param_pairs(self.params))
         for name in ("k", "steps", "prompts_per_step", "n", "eval_every", "eval_samples", "k_cover", "threads"):
             as_positive_int(name, getattr(self, name))
         if ESTIMATORS[self.objective].uses_k and not 2 <= self.k < self.n:
             raise ValueError(f"k must satisfy 2 <= k < n for objective {self.objective!r}, got k={self.k}, n={self.n}")
         if self.lr <= 0 or self.temperature <= 0 or self.entropy_coef < 0:
             raise ValueError("lr and temperature must be > 0 and entropy_coef >= 0")
+        if not (self.kl_coef >= 0 and self.ref_reset_every >= 0):
+            raise ValueError(f"kl_coef and ref_reset_every must be >= 0, got {self.kl_coef}, {self.ref_reset_every}")
+        check_params(self.objective, dict(self.params), self.k, self.n)
         if not 0 <= self.anneal_frac <= 1:
             raise ValueError(f"anneal_frac must lie in [0, 1], got {self.anneal_frac}")
+
+    @property
+    def method_params(self) -> dict:
+        """The objective's hyper-parameters as a dict (what ``advantages.loss_weights`` takes)."""
+        return dict(self.params)
 
     @property
     def task(self) -> DigitSumTask:
@@ -123,4 +138,55 @@ class LabConfig:
             **{**d.get("warm", {}), "mix": tuple(d.get("warm", {}).get("mix", WarmStartConfig.mix))}
         )
         d["held_out"] = tuple(d.get("held_out", DigitSumTask.held_out))
+        d["params"] = _param_pairs(d.get("params", ()))
         return cls(**d)
+
+
+def _param_pairs(params) -> tuple:
+    """Hyper-parameters as sorted (name, value) pairs: hashable, and equal for equal settings."""
+    items = params.items() if isinstance(params, dict) else [tuple(p) for p in params]
+    out = tuple(sorted((str(name), value) for name, value in items))
+    if len({name for name, _ in out}) != len(out):
+        raise ValueError(f"a hyper-parameter is given twice: {[name for name, _ in out]}")
+    return out
+
+
+def check_params(objective: str, params: dict, k: int = 4, n: int = 8) -> None:
+    """Raise one clear ``ValueError`` if ``params`` are not valid hyper-parameters of ``objective``.
+
+    Names are checked against ``ESTIMATORS[objective].params``; values by calling the method once
+    on a small synthetic batch in the lab's layout (torch, one correct sample among n), so its own
+    checks speak (a negative lambda, a UCB constant <= 0, ...). Without params nothing is called.
+
+    Examples
+    --------
+    >>> check_params("w_reinforce", {"lam": 0.1})
+    >>> check_params("w_reinforce", {"lam": -1.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: objective 'w_reinforce': lam must be a finite number >= 0, got -1.0
+    """
+    import torch
+
+    from course_lib import advantages
+
+    est = advantages.estimator(objective)
+    unknown = sorted(set(params) - set(est.params))
+    if unknown:
+        accepted = ", ".join(sorted(est.params)) or "none"
+        raise ValueError(f"objective {objective!r} has no hyper-parameter {unknown[0]!r}; it accepts: {accepted}")
+    if not params:  # the method's own defaults
+        return
+    rewards = torch.zeros(1, n)  # the lab's layout: torch tensors, one group of n samples, one correct
+    rewards[0, 0] = 1.0
+    group = advantages.Group(
+        rewards=rewards,
+        logp=-torch.arange(1.0, n + 1)[None],
+        answer_ids=torch.arange(n)[None] % 3,
+        prompt_ids=torch.zeros(1, dtype=torch.long),
+        state={},
+    )
+    try:
+        advantages.loss_weights(objective, group, k=k, **params)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"objective {objective!r}: {err}") from None

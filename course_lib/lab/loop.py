@@ -36,6 +36,7 @@ def save_checkpoint(state: LabState, path) -> None:
         "sample_gen": state.sample_gen.get_state(),
         "prompt_gen": state.prompt_gen.get_state(),
         "estimator_state": state.estimator_state,
+        "ref_model": None if state.ref_model is None else state.ref_model.state_dict(),
     }
     tmp = path.with_suffix(".tmp")
     torch.save(blob, tmp)
@@ -52,6 +53,8 @@ def load_checkpoint(path, use_cache: bool = True) -> LabState:
     state.prompt_gen.set_state(blob["prompt_gen"])
     state.step, state.history = blob["step"], blob["history"]
     state.estimator_state = blob.get("estimator_state", {})
+    if blob.get("ref_model") is not None:
+        state.ref_model.load_state_dict(blob["ref_model"])
     return state
 
 

@@ -10,7 +10,10 @@ One RL step, in the order of the pseudocode:
 3. per-sample weights w (B, n) from the estimator registry, ``advantages.loss_weights(objective, ...)``
    (GRPO, RLOO, Chen et al.'s pass@k advantage, PKPO, ... in "sum form": w = adv / n for a
    mean-form advantage);
-4. loss = -mean_b sum_i w_bi log pi(y_bi), minus an optional entropy bonus; no KL term;
+4. loss = -mean_b sum_i w_bi log pi(y_bi), minus an optional entropy bonus, plus an optional KL
+   penalty beta * KL(pi || pi_ref) to the frozen warm-started model (the registry's loss term
+   ``kl``, k3 on the samples; ProRL, arXiv 2505.24864), whose reference can be reset to the
+   current policy every ``ref_reset_every`` steps (ProRL also resets the optimiser: so does the lab);
 5. one Adam step (logged: the gradient's norm and the norm of the step Adam actually took).
 
 Runs are seeded and use deterministic algorithms (:func:`course_lib.lab._runtime.reproducible`): the same seed gives the
@@ -29,7 +32,7 @@ from course_lib.lab._runtime import adam, resolve_device, total_norm
 from course_lib.lab.base_model import warm_start
 from course_lib.lab.config import LabConfig
 from course_lib.lab.metrics import exact_metrics, sampled_metrics
-from course_lib.lab.model import GPT, sample_answers
+from course_lib.lab.model import GPT, answer_logprobs, sample_answers
 
 
 @dataclass
@@ -48,6 +51,8 @@ class LabState:
     interrupted: bool = False
     estimator_state: dict = field(default_factory=dict)
     """The objective's own state across steps (``advantages.Group.state``; empty for most methods)."""
+    ref_model: GPT | None = None
+    """Frozen reference policy of the KL term (None when ``kl_coef`` is 0)."""
 
 
 def make_state(cfg: LabConfig, use_cache: bool = True) -> LabState:
@@ -57,7 +62,23 @@ def make_state(cfg: LabConfig, use_cache: bool = True) -> LabState:
     opt = adam(model.parameters(), cfg.lr, device)
     sample_gen = torch.Generator(device=device).manual_seed(cfg.seed)
     prompt_gen = torch.Generator().manual_seed(cfg.seed + 1_000_003)
-    return LabState(cfg, model, opt, sample_gen, prompt_gen)
+    return LabState(cfg, model, opt, sample_gen, prompt_gen, ref_model=frozen_copy(model) if cfg.kl_coef else None)
+
+
+def frozen_copy(model: GPT) -> GPT:
+    """A copy of ``model`` with no gradients, the KL term's reference policy."""
+    import copy
+
+    ref = copy.deepcopy(model)
+    for p in ref.parameters():
+        p.requires_grad_(False)
+    return ref
+
+
+def reset_reference(state: LabState) -> None:
+    """ProRL's reference reset: the reference becomes the current policy and Adam starts afresh."""
+    state.ref_model = frozen_copy(state.model)
+    state.opt = adam(state.model.parameters(), state.cfg.lr, next(state.model.parameters()).device)
 
 
 def current_k(cfg: LabConfig, step: int) -> int:
@@ -71,14 +92,15 @@ def current_k(cfg: LabConfig, step: int) -> int:
     return advantages.k_at_step(cfg.objective, step, cfg.steps, cfg.k, cfg.anneal_frac)
 
 
-def objective_weights(objective: str, r: torch.Tensor, k: int, **context) -> torch.Tensor:
+def objective_weights(objective: str, r: torch.Tensor, k: int, params: dict | None = None, **context) -> torch.Tensor:
     """Per-sample weights w (B, n) such that the loss is -mean_b sum_i w_bi log pi(y_bi).
 
     The registry's :func:`course_lib.advantages.loss_weights` (sum form: a mean-form advantage
     divided by n). ``context`` holds the optional fields of :class:`course_lib.advantages.Group`
-    (``logp``, ``answer_ids``, ``prompt_ids``, ``state``) for the methods that need them.
+    (``logp``, ``answer_ids``, ``prompt_ids``, ``state``) for the methods that need them;
+    ``params`` the method's hyper-parameters (``LabConfig.params``).
     """
-    return advantages.loss_weights(objective, advantages.Group(rewards=r, **context), k=k)
+    return advantages.loss_weights(objective, advantages.Group(rewards=r, **context), k=k, **(params or {}))
 
 
 def rl_step(state: LabState) -> dict:
@@ -88,10 +110,13 @@ def rl_step(state: LabState) -> dict:
     correct sample: their weights, hence their gradient, are exactly 0), ``train/entropy`` (mean
     token entropy of the samples), ``train/loss``, ``train/grad_norm`` (norm of the gradient),
     ``train/update_norm`` (norm of the parameter change Adam made: set by the learning rate and by
-    each gradient entry's size relative to its running average, not by the gradient's raw scale)
-    and ``train/k`` (the k of the objective at this step).
+    each gradient entry's size relative to its running average, not by the gradient's raw scale),
+    ``train/k`` (the k of the objective at this step) and, with a KL term, ``train/kl`` (the k3
+    estimate of KL(pi || pi_ref) on the batch).
     """
     cfg, model, task = state.cfg, state.model, state.cfg.task
+    if cfg.kl_coef and cfg.ref_reset_every and state.step and state.step % cfg.ref_reset_every == 0:
+        reset_reference(state)
     device = next(model.parameters()).device
     seen = task.seen_targets
     targets = seen[torch.randint(len(seen), (cfg.prompts_per_step,), generator=state.prompt_gen)]
@@ -110,6 +135,7 @@ def rl_step(state: LabState) -> dict:
         cfg.objective,
         r,
         k,
+        cfg.method_params,
         logp=roll.logp.detach(),
         answer_ids=task.answer_ids(roll.answers),
         prompt_ids=targets.to(device),
@@ -123,6 +149,15 @@ def rl_step(state: LabState) -> dict:
         # bit for bit (the reduction order differs: the last bit moves in about half of random
         # batches), and the lab's numbers must not move.
         loss = loss - cfg.entropy_coef * roll.entropy.mean()
+    kl = None
+    if cfg.kl_coef:  # the registry's term is -beta * KL, to add to the objective: subtract it from the loss
+        with torch.no_grad():
+            B, n, L = roll.answers.shape
+            prompts = task.prompts(targets).to(device).repeat_interleave(n, 0)  # (B n, P)
+            ref_logp = answer_logprobs(state.ref_model, prompts, roll.answers.reshape(B * n, L), cfg.temperature)
+        term = advantages.loss_term("kl", cfg.kl_coef, logp=roll.logp, ref_logp=ref_logp.view(B, n))
+        loss = loss - term
+        kl = float(-term.detach()) / cfg.kl_coef
     state.opt.zero_grad(set_to_none=True)
     loss.backward()
     grad_norm = total_norm([p.grad for p in model.parameters() if p.grad is not None])
@@ -131,6 +166,7 @@ def rl_step(state: LabState) -> dict:
     # Adam divides by a running RMS of each gradient entry, so its step is not the gradient rescaled
     update_norm = total_norm([p.detach() - b for p, b in zip(model.parameters(), before, strict=True)])
     state.step += 1
+    extra = {} if kl is None else {"train/kl": kl}
     return {
         "step": state.step,
         "train/reward": float(r.mean()),
@@ -140,6 +176,7 @@ def rl_step(state: LabState) -> dict:
         "train/grad_norm": float(grad_norm),
         "train/update_norm": float(update_norm),
         "train/k": k,
+        **extra,
     }
 
 
