@@ -1,4 +1,4 @@
-"""The policy-gradient lab (chapter 5, ``notebooks/05_policy_gradient_lab.ipynb``).
+"""The policy-gradient lab (chapter 5, ``notebooks/05_policy_gradient_lab.ipynb``; chapter 6 compares methods in it).
 
 A tiny GPT, warm-started on a digit-sum task, trained with any method of the estimator registry
 (:data:`course_lib.advantages.ESTIMATORS`: the ``objective`` of :class:`LabConfig` is its key).
@@ -12,6 +12,8 @@ A tiny GPT, warm-started on a digit-sum task, trained with any method of the est
   Yu's gradient identity;
 - :mod:`.diagnostics` -- what a run measured: Delta(k) split by prompt, matched pass@1, seeds;
 - :mod:`.loop` -- runs: files, resume, Ctrl-C, several seeds;
+- :mod:`.methods` -- chapter 6: every exploration method at matched pass@1, exact pass@k curves up to
+  k = 1024, the crossover k* against the base model, the results file and its provenance;
 - :mod:`.charts`, :mod:`.cli` -- the live chart and ``passk lab`` (import Altair; not imported here);
 - :mod:`._runtime` -- CPU/GPU tuning (threads, determinism, memory) and why the code is shaped for
   speed; imported first, because deterministic cuBLAS needs its environment variable before the
