@@ -329,9 +329,15 @@ def test_cli_run_and_compare(tmp_path, capsys):
     assert main(["lab", "run", "--objective", "chen", "--k", "2", "--out", str(tmp_path / "b"), *common]) == 0
     rows = read_history(tmp_path / "a")
     assert [r["step"] for r in rows] == [0, 1, 2, 3, 4] and (tmp_path / "a" / "chart.html").exists()
-    assert main(["lab", "compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.html")]) == 0
+    assert main(["lab", "run", "--objective", "grpo", "--seed", "1", "--out", str(tmp_path / "a1"), *common]) == 0
+    capsys.readouterr()
+    runs = [str(tmp_path / name) for name in ("a", "b", "a1")]
+    assert main(["lab", "compare", *runs, "--out", str(tmp_path / "c.html")]) == 0
     assert (tmp_path / "c.html").stat().st_size > 1000
-    assert "Δ(" in capsys.readouterr().out
+    table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+    assert "Δ(2)" in table[0] or "Δ(4)" in table[0]
+    body = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in table[2:]}
+    assert body == {"grpo": "2", "chen": "1"}  # the two grpo seeds share a row
 
 
 def test_chart_tables_hold_every_evaluated_point():

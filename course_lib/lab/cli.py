@@ -145,23 +145,46 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from course_lib.lab.charts import lab_chart, summary_rows
     from course_lib.lab.loop import read_history
+    from course_lib.viz.tables import markdown_table
 
     histories, ks = {}, set()
     for run in args.runs:
         cfg = json.loads((Path(run) / "config.json").read_text())
-        histories[(f"{Path(run).name} ({cfg['objective']})", cfg["seed"])] = read_history(run)
+        # Runs of one method (objective and hyper-parameters) that differ only by seed share a row.
+        label = cfg["objective"] + "".join(f" {name}={value}" for name, value in sorted(cfg.get("params", [])))
+        if (label, cfg["seed"]) in histories:  # same method and seed, another configuration: name it by folder
+            label = f"{Path(run).name} ({label})"
+        histories[(label, cfg["seed"])] = read_history(run)
         ks.add(cfg["k"])
     k = args.k or (ks.pop() if len(ks) == 1 else 4)
     chart = lab_chart(histories, k=k)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     chart.save(str(out), **({"inline": True} if out.suffix == ".html" else {}))
-    for row in summary_rows(histories, k):
-        print(
-            f"{row['objective']}: Δ({k}) {row[f'seen/delta@{k} start']:.3f} -> {row[f'seen/delta@{k} end']:.3f}, "
-            f"pass@1 {row['seen/pass@1 start']:.3f} -> {row['seen/pass@1 end']:.3f}, "
-            f"distinct {row['seen/distinct_correct end']:.2f}, dominant share {row['seen/dominant_share end']:.2f}"
-        )
+    rows = summary_rows(histories, k)
+    header = ["run", "seeds", "pass@1", f"pass@{k}", f"Δ({k})", "distinct correct", "dominant share", "held pass@1"]
+
+    def change(row, key):  # "start -> end" of a seen/held metric, mean over seeds
+        return f"{_fmt(row[f'{key} start'])} -> {_fmt(row[f'{key} end'])}"
+
+    table = markdown_table(
+        header,
+        [
+            [
+                row["objective"],
+                row["seeds"],
+                change(row, "seen/pass@1"),
+                change(row, f"seen/pass@{k}"),
+                change(row, f"seen/delta@{k}"),
+                _fmt(row["seen/distinct_correct end"]),
+                _fmt(row["seen/dominant_share end"]),
+                change(row, "held/pass@1"),
+            ]
+            for row in rows
+        ],
+    )
+    print(table)
+    print("(start -> end of each run, mean over seeds; for a comparison at matched pass@1: passk lab compare-methods)")
     print(f"wrote {out}")
     return 0
 
