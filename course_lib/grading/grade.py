@@ -14,11 +14,13 @@ Submitted notebooks are arbitrary Python and run with the rights of whoever runs
 they can read and write files, use the network, and tamper with the grading code loaded in their own
 kernel. The grader guards against accidents (infinite loops, crashes, print floods, clobbered names)
 and against trivial forgery (the report line carries a nonce the notebook cannot know in advance),
-not against a determined adversary. For an untrusted room, run ``passk grade`` inside a throwaway
-container or VM with no network and no secrets, e.g. ``docker run --rm --network none -v
-$PWD:/work ...``. Hidden tests are hidden from the *exercise* notebooks only; the public repository
-ships its solutions, so an instructor who needs secret tests keeps a private solutions folder and
-passes it with ``--solutions``.
+not against a determined adversary. ``passk grade`` runs each submission through
+:mod:`~course_lib.grading.room`, which caps its memory, processes and CPU time
+(:mod:`~course_lib.grading.limits`); the file system and the network are not isolated. For an
+untrusted room, run ``passk grade`` inside a throwaway container or VM with no network and no
+secrets, e.g. ``docker run --rm --network none -v $PWD:/work ...``. Hidden tests are hidden from
+the *exercise* notebooks only; the public repository ships its solutions, so an instructor who needs
+secret tests keeps a private solutions folder and passes it with ``--solutions``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import asyncio
 import copy
 import csv
 import json
+import re
 import secrets
 import tempfile
 import time
@@ -41,7 +44,7 @@ from .questions import exercise_ids, exercise_questions
 
 __all__ = ["GradeConfig", "Row", "grade_submission", "grade_all", "write_csv", "summarise", "FIELDS"]
 
-FIELDS = ("submission", "exercise", "question", "points", "score", "status", "message")
+FIELDS = ("submission", "exercise", "question", "points", "score", "status", "message", "sha256")
 """CSV columns, one row per submission x question."""
 
 
@@ -83,6 +86,8 @@ class Row:
     """passed, failed or not graded."""
     message: str
     """Why: the check's message, or what went wrong with the submission."""
+    sha256: str = ""
+    """SHA-256 of the submitted file when it was graded (``passk grade --resume`` compares it)."""
 
 
 def _rows_for_problem(path: str, exercise: str | None, reason: str) -> list[Row]:
@@ -162,7 +167,13 @@ def _with_cells_skipped(nb: nbformat.NotebookNode, skipped: list[int]) -> nbform
 
 
 def _save_executed(nb: nbformat.NotebookNode, name: str, folder: Path) -> None:
-    """Write the executed copy as ``folder/<parent>__<file>`` (the submitted file is never touched)."""
+    """Write the executed copy as ``folder/<parent>__<file>`` (the submitted file is never touched).
+
+    The grading cell, which holds the hidden tests' source, is replaced by a comment: the copy can
+    be handed back to the learner.
+    """
+    nb = copy.deepcopy(nb)
+    nb.cells[-1] = nbformat.v4.new_code_cell("# passk grade re-judged every question here (hidden tests not shown)")
     folder.mkdir(parents=True, exist_ok=True)
     path = Path(name)
     nbformat.write(nb, folder / f"{path.parent.name or 'submission'}__{path.name}")
@@ -297,4 +308,7 @@ def summarise(rows: list[Row]) -> list[dict]:
         s["passed"] += r.status == "passed"
         if r.status == "not graded" and not s["note"]:
             s["note"] = r.message
+        limit = re.search(r"\[(exceeded the [^\]]*)\]", r.message)
+        if limit and not s["note"]:
+            s["note"] = limit.group(1)
     return list(out.values())
