@@ -7,6 +7,7 @@ chart renderer and the report above it: env <- viz.rendering <- doctor, no cycle
 from __future__ import annotations
 
 from .env import detect_environment, device_description, versions
+from .integrations import status as integrations_status
 from .viz.rendering import choose_renderer
 
 
@@ -20,4 +21,5 @@ def report() -> dict[str, str]:
     except Exception as exc:  # torch missing or broken: say so instead of failing
         rows["device"] = f"unavailable ({type(exc).__name__}: {exc})"
     rows["chart renderer"] = choose_renderer(environment)
+    rows.update(integrations_status())  # verl plugin / TRL: importable or not
     return rows

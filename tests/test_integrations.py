@@ -1,0 +1,121 @@
+"""course_lib.integrations without verl or TRL installed (the main suite; the real trainers: ``make test-verl``).
+
+The claims: the integrations import NumPy only (torch, verl and TRL load when a trainer calls them);
+``passk doctor`` reports both integrations; the verl adapter's NumPy core groups, scales and refuses as
+documented; the methods offered to TRL sum to zero in every group (what makes TRL's mean baseline
+harmless), and the TRL reward transform refuses what it cannot reproduce.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from course_lib.advantages.registry import ESTIMATORS, loss_weights
+from course_lib.integrations import status
+from course_lib.integrations import trl as trl_plugin
+from course_lib.integrations import verl as verl_plugin
+
+
+def test_integrations_import_no_trainer_or_torch():
+    code = (
+        "import sys, course_lib.integrations.verl, course_lib.integrations.trl, course_lib.integrations.verl_main,"
+        " course_lib.doctor\n"
+        "heavy = sorted(m for m in ('torch', 'verl', 'trl', 'transformers', 'ray') if m in sys.modules)\n"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_doctor_reports_both_integrations():
+    rows = status()
+    assert set(rows) == {"verl integration", "TRL integration"}
+    assert "verl" in rows["verl integration"] and "TRL" in rows["TRL integration"]
+
+
+def test_verl_adapter_groups_by_uid_and_scales_by_n():
+    scores = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0])
+    uids = ["a", "b", "a", "b", "b", "lone", "a"]
+    adv = verl_plugin.advantages("passk_chen", scores, uids, {"passk": {"k": 2}})
+    for uid in ("a", "b"):
+        rows = [i for i, u in enumerate(uids) if u == uid]
+        want = len(rows) * loss_weights("chen", scores[rows], k=2)
+        assert np.array_equal(adv[rows], want), uid
+    assert adv[5] == 0.0  # a group of one: the documented fallback
+
+
+@pytest.mark.parametrize(
+    ("scores", "uids", "config", "match"),
+    [
+        ([1.0, np.nan, 0.0, 1.0], ["a", "a", "b", "b"], {"passk": {"k": 2}}, r"uid='a' has NaN"),
+        ([1.0, 0.5, 0.0, 1.0], ["a", "a", "b", "b"], {"passk": {"k": 2}}, r"uid='a' \(n=2, rewards \[1, 0.5\]\)"),
+        ([1.0, 0.0], ["a", "a"], {"passk": {}}, r"set \+algorithm.passk.k"),
+        ([1.0, 0.0], ["a", "a"], {"passk": {"k": 2, "bogus": 1}}, r"unknown key\(s\) \['bogus'\]"),
+        ([1.0, 0.0], ["a", "b"], {"passk": {"k": 1}}, "every group has one response"),
+    ],
+)
+def test_verl_adapter_refuses_with_the_group_named(scores, uids, config, match):
+    with pytest.raises(ValueError, match=match):
+        verl_plugin.advantages("passk_chen", np.array(scores), uids, config)
+
+
+@pytest.mark.parametrize("method", trl_plugin.ZERO_SUM)
+def test_trl_methods_sum_to_zero_in_every_group(method):
+    """Exhaustive over binary groups n = 2..10 and every valid k: |sum_i A_i| stays at float64 rounding."""
+    worst = 0.0
+    for n in range(2, 11):
+        ks = [k for k in range(1, n + 1) if method != "chen_full" or n % k == 0]
+        for c in range(n + 1):
+            r = np.array([1.0] * c + [0.0] * (n - c))
+            for k in ks if ESTIMATORS[method].uses_k else [None]:
+                a = n * loss_weights(method, r, k=k)
+                worst = max(worst, abs(float(a.sum())) / max(1.0, float(np.abs(a).max())))
+    assert worst < 1e-12, (method, worst)
+
+
+def _acc(prompts, completions, **kw):
+    return [float(c == "right") for c in completions]
+
+
+def test_trl_reward_transform_is_the_course_advantage():
+    fn = trl_plugin.group_reward("chen", _acc, num_generations=4, k=2)
+    completions = ["right", "wrong", "wrong", "wrong", "wrong", "right", "right", "wrong"]
+    out = fn(prompts=["p"] * 4 + ["q"] * 4, completions=completions)
+    r = np.array(_acc(None, completions))
+    want = np.concatenate([4 * loss_weights("chen", r[:4], k=2), 4 * loss_weights("chen", r[4:], k=2)])
+    assert out == want.tolist()
+    assert fn.__name__ == "passk_chen"
+
+
+def test_trl_reward_transform_refuses_what_trl_would_change():
+    with pytest.raises(ValueError, match="not exact through TRL"):
+        trl_plugin.group_reward("pkpo", _acc, num_generations=4, k=2)
+    with pytest.raises(ValueError, match="give k"):
+        trl_plugin.group_reward("chen", _acc, num_generations=4)
+    fn = trl_plugin.group_reward("chen", _acc, num_generations=4, k=2)
+    with pytest.raises(ValueError, match="not whole groups of num_generations=4"):
+        fn(prompts=["p"] * 6, completions=["right"] * 6)
+    with pytest.raises(ValueError, match="not one prompt repeated 4 times"):
+        fn(prompts=["p", "p", "q", "q"], completions=["right"] * 4)
+    with pytest.raises(ValueError, match="binary"):
+        trl_plugin.group_reward("chen", lambda **kw: [0.5, 1, 0, 0], num_generations=4, k=2)(
+            prompts=["p"] * 4, completions=["x"] * 4
+        )
+
+
+def test_trl_check_config():
+    class Args:
+        scale_rewards = "group"
+        multi_objective_aggregation = "sum_then_normalize"
+        per_device_train_batch_size, steps_per_generation, num_generations = 4, 1, 8
+
+    with pytest.raises(ValueError, match=r"scale_rewards='group'.*not a multiple of num_generations = 8"):
+        trl_plugin.check_config(Args)
+    Args.scale_rewards, Args.steps_per_generation = "none", 2
+    trl_plugin.check_config(Args)
+    Args.num_generations_eval = 4
+    with pytest.raises(ValueError, match="num_generations_eval=4"):
+        trl_plugin.check_config(Args)

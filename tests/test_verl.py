@@ -1,0 +1,290 @@
+"""The verl plugin (course_lib.integrations.verl) against verl itself, on CPU.
+
+Runs only where verl is installed (``make test-verl`` builds ``.venv-verl``); the main suite skips
+it. The claims: every offered name is found by verl's own lookup; on verl-shaped batches each
+adapter equals the course's estimator applied group by group, in the documented scaling
+``A_i = n * w_i`` broadcast over the response mask, also through verl's ``compute_advantage`` on a
+``DataProto``; Chen et al.'s advantage through verl matches its closed form; edge cases give clear
+errors. If a verl release moves the plugin API, ``test_plugin_api`` names the call that broke.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+verl = pytest.importorskip("verl")
+torch = pytest.importorskip("torch")
+
+from course_lib.advantages.registry import ESTIMATORS, loss_weights  # noqa: E402
+from course_lib.integrations import verl as plugin  # noqa: E402
+from course_lib.integrations.verl_main import HOOK, HOOK_KEY, with_hook  # noqa: E402
+
+K = 2
+SIZES = (4, 6, 8, 10)  # groups of different sizes in one batch (even, for chen_full; > K for PKPO loo)
+BINARY = {"chen", "chen_bootstrap", "chen_full", "grpo_alpha", "pkpo_binary", "psr", "nsr", "w_reinforce"}
+
+
+def _api(path: str):
+    """verl's object at ``module:attr``; a missing one fails with the call that broke."""
+    import importlib
+
+    module, attr = path.split(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        pytest.fail(f"verl {verl.__version__} changed the plugin API: {module}.{attr} is gone ({exc})")
+
+
+@pytest.fixture(scope="module")
+def registered():
+    return plugin.register_all()
+
+
+def test_plugin_api():
+    for path in (
+        "verl.trainer.ppo.core_algos:register_adv_est",
+        "verl.trainer.ppo.core_algos:get_adv_estimator_fn",
+        "verl.trainer.ppo.ray_trainer:compute_advantage",
+        "verl.protocol:DataProto",
+    ):
+        _api(path)
+
+
+def test_every_registry_method_is_offered_or_refused_with_a_reason():
+    offered = {o.method for o in plugin.OFFERS.values()}
+    assert set(ESTIMATORS) == offered | set(plugin.NOT_OFFERED)
+    assert not offered & set(plugin.NOT_OFFERED)
+    assert {"passk_chen", "passk_pkpo", "passk_pkpo_loo", "passk_pkpo_loo1", "passk_pkpo_none"} <= set(plugin.OFFERS)
+    assert {"passk_pkpo_binary", "passk_grpo_alpha", "passk_w_reinforce"} <= set(plugin.OFFERS)
+    for method in ("ucb_explore", "batch_explore", "unlikely"):
+        assert method in plugin.NOT_OFFERED, method
+
+
+def test_each_name_is_found_by_verl(registered):
+    get = _api("verl.trainer.ppo.core_algos:get_adv_estimator_fn")
+    assert registered == list(plugin.OFFERS)
+    for name in registered:
+        assert get(name) is plugin.adapter(name), name
+    assert plugin.register_all() == registered  # idempotent: a second call (Ray hook + driver) is harmless
+
+
+def _batch(method: str, seed: int, length: int = 7):
+    """verl-shaped tensors: rows of groups of SIZES (interleaved), reward on the last valid token."""
+    rng = np.random.default_rng(seed)
+    uids = np.array([f"uid-{g}" for g, n in enumerate(SIZES) for _ in range(n)], dtype=object)
+    order = rng.permutation(len(uids))  # verl does not promise contiguous groups
+    uids = uids[order]
+    bs = len(uids)
+    if method in BINARY:
+        scores = rng.integers(0, 2, bs).astype(np.float32)
+    else:
+        scores = rng.normal(size=bs).astype(np.float32)
+    lengths = rng.integers(1, length + 1, bs)
+    mask = (np.arange(length)[None, :] < lengths[:, None]).astype(np.float32)  # (bs, T)
+    rewards = np.zeros((bs, length), np.float32)
+    rewards[np.arange(bs), lengths - 1] = scores
+    return torch.from_numpy(rewards), torch.from_numpy(mask), uids, scores
+
+
+def _expected(offer, scores, uids, config):
+    """The course's estimator group by group, in the documented scaling: A_i = n w_i, float32."""
+    k = config["passk"].get("k")
+    params = {key: v for key, v in config["passk"].items() if key != "k"}
+    out = np.zeros(len(scores))
+    for uid in dict.fromkeys(uids.tolist()):
+        rows = np.flatnonzero(uids == uid)
+        w = loss_weights(offer.method, scores[rows].astype(np.float64), k=k, **{**params, **offer.fixed})
+        out[rows] = len(rows) * np.asarray(w)
+    return torch.from_numpy(out).to(torch.float32)
+
+
+def _config(offer) -> dict:
+    return {"passk": {"k": K}} if ESTIMATORS[offer.method].uses_k else {"passk": {}}
+
+
+@pytest.mark.parametrize("name", list(plugin.OFFERS))
+def test_adapter_equals_course_estimator_group_by_group(registered, name):
+    offer = plugin.OFFERS[name]
+    get = _api("verl.trainer.ppo.core_algos:get_adv_estimator_fn")
+    for seed in range(3):
+        rewards, mask, uids, scores = _batch(offer.method, seed)
+        config = _config(offer)
+        adv, ret = get(name)(token_level_rewards=rewards, response_mask=mask, index=uids, config=config)
+        want = _expected(offer, scores, uids, config)[:, None] * mask
+        assert adv.shape == rewards.shape and adv.dtype == rewards.dtype
+        assert torch.equal(adv, want), f"{name}, seed {seed}: max diff {(adv - want).abs().max():.3g}"
+        assert torch.equal(ret, adv)
+
+
+@pytest.mark.parametrize("name", list(plugin.OFFERS))
+def test_verl_compute_advantage_puts_the_same_values_in_the_batch(registered, name):
+    compute_advantage = _api("verl.trainer.ppo.ray_trainer:compute_advantage")
+    DataProto = _api("verl.protocol:DataProto")
+    from omegaconf import OmegaConf
+
+    offer = plugin.OFFERS[name]
+    rewards, mask, uids, scores = _batch(offer.method, seed=11)
+    config = OmegaConf.create({"adv_estimator": name, **_config(offer)})  # verl passes its DictConfig
+    data = DataProto.from_dict(
+        tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids}
+    )
+    want = _expected(offer, scores, uids, _config(offer))[:, None] * mask
+    out = compute_advantage(data, adv_estimator=name, config=config)
+    assert torch.equal(out.batch["advantages"], want), name
+    assert torch.equal(out.batch["returns"], want), name
+    # verl 0.9's default trainer (trainer.use_v1=True) goes through this wrapper, with keys uid_session_index
+    v1 = _api("verl.trainer.ppo.v1.utils:compute_advantage_for_multi_trajectories")
+    data = DataProto.from_dict(
+        tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids}
+    )
+    keys = [f"{uid}_0_{i}" for i, uid in enumerate(uids)]
+    out = v1(data, batch_keys=keys, adv_estimator=name, num_repeat=max(SIZES), config=config)
+    assert torch.equal(out.batch["advantages"], want), f"{name} through the v1 trainer's wrapper"
+
+
+def test_passk_grpo_is_verls_own_grpo_up_to_the_std_convention(registered):
+    """Same layout and form as verl's compute_grpo_outcome_advantage; values differ by sqrt(n / (n - 1))."""
+    verl_grpo = _api("verl.trainer.ppo.core_algos:compute_grpo_outcome_advantage")
+    rewards, mask, uids, _ = _batch("grpo", seed=5)
+    ours, ours_ret = plugin.adapter("passk_grpo")(rewards, mask, uids, {"passk": {"eps": 0.0}})
+    theirs, theirs_ret = verl_grpo(token_level_rewards=rewards, response_mask=mask, index=uids, epsilon=0.0)
+    assert ours.shape == theirs.shape == rewards.shape and ours.dtype == theirs.dtype
+    n = torch.tensor([float((uids == uid).sum()) for uid in uids])
+    # population std (course) vs sample std (verl): theirs = ours * sqrt((n - 1) / n)
+    torch.testing.assert_close(ours * torch.sqrt((n - 1) / n)[:, None], theirs, rtol=1e-5, atol=1e-6)
+    assert torch.equal(ours_ret, ours) and torch.equal(theirs_ret, theirs)  # returns = advantages, both
+
+
+def _chen_closed_form(n: int, c: int, k: int) -> tuple[float, float]:
+    """Chen et al.'s (A_pos, A_neg), eps = 0, from binomials (math.comb, exact integers)."""
+    r_bar = 1 - math.comb(n - c, k) / math.comb(n, k)
+    sigma = math.sqrt(r_bar * (1 - r_bar))
+    if sigma == 0:
+        return 0.0, 0.0
+    a_pos = (1 - r_bar) / sigma
+    a_neg = (1 - r_bar - math.comb(n - c - 1, k - 1) / math.comb(n - 1, k - 1)) / sigma if c < n else 0.0
+    return a_pos, a_neg
+
+
+def test_chen_through_verl_matches_the_closed_form(registered):
+    fn = _api("verl.trainer.ppo.core_algos:get_adv_estimator_fn")("passk_chen")
+    checked = 0
+    for n in range(2, 13):
+        for k in range(1, n + 1):
+            for c in range(n + 1):
+                r = torch.tensor([1.0] * c + [0.0] * (n - c))
+                rewards = torch.zeros(n, 3)
+                rewards[:, -1] = r
+                adv, _ = fn(rewards, torch.ones(n, 3), np.array(["g"] * n, dtype=object), {"passk": {"k": k, "eps": 0}})
+                a_pos, a_neg = _chen_closed_form(n, c, k)
+                want = torch.tensor([a_pos] * c + [a_neg] * (n - c), dtype=torch.float64).float()
+                torch.testing.assert_close(adv[:, 0], want, rtol=1e-6, atol=1e-6, msg=f"n={n} c={c} k={k}")
+                assert abs(float(adv[:, 0].double().sum())) < 1e-5, (n, c, k)  # sums to zero in the group
+                checked += 1
+    assert checked == sum((n + 1) * n for n in range(2, 13))
+
+
+def _call(name, scores, uids, config):
+    rewards = torch.tensor(scores, dtype=torch.float32)[:, None]
+    return plugin.adapter(name)(rewards, torch.ones_like(rewards), np.array(uids, dtype=object), config)[0][:, 0]
+
+
+def test_edge_cases_give_clear_errors_or_the_documented_fallback():
+    with pytest.raises(ValueError, match=r"passk_chen: group uid='b' has NaN"):
+        _call("passk_chen", [1, 0, 1, float("nan")], ["a", "a", "b", "b"], {"passk": {"k": 2}})
+    with pytest.raises(ValueError, match=r"passk_chen: group uid='b' \(n=2, rewards \[0.5, 1\]\): .*binary"):
+        _call("passk_chen", [1, 0, 0.5, 1], ["a", "a", "b", "b"], {"passk": {"k": 2}})
+    with pytest.raises(ValueError, match=r"group uid='a' \(n=2.*k must be <= 2"):
+        _call("passk_chen", [1, 0], ["a", "a"], {"passk": {"k": 3}})
+    with pytest.raises(ValueError, match=r"passk_chen is a pass@k method: set \+algorithm.passk.k"):
+        _call("passk_chen", [1, 0], ["a", "a"], None)
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['beta'\]"):
+        _call("passk_chen", [1, 0], ["a", "a"], {"passk": {"k": 2, "beta": 1}})
+    with pytest.raises(ValueError, match=r"every group has one response"):
+        _call("passk_grpo", [1, 0], ["a", "b"], None)
+    # a group of one next to real groups: advantage 0 (documented fallback)
+    out = _call("passk_rloo", [1, 0, 1], ["a", "a", "lone"], None)
+    assert out.tolist() == [1.0, -1.0, 0.0]
+    # hyper-parameters from the config section reach the course estimator
+    lam = _call("passk_w_reinforce", [1, 0], ["a", "a"], {"passk": {"lam": 0.5, "k": 4}})  # k: ignored here
+    assert lam.tolist() == [0.5, -1.0]
+
+
+def test_hydra_overrides_reach_verl_config():
+    """The guide's overrides compose with verl's own ppo_trainer config (no Ray, no GPU)."""
+    cfg = _compose(["algorithm.adv_estimator=passk_chen", "+algorithm.passk.k=4", "+algorithm.passk.eps=0"])
+    assert cfg.algorithm.adv_estimator == "passk_chen"
+    assert plugin._params(plugin.OFFERS["passk_chen"], cfg.algorithm) == (4, {"eps": 0})
+    assert cfg.ray_kwargs.ray_init.runtime_env.worker_process_setup_hook == HOOK
+    assert with_hook([f"{HOOK_KEY}=mine"]) == [f"{HOOK_KEY}=mine"]
+
+
+def _compose(overrides):
+    import os
+
+    from hydra import compose, initialize_config_dir
+    from verl.trainer import main_ppo
+
+    config_dir = os.path.join(os.path.dirname(main_ppo.__file__), "config")
+    with initialize_config_dir(config_dir=config_dir, version_base=None):
+        return compose(config_name="ppo_trainer", overrides=with_hook(overrides))
+
+
+@pytest.mark.parametrize("script", ["run_1gpu.sh", "run_multigpu.sh"])
+def test_example_scripts_compose_with_verl_config(tmp_path, script):
+    """The example launch scripts: their overrides are valid keys of verl's config (a stand-in `python`)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$ARGS_OUT"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "ARGS_OUT": str(tmp_path / "args")}
+    subprocess.run(["bash", str(root / "examples" / "verl" / script)], env=env, check=True, timeout=60)
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[:2] == ["-m", "course_lib.integrations.verl_main"]
+    cfg = _compose(args[2:])
+    name = cfg.algorithm.adv_estimator
+    assert name in plugin.OFFERS, name
+    k, _ = plugin._params(plugin.OFFERS[name], cfg.algorithm)
+    assert k <= cfg.actor_rollout_ref.rollout.n
+
+
+@pytest.mark.slow
+def test_ray_hook_registers_the_estimators_in_a_worker():
+    """verl computes advantages in a Ray actor: the setup hook must register the names there."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=1, include_dashboard=False, runtime_env={"worker_process_setup_hook": HOOK})
+    try:
+
+        @ray.remote
+        def lookup():
+            from verl.trainer.ppo import core_algos
+
+            return core_algos.get_adv_estimator_fn("passk_chen").__name__
+
+        assert ray.get(lookup.remote(), timeout=120) == "passk_chen_advantage"
+    finally:
+        ray.shutdown()
+
+
+def test_verl_main_registers_then_runs_verl_main_with_the_hook(monkeypatch):
+    """The entry point: names registered in the driver, Ray's hook appended, verl's own main called."""
+    import sys
+
+    from verl.trainer import main_ppo
+
+    from course_lib.integrations import verl_main
+
+    seen = {}
+    monkeypatch.setattr(main_ppo, "main", lambda: seen.setdefault("argv", list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", ["verl_main"])
+    verl_main.main(["algorithm.adv_estimator=passk_chen", "+algorithm.passk.k=4"])
+    assert seen["argv"][1:] == with_hook(["algorithm.adv_estimator=passk_chen", "+algorithm.passk.k=4"])
+    get = _api("verl.trainer.ppo.core_algos:get_adv_estimator_fn")
+    assert get("passk_chen") is plugin.adapter("passk_chen")
