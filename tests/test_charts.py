@@ -5,6 +5,7 @@ N = 8, five wrong, k = 4: values checked against the authors' published code),
 the closed forms in course_lib.passk for everything else.
 """
 
+import re
 from fractions import Fraction
 from math import comb
 
@@ -218,3 +219,52 @@ def test_mixture_shares_follow_alpha_and_sum_to_one():
 def test_mixture_rejects_bad_weights(weights):
     with pytest.raises(ValueError, match="weights"):
         explorers.mixture_tables([0.1, 0.2, 0.3], weights, k=2)
+
+
+# ------------------------------------------------------------- every chart fits the notebook
+def _drawn_size(chart) -> tuple[float, float]:
+    """Width and height in px of ``chart`` as Vega draws it (vl-convert's SVG, no browser)."""
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    match = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg)
+    return float(match[1]), float(match[2])
+
+
+def _course_charts() -> dict:
+    """Every chart the chapter notebooks draw, with their widest data (most runs, longest labels)."""
+    from course_lib import bandit as B
+    from course_lib.bandit import charts as BC
+    from course_lib.lab import charts as LC
+
+    bandit = B.make_bandit()
+    run = B.train(bandit, objective="pass@1", steps=20)
+    labels = ["pass@1", "pass@k (k=4)", "pass@k + entropy (τ=0.05)", "Chen pass@4, then pass@1", "risk-seeking β=2"]
+    runs = dict.fromkeys(labels, run)
+    explorer = {"pass@1 exact (reference)": run, "chen_then_pass1 (k=8, lr=5, τ=0.12)": run}
+    row = {"step": 0, **{key.format(k=4): 0.5 for key, _ in LC.DEFAULT_METRICS}}
+    objectives = ("grpo", "rloo", "chen", "pkpo", "grpo_alpha", "chen_then_pass1")
+    lab = {(o, 0): [row, {**row, "step": 10}] for o in objectives}
+    return {
+        "alpha": explorers.alpha_chart(ks=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64)),
+        "estimator": explorers.estimator_chart(n=100, p=0.5, k=50),
+        "zero_signal": explorers.zero_signal_chart(),
+        "advantage": explorers.advantage_chart(n=32, c=5, k=16),
+        "mixture": explorers.mixture_chart(),
+        "collapse": BC.collapse_chart(runs),
+        "collapse explorer": BC.collapse_chart(explorer, columns=3),
+        "collapse, 4 panels": BC.collapse_chart(runs, metrics=("delta", "J1", "coverage", "modes")),
+        "mass": BC.mass_chart(bandit, runs, prompts=(0, 7)),
+        "signal": BC.signal_chart(run, 7),
+        "weight": BC.weight_chart(),
+        "path": BC.path_chart(runs, 0),
+        "lab": LC.lab_chart(lab),
+    }
+
+
+def test_every_chart_fits_the_notebook_width():
+    """No chart is wider than :data:`charts.MAX_WIDTH` (else JupyterLab at 1280 px cuts it; see test_browser.py)."""
+    sizes = {name: _drawn_size(chart) for name, chart in _course_charts().items()}
+    too_wide = {name: w for name, (w, _) in sizes.items() if w > charts.MAX_WIDTH}
+    assert not too_wide, (too_wide, charts.MAX_WIDTH)
+    assert all(h >= 150 for _, h in sizes.values()), sizes

@@ -81,6 +81,33 @@ def test_pane_sends_only_the_datasets_that_changed():
     assert pane.data == charts.datasets(explorers.alpha_tables((2, 3), 0.4))
 
 
+def test_pane_refits_its_size_at_every_data_update():
+    """Vega sizes a chart once unless autosize.resize: a chart first drawn empty stayed a sliver."""
+    pane = widgets.VegaPane(spec={"mark": "point"})
+    assert pane.spec["autosize"] == widgets.AUTOSIZE == {"type": "pad", "resize": True}
+    pane.spec = {"mark": "line", "autosize": "none"}  # a spec's own autosize is kept
+    assert pane.spec["autosize"] == "none"
+    ex = widgets.alpha_explorer(use_widget=True)
+    assert ex.pane.widget.spec == ex.pane.spec and ex.pane.spec["autosize"] == widgets.AUTOSIZE
+
+
+def test_lab_live_chart_grows_with_its_data_and_fits_the_notebook():
+    from course_lib.lab import charts as LC
+
+    before = alt.renderers.active
+    try:
+        rendering.setup_notebook("jupyterlab")  # the live chart is then one VegaPane, filled in place
+        live = LC.LiveChart(k=4, interval=0.0)
+    finally:
+        alt.renderers.enable(before)
+    assert live.pane.widget.spec["autosize"] == widgets.AUTOSIZE  # drawn empty first: it must grow
+    history = [{"step": s, "seen/pass@1": 0.1 * s} for s in range(3)]
+    live.update({("grpo", 0): history})
+    assert {row["run"] for row in live.pane.widget.data["lab"]} == {"grpo"}
+    color = live.pane.spec["spec"]["layer"][0]["encoding"]["color"]
+    assert color["legend"]["orient"] == "bottom"  # under the panels: to their right it made the chart too wide
+
+
 def test_mixture_explorer_tracks_its_sliders():
     ex = widgets.mixture_explorer(use_widget=True, throttle_s=0)
     ex.controls["k"].value = 64

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import bandit as B
 from ..passk import alpha_k
-from ..viz.charts import HEIGHT, WIDTH, data_source, with_data
+from ..viz.charts import HEIGHT, WIDTH, data_source, legend_below, with_data
 
 METRIC_TITLES = {
     "delta": "Δ(k) = J_k − J_1",
@@ -88,7 +88,7 @@ def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetCh
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("value:Q", title=None),
-            color=alt.Color("run:N", title="objective"),
+            color=alt.Color("run:N", title="objective", legend=legend_below(columns=3, labelLimit=220)),
             tooltip=["run:N", "step:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")],
         )
         .properties(width=WIDTH, height=HEIGHT * 0.8)

@@ -55,7 +55,10 @@ def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     """Small multiples, one panel per metric; a line per run (mean over seeds, band = min..max)."""
     order = [title for _, title in _metrics(k, metrics)]
     base = charts.data_source("lab").encode(
-        x=alt.X("step:Q", title="RL step"), color=alt.Color("run:N", title="objective")
+        x=alt.X("step:Q", title="RL step"),
+        color=alt.Color(
+            "run:N", title="objective", legend=charts.legend_below(columns=4, labelLimit=160, symbolOpacity=1)
+        ),
     )
     line = base.mark_line().encode(
         y=alt.Y("mean(value):Q", title=None), tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")]

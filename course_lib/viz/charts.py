@@ -16,8 +16,19 @@ import numpy as np
 
 from .._checks import as_int_array, as_prob_array
 
-WIDTH, HEIGHT = 230, 190
-"""Size in pixels of one chart panel."""
+WIDTH, HEIGHT = 200, 190
+"""Size in pixels of one chart panel (the plotting area, without axes, titles and legends)."""
+
+MAX_WIDTH = 800
+"""Widest a whole chart may be drawn, in pixels, so that it fits the notebook.
+
+JupyterLab 4 at a 1280 px wide window, with its file browser open (as it opens), leaves
+848 px for a cell's output; vega-embed adds 38 px for its "..." menu. A wider chart is cut at
+the right edge of its output area (titles and legends hidden behind a scroll bar). Checked
+for every chart by tests/test_charts.py (offline) and tests/test_browser.py (in Chromium).
+Three panels of :data:`WIDTH` side by side fit, with their legend *under* them
+(:func:`legend_below`), not to their right.
+"""
 
 RED = "#d62728"
 """Colour of the marks that follow the sliders."""
@@ -64,6 +75,15 @@ def spec_with_data(template_spec: dict, tables: dict) -> dict:
 def data_source(name: str) -> alt.Chart:
     """A chart reading the named dataset ``name``."""
     return alt.Chart(alt.Data(name=name))
+
+
+def legend_below(columns: int = 0, **kwargs) -> alt.Legend:
+    """A legend laid out in rows under the chart (``columns`` entries per row; 0: one row).
+
+    Under, not to the right: a legend to the right of three panels makes the chart wider
+    than the notebook (see :data:`MAX_WIDTH`).
+    """
+    return alt.Legend(orient="bottom", direction="horizontal", columns=columns, **kwargs)
 
 
 def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import passk
 from .._checks import as_int_array, as_positive_int, as_prob_array
-from .charts import HEIGHT, RED, WIDTH, as_ks, as_p, chart_title, data_source, with_data
+from .charts import HEIGHT, RED, WIDTH, as_ks, as_p, chart_title, data_source, legend_below, with_data
 
 P_GRID = np.linspace(0.0, 1.0, 201)
 """Grid of pass@1 values p for curves over p."""
@@ -70,7 +70,7 @@ def alpha_tables(ks=(1, 2, 4, 8, 16), p: float = 0.2) -> dict:
 def alpha_template() -> alt.HConcatChart:
     """J_k, alpha_k and Delta(k) against p; diamonds at p*(k); dashed rule and dots at the current p."""
     x = alt.X("p:Q", title="p = J₁ (pass@1 of the prompt)", scale=alt.Scale(domain=[0, 1]))
-    color = alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis"))
+    color = alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis"), legend=legend_below())
     tips = [
         alt.Tooltip("k:O"),
         alt.Tooltip("p:Q", format=".3f"),
@@ -80,7 +80,7 @@ def alpha_template() -> alt.HConcatChart:
     ]
     rule = data_source("alpha_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(p):Q")
 
-    def panel(field: str, title: str, y_title: str, *extra) -> alt.LayerChart:
+    def panel(field: str, title, y_title: str, *extra) -> alt.LayerChart:
         line = (
             data_source("alpha_curves")
             .mark_line()
@@ -109,7 +109,7 @@ def alpha_template() -> alt.HConcatChart:
     return alt.hconcat(
         panel("J_k", "pass@k: J_k = 1 − (1 − p)^k", "J_k"),
         panel("alpha_k", "Gradient weight: α_k = k(1 − p)^(k−1)", "α_k"),
-        panel("delta_k", "Exploration gap: Δ(k) = J_k − J₁ (◆ = peak p*)", "Δ(k)", star),
+        panel("delta_k", alt.TitleParams("Exploration gap: Δ(k) = J_k − J₁", subtitle="◆ = peak p*(k)"), "Δ(k)", star),
     ).properties(title=chart_title("∇J_k = α_k ∇J₁: pass@k only reweights pass@1 (Yu, arXiv 2511.16231)"))
 
 
@@ -506,6 +506,7 @@ def advantage_template() -> alt.HConcatChart:
                 title="rollout",
                 sort=["correct", "wrong"],
                 scale=alt.Scale(domain=["correct", "wrong"], range=["#2ca02c", "#9467bd"]),
+                legend=legend_below(),
             ),
             tooltip=tips,
         )
@@ -518,7 +519,7 @@ def advantage_template() -> alt.HConcatChart:
         .encode(
             x=alt.X("c:Q", title="c = correct rollouts in the group"),
             y=alt.Y("eta:Q", title="η = Σᵢ |Aᵢ| (pass@k advantage)"),
-            color=alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis")),
+            color=alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis"), legend=legend_below()),
             tooltip=etip,
         )
     )

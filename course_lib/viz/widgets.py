@@ -14,7 +14,9 @@ prints the figures) and sends them to the chart:
   headless runs; see :mod:`course_lib.viz.rendering`), the chart is one persistent
   :class:`VegaPane` widget. The browser swaps the data into the live Vega view
   (``view.data(name, rows)``), so nothing is re-displayed and the page does not flicker;
-  when the whole spec changes, the new chart is drawn off-screen and swapped in.
+  when the whole spec changes, the new chart is drawn off-screen and swapped in. The drawing
+  re-fits its size to the new data (:data:`AUTOSIZE`), so a chart first drawn empty (the
+  lab's live chart) grows to its full size when the data comes.
   Its JavaScript is bundled offline by vl-convert-python, like Altair's own renderer;
 - elsewhere (Colab, Kaggle: classic front ends with ipywidgets 7 and internet), the chart is
   redrawn into an ``ipywidgets.Output`` by replacing its outputs in one step.
@@ -45,6 +47,21 @@ EMBED_OPTIONS = {"renderer": "canvas", "actions": {"export": True, "source": Fal
 
 Canvas, not SVG: every widget loads its own copy of Vega, and SVG gradient ids (colour
 legends) from different charts on one page collide, so one chart showed another's legend."""
+
+AUTOSIZE = {"type": "pad", "resize": True}
+"""Vega-Lite ``autosize`` of a :class:`VegaPane`: re-fit the drawing to its content at every data update.
+
+Vega sizes a view once, when it is first drawn, unless ``resize`` is true. A pane whose data
+is replaced in place then keeps its first size: the lab's live chart, first drawn with no
+runs (a title and no panels, about 50 px high), stayed a 50 px strip showing the top of the
+curves once the data came. With ``resize`` the canvas grows (or shrinks) with the chart.
+"""
+
+
+def resizing(spec: dict) -> dict:
+    """``spec`` with ``autosize`` :data:`AUTOSIZE` unless it sets its own (``spec`` is not changed)."""
+    return spec if "autosize" in spec else {**spec, "autosize": AUTOSIZE}
+
 
 _PANE_JS = r"""
 async function render({ model, el }) {
@@ -135,9 +152,14 @@ class VegaPane(anywidget.AnyWidget):
 
     _css = ".passk-vega-pane .vega-embed { overflow: visible; }"
     spec = traitlets.Dict().tag(sync=True)
+    """The Vega-Lite spec; without an ``autosize`` of its own it gets :data:`AUTOSIZE`."""
     base = traitlets.Dict().tag(sync=True)
     datasets = traitlets.Dict().tag(sync=True)
     embed_options = traitlets.Dict().tag(sync=True)
+
+    @traitlets.validate("spec")
+    def _resizing(self, proposal):
+        return resizing(proposal["value"])
 
     def __init__(self, data: dict | None = None, **kwargs):
         # The bundle is built on first use, not at import time.
@@ -181,7 +203,7 @@ class ChartPane:
 
     def __init__(self, template, tables: dict, use_widget: bool | None = None):
         self.template = template
-        self.spec = template.to_dict()  # validated once, here
+        self.spec = resizing(template.to_dict())  # validated once, here
         if use_widget is None:
             use_widget = rendering.explorers_use_widget()
         self.use_widget = bool(use_widget)
