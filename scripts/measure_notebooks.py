@@ -1,0 +1,171 @@
+"""Execute course notebooks one at a time and print each one's wall time and peak kernel memory.
+
+    python scripts/measure_notebooks.py                      # the chapter notebooks (notebooks/)
+    python scripts/measure_notebooks.py solutions/*.ipynb    # any notebooks
+    python scripts/measure_notebooks.py --json out.json      # also write the figures as JSON
+    python scripts/measure_notebooks.py --table out.json     # print saved figures as a Markdown table
+
+Each notebook runs exactly as tests/test_notebooks.py runs it (nbclient, a fresh ``python3``
+kernel, the notebook's own folder as working directory) and its executed copy is written to
+``test-output/notebooks/`` -- the folder the test writes and the course site
+(``scripts/build_site.py``) reuses, so one run serves all three. Peak memory is the largest
+resident set size (RSS) of the kernel and every process it started, summed, polled every
+0.1 s: the figure to hold against Binder's 2 GB. The instructor guide's timings
+(docs/instructor_guide.md) come from this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXECUTED = ROOT / "test-output" / "notebooks"
+"""Where executed copies go (the same folder as tests/test_notebooks.py)."""
+
+
+class PeakMemory:
+    """Polls the summed RSS of a process and its descendants in a thread; ``peak`` in bytes."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self.peak = 0
+        self.pid: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            if self.pid is not None:
+                try:
+                    proc = psutil.Process(self.pid)
+                    total = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+                    self.peak = max(self.peak, total)
+                except psutil.Error:
+                    pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def execute(path: Path, out_dir: Path = EXECUTED, timeout: int = 600) -> dict:
+    """Run notebook ``path`` top to bottom, save the executed copy in ``out_dir``; return its figures.
+
+    Returns a dict with ``notebook``, ``seconds`` (wall time, kernel start included),
+    ``peak_mb`` (kernel + children RSS), ``errors`` (number of error outputs) and ``output``.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    monitor = PeakMemory()
+
+    def on_start(**_):  # the kernel is up: watch its process
+        monitor.pid = client.km.provisioner.pid
+
+    client.on_notebook_start = on_start
+    start = time.perf_counter()
+    failed = None
+    with monitor:
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            failed = str(exc)[-2000:]
+            client.set_widgets_metadata()  # keep the charts drawn before the error (nbclient skips this)
+    seconds = time.perf_counter() - start
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / path.name
+    nbformat.write(nb, out)
+    errors = sum(
+        o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    return {
+        "notebook": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
+        "seconds": round(seconds, 1),
+        "peak_mb": round(monitor.peak / 2**20),
+        "errors": errors,
+        "failure": failed,
+        "output": str(out),
+    }
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    import psutil
+
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average_1min_before": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+    }
+
+
+def markdown_table(saved: dict) -> str:
+    """The figures of a ``--json`` file as a dated Markdown table (pasted into the instructor guide)."""
+    m = saved["machine"]
+    lines = [
+        f"Measured {m['date']} on {m['cpus']} CPU cores, {m['memory_gb']} GB, Python {m['python']} "
+        f"(1-minute load average {m['load_average_1min_before']} before, {m['load_average_1min_after']} after).",
+        "",
+        "| Notebook | Run All (s) | Peak memory, kernel + children (MB) |",
+        "|---|---:|---:|",
+    ]
+    for r in saved["notebooks"]:
+        lines.append(f"| `{r['notebook']}` | {r['seconds']:.0f} | {r['peak_mb']} |")
+    total = sum(r["seconds"] for r in saved["notebooks"])
+    lines.append(f"| **total** | **{total:.0f}** | **{max(r['peak_mb'] for r in saved['notebooks'])}** (largest) |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("--json", type=Path, help="also write the figures (and the machine) to this file")
+    parser.add_argument("--out", type=Path, default=EXECUTED, help=f"executed copies (default {EXECUTED})")
+    parser.add_argument("--table", type=Path, metavar="JSON", help="print a saved --json file as Markdown; run nothing")
+    args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table(json.loads(args.table.read_text())))
+        return 0
+    paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    info = machine()
+    print(f"# {info['date']}, {info['cpus']} CPUs, {info['memory_gb']} GB, load {info['load_average_1min_before']}")
+    print(f"{'seconds':>8} {'peak MB':>8}  notebook")
+    rows = []
+    for path in paths:
+        row = execute(path, args.out)
+        rows.append(row)
+        flag = "  ERROR" if row["errors"] or row["failure"] else ""
+        print(f"{row['seconds']:8.1f} {row['peak_mb']:8d}  {row['notebook']}{flag}", flush=True)
+    info["load_average_1min_after"] = round(os.getloadavg()[0], 2)
+    total = sum(r["seconds"] for r in rows)
+    print(f"{total:8.1f} {max(r['peak_mb'] for r in rows):8d}  total / largest peak")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"machine": info, "notebooks": rows}, indent=2) + "\n")
+    return 1 if any(r["errors"] or r["failure"] for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
