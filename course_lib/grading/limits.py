@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import itertools
 import os
 import signal
 import time
@@ -118,12 +119,11 @@ class Sandbox:
     If the groups of ``mode`` cannot be created, the sandbox falls back to ``'poll'`` (see ``mode``).
     """
 
-    _count = 0
+    _numbers = itertools.count(1)  # next() is atomic: workers' threads never share a name
 
     def __init__(self, limits: Limits, mode: str | None = None):
         self.limits, self.mode = limits, mode or sandbox_mode()
-        Sandbox._count += 1
-        self.name = f"passk-grade-{os.getpid()}-{Sandbox._count}"
+        self.name = f"passk-grade-{os.getpid()}-{next(Sandbox._numbers)}"
         self.dirs: list[Path] = []  # groups the worker joins (v1: one per hierarchy)
         self.seen: dict = {}  # poll mode: every process met while polling, pid -> psutil.Process
         self.worker: int | None = None
