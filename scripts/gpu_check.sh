@@ -7,7 +7,7 @@
 #      (32 prompts x 8 samples, GRPO) at d = 64 and d = 128, KV cache on, best of short repeats;
 #   3. a short `passk lab run` of notebook 05's full-size configuration (d = 128, the GPU setting);
 #   4. one summary table.
-# Usage: bash scripts/gpu_check.sh [OUT_DIR]     (env: PY=python, LAB_STEPS=40, THREADS=8;
+# Usage: bash scripts/gpu_check.sh [OUT_DIR]     (env: PY=python, LAB_STEPS=40, THREADS=8, STEP_TIMEOUT=420;
 #        DEVICE=cpu runs steps 2-3 on the CPU: a dry run of this script on a machine without a GPU)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ out=${1:-${OUT:-/tmp/passk-gpu-check}}
 mkdir -p "$out"
 steps=${LAB_STEPS:-40}
 device=${DEVICE:-cuda}
+threads=${THREADS:-8}
+step_timeout=${STEP_TIMEOUT:-420}  # seconds for each of steps 2 and 3 (exit 124: timed out)
 for candidate in "${PY:-}" .venv/bin/python python3 python; do
     if [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1; then py=$candidate; break; fi
 done
@@ -55,7 +57,7 @@ if [ "$device" = cuda ] && ! grep -q "^GPU	[0-9]" "$summary"; then
 fi
 
 echo "== 2. lab benchmark on $device (reference setting of benchmarks/bench_lab.py)"
-"$py" - "$out" "$device" >"$out/bench.log" 2>&1 <<'PY'
+timeout "$step_timeout" "$py" - "$out" "$device" "$threads" >"$out/bench.log" 2>&1 <<'PY'
 import math
 import sys
 import time
@@ -65,11 +67,12 @@ import torch
 from course_lib.lab import LabConfig
 from course_lib.lab.step import make_state, rl_step
 
-out, device = sys.argv[1], sys.argv[2]
+out, device, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 with open(f"{out}/bench.tsv", "w") as f:
     for d in (64, 128):
-        cfg = LabConfig(d_model=d, device=device, steps=10**9)
+        # same threads as step 3, so that its warm start (on the CPU, cached) is reused there
+        cfg = LabConfig(d_model=d, device=device, steps=10**9, threads=threads)
         state = make_state(cfg)
         for _ in range(10):  # warm-up (kernels, allocator)
             rl_step(state)
@@ -87,12 +90,12 @@ with open(f"{out}/bench.tsv", "w") as f:
 PY
 status=$?
 cat "$out/bench.log"
-if [ $status -eq 0 ]; then cat "$out/bench.tsv" >>"$summary"; else row "lab bench ($device)" "FAILED (see $out/bench.log)"; fi
+if [ $status -eq 0 ]; then cat "$out/bench.tsv" >>"$summary"; else row "lab bench ($device)" "FAILED, exit $status (124: over ${step_timeout} s; see $out/bench.log)"; fi
 
 echo "== 3. passk lab run, notebook 05's full-size configuration (d = 128), $steps steps"
 t0=$(date +%s)
-"$py" -m course_lib.cli lab run --objective grpo --d-model 128 --steps "$steps" --device "$device" \
-    --threads "${THREADS:-8}" --out "$out/lab_run" --quiet >"$out/lab_run.log" 2>&1
+timeout "$step_timeout" "$py" -m course_lib.cli lab run --objective grpo --d-model 128 --steps "$steps" \
+    --device "$device" --threads "$threads" --out "$out/lab_run" --quiet >"$out/lab_run.log" 2>&1
 status=$?
 dt=$(( $(date +%s) - t0 ))
 tail -5 "$out/lab_run.log"
@@ -100,11 +103,11 @@ if [ $status -eq 0 ]; then
     last=$("$py" -c "
 from course_lib.lab.loop import evaluated, read_history
 h = evaluated(read_history('$out/lab_run'))
-print(', '.join(f'{k}={v:.3f}' for k, v in h[-1].items() if k.startswith("held/")) if h else 'no evaluation row')
+print(', '.join(f'{k}={v:.3f}' for k, v in h[-1].items() if k.startswith(('seen/pass@', 'held/pass@'))) if h else 'no evaluation row')
 " 2>&1)
     row "passk lab run d=128, $steps steps ($device)" "$dt s wall (~$(( dt * 300 / steps )) s for notebook 05's 300 steps); last eval: $last"
 else
-    row "passk lab run d=128 ($device)" "FAILED after $dt s (see $out/lab_run.log)"
+    row "passk lab run d=128 ($device)" "FAILED, exit $status after $dt s (124: over ${step_timeout} s; see $out/lab_run.log)"
 fi
 
 echo "== 4. summary"

@@ -33,8 +33,18 @@ def _tokenizer():
 
 
 def _verifier(prompts, completions, **kw):
-    """0/1 per completion: its first word is an even digit (about half: the groups are mixed)."""
-    return [float(c.split()[:1] in (["0"], ["2"], ["4"], ["6"], ["8"])) for c in completions]
+    """A stand-in verifier: in each group of N, 1 <= c <= N - 2 correct at seeded random places.
+
+    A random model's answers mean nothing, so the rewards are drawn (seeded by the call's text) such
+    that every group carries signal for both methods (Chen's advantage is 0 once c > n - k).
+    """
+    rng = np.random.default_rng(sum(map(ord, "".join(completions))))
+    out = []
+    for _ in range(0, len(completions), N):
+        r = np.zeros(N)
+        r[rng.permutation(N)[: rng.integers(1, N - 1)]] = 1.0
+        out.extend(r.tolist())
+    return out
 
 
 @pytest.mark.parametrize(("method", "k"), [("chen", 2), ("rloo", None)])

@@ -24,7 +24,7 @@ from course_lib.integrations.verl_main import HOOK, HOOK_KEY, with_hook  # noqa:
 
 K = 2
 SIZES = (4, 6, 8, 10)  # groups of different sizes in one batch (even, for chen_full; > K for PKPO loo)
-BINARY = {"chen", "chen_bootstrap", "chen_full", "grpo_alpha", "pkpo_binary", "psr", "nsr", "w_reinforce"}
+BINARY = {"chen", "pkpo_binary", "psr", "nsr", "w_reinforce"}  # the others take real rewards (max@k, clipped mean)
 
 
 def _api(path: str):

@@ -45,8 +45,11 @@ Hydra overrides add them to verl's ``algorithm`` section (``+`` because verl's s
 Edge cases (a verl batch may hold groups of different sizes: each group is computed alone)
 ------------------------------------------------------------------------------------------
 - NaN or inf rewards, rewards a method cannot take (non-binary rewards for ``passk_chen``,
-  ``passk_pkpo_binary``, ``passk_psr``, ...; a group smaller than k): a ``ValueError`` that
-  names the estimator, the group's uid, its size and rewards, and the course's own message.
+  ``passk_pkpo_binary``, ``passk_psr``, ``passk_nsr``, ``passk_w_reinforce``; a group smaller than
+  k): a ``ValueError`` that names the estimator, the group's uid, its size and rewards, and the
+  course's own message. Real-valued rewards are the course's documented generalisation elsewhere:
+  ``passk_chen_full``, ``passk_chen_bootstrap`` and the PKPO names give max@k, and
+  ``passk_grpo_alpha`` reads the group's mean reward, clipped to [0, 1], as its pass@1.
 - A group of one response: advantage 0 (the documented fallback; no baseline and no pass@k
   estimate exist for one sample; verl's GRPO would pass its raw reward through instead), and a
   batch made only of groups of one (``rollout.n=1``) is an error.
