@@ -119,3 +119,12 @@ def test_trl_check_config():
     Args.num_generations_eval = 4
     with pytest.raises(ValueError, match="num_generations_eval=4"):
         trl_plugin.check_config(Args)
+
+
+def test_verl_main_list_needs_no_verl(capsys):
+    from course_lib.integrations import verl_main
+
+    verl_main.main(["--list"])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(verl_plugin.OFFERS)
+    assert any(line.startswith("passk_chen ") and "k=<required>" in line for line in lines)

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] in (["--list"], ["-l"]):
         for name, info in offers().items():
-            keys = ", ".join(f"{k}={v}" for k, v in info["keys"].items()) or "-"
+            keys = ", ".join(f"{k}={'<required>' if v is None else v}" for k, v in info["keys"].items()) or "-"
             print(f"{name:24s} course method {info['method']:15s} algorithm.passk: {keys}")
         return
     register_all()
