@@ -9,11 +9,13 @@ default layout: file browser open), runs all cells, and checks:
 - no cell produced an error and no chart reported one;
 - every chart is drawn *whole* (:func:`_check_whole`): it holds a canvas or SVG, it is no
   wider than its output area (so not cut at the notebook's right edge), no ancestor clips it
-  or scrolls it sideways, and it is not a sliver (at least :data:`MIN_SIDE` px each way);
+  or scrolls it sideways, and it is not a sliver (at least :data:`MIN_SIDE` px each way); it
+  has a text alternative (``aria-label``, from the chart's description);
   the lab's live chart (chapter 5) is measured after the training run has finished;
 - chapter 3: every explorer drew a chart, and so did the static chart of the last section;
   moving a slider with the keyboard changes the chart, *in place* (the same ``<canvas>`` is
-  updated: no re-display, hence no flicker) and the numeric readout; the same on the drawing
+  updated: no re-display, hence no flicker), the numeric readout and the chart's text
+  alternative; the same on the drawing
   path chosen for Colab (HTML renderer redrawn into Output widgets).
 
 Each notebook runs once, in one page of one browser shared by the module. Screenshots of every
@@ -248,9 +250,10 @@ _WHOLE_JS = """() => {
         clips.push(`${name}: ${Math.round(a.clientHeight)} px high cuts a ${Math.round(r.height)} px chart`);
       }
     }
+    const holder = e.querySelector('[aria-label]');  // Vega's view: the spec's description as its aria-label
     return {
       cell: cells.indexOf(cell), embed: round(r), drawing: d && round(d), area: area ? area.clientWidth : null,
-      clips,
+      clips, label: holder ? holder.getAttribute('aria-label') : null,
     };
   });
   return {charts, errors};
@@ -258,7 +261,8 @@ _WHOLE_JS = """() => {
 """Per ``.vega-embed`` of the open notebook: its cell, boxes ([left, top, width, height] of the
 chart, i.e. the embed with vega-embed's menu joined with the drawing, and of the drawn canvas or
 SVG alone), the width of its cell's output area, and every ancestor (inside the cell) that cuts
-the chart or scrolls it sideways. Also the text of any chart error shown in an output."""
+the chart or scrolls it sideways, and the chart's text alternative (``aria-label``). Also the text
+of any chart error shown in an output."""
 
 
 def _check_whole(page, shots: Path, prefix: str) -> list[dict]:
@@ -266,8 +270,9 @@ def _check_whole(page, shots: Path, prefix: str) -> list[dict]:
 
     Waits (after the run) until every chart output has drawn and the sizes stop changing (the
     lab's live chart is redrawn when training ends), then checks each chart: drawn, at least
-    :data:`MIN_SIDE` px each way, no wider than its output area, and not cut or scrolled by an
-    ancestor. Returns the measurements (also written to ``<prefix>charts.json``).
+    :data:`MIN_SIDE` px each way, no wider than its output area, not cut or scrolled by an
+    ancestor, and labelled for screen readers (its description as ``aria-label``). Returns the
+    measurements (also written to ``<prefix>charts.json``).
     """
     expected = page.evaluate(_CHART_OUTPUTS_JS)
     assert expected, "no chart output in this notebook"
@@ -299,6 +304,8 @@ def _check_whole(page, shots: Path, prefix: str) -> list[dict]:
         if c["area"] is not None and c["embed"][2] > c["area"] + 1:
             bad.append(f"{where} is wider than its output area ({c['area']} px)")
         bad += [f"{where}: {clip}" for clip in c["clips"]]
+        if not c["label"]:
+            bad.append(f"{where} has no text alternative (aria-label)")
     assert not bad, f"{prefix}charts not drawn whole at {VIEWPORT['width']} px:\n" + "\n".join(bad)
     return charts
 
@@ -391,7 +398,8 @@ def _press_slider(page, shots: Path, prefix: str, presses: int = 5):
     """
     first = page.locator(".passk-explorer").first
     first.scroll_into_view_if_needed()
-    before = _pixels(page, 0), first.locator(".passk-readout").first.inner_text()
+    label = first.locator(".vega-embed [aria-label]").first
+    before = _pixels(page, 0), first.locator(".passk-readout").first.inner_text(), label.get_attribute("aria-label")
     handle = first.locator(".noUi-handle, .ui-slider-handle, input[type=range]").first
     handle.focus()
     seconds = []
@@ -404,6 +412,8 @@ def _press_slider(page, shots: Path, prefix: str, presses: int = 5):
     page.wait_for_timeout(300)  # let any throttled trailing update land
     assert _pixels(page, 0) != before[0]
     assert first.locator(".passk-readout").first.inner_text() != before[1]
+    after = first.locator(".vega-embed [aria-label]").first.get_attribute("aria-label")
+    assert after and after != before[2], (before[2], after)  # the text alternative follows the data
     ms = sorted(round(x * 1e3, 1) for x in seconds)
     (shots / f"{prefix}latency.json").write_text(json.dumps({"key_to_redraw_ms": ms}, indent=1))
     print(

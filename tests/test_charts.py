@@ -259,7 +259,31 @@ def _course_charts() -> dict:
         "weight": BC.weight_chart(),
         "path": BC.path_chart(runs, 0),
         "lab": LC.lab_chart(lab),
+        "curve": _curve_chart(),
+        "notebook lines": charts.line_chart(
+            [
+                {"k": k, "model": m, "pass@k": 1 - (1 - p) ** k}
+                for m, p in (("sharp", 0.5), ("broad", 0.1))
+                for k in (1, 8)
+            ],
+            "k",
+            "pass@k",
+            "model",
+            title="pass@k curves",
+            log_x=2,
+        ),
+        "notebook line": charts.line_chart([{"n": n, "bias": 1 / n} for n in (1, 10)], "n", "bias", title="bias"),
     }
+
+
+def _curve_chart():
+    """Chapter 7's chart (``passk curve --out``) of two files and their paired difference."""
+    from course_lib.evaluation.charts import curve_chart
+    from course_lib.evaluation.curve import compare, pass_at_k_curve
+
+    cur = pass_at_k_curve([8, 8, 8], [1, 4, 8], [1, 2, 4], resamples=50)
+    pair = compare([8, 8, 8], [1, 4, 8], [8, 8, 8], [2, 2, 8], [1, 2, 4], resamples=50)
+    return curve_chart({"A: base": cur, "B: RL": cur}, {"B − A": pair})
 
 
 def test_every_chart_fits_the_notebook_width():
@@ -268,3 +292,111 @@ def test_every_chart_fits_the_notebook_width():
     too_wide = {name: w for name, (w, _) in sizes.items() if w > charts.MAX_WIDTH}
     assert not too_wide, (too_wide, charts.MAX_WIDTH)
     assert all(h >= 150 for _, h in sizes.values()), sizes
+
+
+# ------------------------------------------------------------- accessible charts (issue 16, item 3)
+def _units(spec: dict, inherited: dict | None = None):
+    """Every single-view spec in ``spec`` (layers, concatenations, facets) with the encoding it inherits."""
+    enc = {**(inherited or {}), **spec.get("encoding", {})}
+    children = [c for key in ("layer", "hconcat", "vconcat", "concat") for c in spec.get(key, [])]
+    children += [spec["spec"]] if "spec" in spec else []
+    if "mark" in spec:
+        yield spec, enc
+    for child in children:
+        yield from _units(child, enc)
+
+
+def _colours(node):
+    """Every colour written in a spec: of marks (``color``, ``fill``, ``stroke``) and of colour scales."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _colours(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("color", "fill", "stroke") and isinstance(value, str):
+                yield value
+            elif key in ("color", "fill", "stroke") and isinstance(value, dict) and "field" in value:
+                scale = value.get("scale", {})
+                yield from scale.get("range", [])
+                yield from [scale["scheme"]] if "scheme" in scale else []
+            elif key != "resolve":  # ("independent" is not a colour)
+                yield from _colours(value)
+
+
+@pytest.fixture(scope="module")
+def course_charts():
+    return {name: chart.to_dict() for name, chart in _course_charts().items()}
+
+
+def test_every_chart_uses_only_the_colour_blind_safe_palette(course_charts):
+    allowed = {c.lower() for c in (*charts.PALETTE, *charts.NEUTRALS)}
+    for name, spec in course_charts.items():
+        used = list(_colours(spec))
+        assert {c.lower() for c in used if isinstance(c, str)} <= allowed, (name, used)
+        assert all(c == charts.SEQUENTIAL for c in used if not isinstance(c, str)), (name, used)  # schemes
+        for _, enc in _units(spec):  # no colour left to Vega's default scheme (tableau10)
+            scale = enc.get("color", {}).get("scale", {})
+            assert "field" not in enc.get("color", {}) or "range" in scale or "scheme" in scale, (name, enc["color"])
+
+
+def test_every_line_chart_with_several_series_tells_them_apart_without_colour(course_charts):
+    """Each line coloured by a field also varies its dash (or marker shape) with that field: readable in greyscale."""
+    checked = 0
+    for name, spec in course_charts.items():
+        for unit, enc in _units(spec):
+            mark = unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
+            if mark == "line" and "field" in enc.get("color", {}):
+                field = enc["color"]["field"]
+                assert field in (enc.get("strokeDash", {}).get("field"), enc.get("shape", {}).get("field")), name
+                checked += 1
+    assert checked >= 8
+
+
+def test_every_chart_has_a_title_and_a_description_from_its_data(course_charts):
+    for name, spec in course_charts.items():
+        assert charts.title_text(spec), name
+        assert spec.get("description"), name
+        assert re.search(r"\d", spec["description"]), (name, spec["description"])  # numbers from the data
+
+
+def test_descriptions_follow_the_data():
+    """The same chart with other data says other numbers (the text is computed, not fixed)."""
+    pairs = [
+        (explorers.alpha_chart(p=0.2), explorers.alpha_chart(p=0.5)),
+        (explorers.estimator_chart(p=0.3), explorers.estimator_chart(p=0.6)),
+        (explorers.zero_signal_chart(n=8), explorers.zero_signal_chart(n=64)),
+        (explorers.advantage_chart(c=3), explorers.advantage_chart(c=5)),
+        (explorers.mixture_chart(k=8), explorers.mixture_chart(k=64)),
+    ]
+    for a, b in pairs:
+        assert a.description != b.description, a.description
+    assert "At p = 0.50" in explorers.alpha_chart(ks=(4,), p=0.5).description
+    assert explorers.zero_signal_chart(p=0.01, n=8).description.endswith(
+        "all n samples fail with probability 0.92, so the first non-zero gradient comes after 12.9 RL steps on average."
+    )
+
+
+def test_trend_sentences():
+    assert charts.trend("Δ(4)", 0.41, 0.02) == "Δ(4) falls from 0.41 to 0.02"
+    assert charts.trend("J_1", 0.2, 0.9) == "J_1 rises from 0.20 to 0.90"
+    assert charts.trend("J_1", 0.2, 0.201) == "J_1 stays at 0.20"
+    assert charts.number(-1e-9) == "0.00" and charts.number(-0.5) == "−0.50" and charts.number(float("inf")) == "∞"
+    table = {"run": ["GRPO", "GRPO", "pass@k", "pass@k"], "step": [0, 9, 0, 9], "v": [0.41, 0.02, 0.41, 0.45]}
+    assert (
+        charts.trends(table, "Δ(4)", "run", "step", "v")
+        == "Δ(4) falls from 0.41 to 0.02 under GRPO and rises from 0.41 to 0.45 under pass@k"
+    )
+    assert charts.listing(list("abcdef"), limit=3) == "a, b, c and 3 more"
+
+
+def test_line_chart_of_the_notebooks_says_what_it_shows():
+    rows = [
+        {"k": k, "model": m, "pass@k": 1 - (1 - p) ** k} for m, p in (("sharp", 0.5), ("broad", 0.1)) for k in (1, 8)
+    ]
+    chart = charts.line_chart(rows, "k", "pass@k", "model", title="pass@k curves", log_x=2)
+    assert chart.description == (
+        "pass@k curves. Pass@k rises from 0.500 to 0.996 under sharp and rises from 0.100 to 0.570 under broad "
+        "as k goes from 1 to 8."
+    )
+    sd = charts.line_chart([{"n": n, "sd": 1 / n, "p": "0.1"} for n in (1, 4)], "n", "sd", "p", title="noise")
+    assert "under p = 0.1" in sd.description

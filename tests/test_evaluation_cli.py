@@ -83,14 +83,15 @@ def test_curve_writes_charts(tmp_path, monkeypatch, capsys):
 
 @needs_charts
 def test_chart_is_readable_without_colour():
-    from course_lib.evaluation.charts import DASHES, OKABE_ITO, SHAPES, curve_chart
+    from course_lib.evaluation.charts import curve_chart
+    from course_lib.viz.charts import DASHES, PALETTE, SHAPES
 
     cur = pass_at_k_curve([8, 8, 8], [1, 4, 8], [1, 2, 4], resamples=50)
     cmp_ = compare([8, 8, 8], [1, 4, 8], [8, 8, 8], [2, 2, 8], [1, 2, 4], resamples=50)
     spec = curve_chart({"A: a": cur, "B: b": cur}, {"B − A": cmp_}).to_dict()
     text = json.dumps(spec)
-    assert '"strokeDash"' in text and '"shape"' in text and OKABE_ITO[0] in text
-    assert len(set(map(tuple, DASHES))) == len(DASHES) == len(set(SHAPES)) == len(set(OKABE_ITO))
+    assert '"strokeDash"' in text and '"shape"' in text and PALETTE[0] in text
+    assert len(set(map(tuple, DASHES))) == len(DASHES) == len(set(SHAPES)) == len(set(PALETTE))
     assert set(spec["datasets"]) == {"curves", "diffs"}
 
 

@@ -66,6 +66,25 @@ def test_moving_a_control_sends_the_new_tables_to_the_chart(name):
     assert ex.pane.widget.spec == ex.pane.spec  # the template is never re-sent
 
 
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_the_text_alternative_follows_the_data(name):
+    """The chart's description (its aria-label in the browser) is re-computed from the new data."""
+    make, control, value, _ = EXPLORERS[name]
+    ex = make(use_widget=True, throttle_s=0)
+    before = ex.pane.widget.description
+    assert before.startswith(charts.title_text(ex.pane.spec) + ".")
+    ex.controls[control].value = value
+    assert ex.pane.widget.description != before
+    assert ex.pane.widget.description == ex.chart().to_dict()["description"]
+
+
+def test_the_colab_path_draws_the_text_alternative():
+    ex = widgets.zero_signal_explorer(use_widget=False, throttle_s=0)
+    ex.controls["n"].value = 64
+    shown = str(ex.pane.widget.outputs[0]["data"])
+    assert "n = 64" in shown and "all n samples fail" in shown
+
+
 def test_pane_sends_only_the_datasets_that_changed():
     ex = widgets.alpha_explorer(use_widget=True, throttle_s=0)
     pane = ex.pane.widget
@@ -104,7 +123,9 @@ def test_lab_live_chart_grows_with_its_data_and_fits_the_notebook():
     history = [{"step": s, "seen/pass@1": 0.1 * s} for s in range(3)]
     live.update({("grpo", 0): history})
     assert {row["run"] for row in live.pane.widget.data["lab"]} == {"grpo"}
-    color = live.pane.spec["spec"]["layer"][0]["encoding"]["color"]
+    color = next(
+        layer["encoding"]["color"] for layer in live.pane.spec["spec"]["layer"] if "color" in layer["encoding"]
+    )
     assert color["legend"]["orient"] == "bottom"  # under the panels: to their right it made the chart too wide
 
 

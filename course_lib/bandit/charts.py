@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import bandit as B
 from ..passk import alpha_k
-from ..viz.charts import HEIGHT, WIDTH, data_source, legend_below, with_data
+from ..viz.charts import HEIGHT, HIGHLIGHT, PALETTE, WIDTH, data_source, number, series_style, trends, with_data
 
 METRIC_TITLES = {
     "delta": "Δ(k) = J_k − J_1",
@@ -42,8 +42,8 @@ METRIC_TITLES = {
 COLLAPSE_METRICS = ("delta", "J1", "coverage", "modes", "entropy", "cos_k1")
 """Panels of the collapse chart, in order: Delta(k) next to the diagnostics it cannot replace."""
 
-KIND_COLOURS = {"dominant correct": "#1f77b4", "other correct": "#9ecae1", "wrong": "#bbbbbb"}
-"""Colour of each kind of answer in the policy bars."""
+KIND_COLOURS = {"dominant correct": PALETTE[0], "other correct": PALETTE[4], "wrong": "#bbbbbb"}
+"""Colour of each kind of answer in the policy bars: dark blue, light blue, grey (apart in greyscale too)."""
 
 
 def _steps(T: int, max_points: int) -> np.ndarray:
@@ -88,7 +88,7 @@ def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetCh
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("value:Q", title=None),
-            color=alt.Color("run:N", title="objective", legend=legend_below(columns=3, labelLimit=220)),
+            **series_style("run", title="objective", columns=3, labelLimit=220),
             tooltip=["run:N", "step:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")],
         )
         .properties(width=WIDTH, height=HEIGHT * 0.8)
@@ -109,10 +109,19 @@ def collapse_template(metrics=COLLAPSE_METRICS, columns: int = 3) -> alt.FacetCh
     )
 
 
+def collapse_description(tables: dict) -> str:
+    """One sentence on the collapse chart: how the first panel's metric changes under each run."""
+    t = tables["collapse"]
+    first = t["metric"] == t["metric"][0] if len(t["metric"]) else np.zeros(0, bool)
+    what = str(t["metric"][0]).split(" = ")[0] if first.any() else "the diagnostics"
+    return trends({name: col[first] for name, col in t.items()}, what, "run", "step", "value")
+
+
 def collapse_chart(histories: dict, metrics=COLLAPSE_METRICS, columns: int | None = None) -> alt.FacetChart:
     """:func:`collapse_template` with the data of ``histories`` (2 columns for 4 panels, else 3)."""
     columns = columns or (2 if len(metrics) == 4 else 3)
-    return with_data(collapse_template(metrics, columns), collapse_tables(histories, metrics))
+    tables = collapse_tables(histories, metrics)
+    return with_data(collapse_template(metrics, columns), tables, collapse_description(tables))
 
 
 def collapse_summary(histories: dict) -> list[dict]:
@@ -179,12 +188,25 @@ def mass_template() -> alt.FacetChart:
     )
 
 
+def mass_description(tables: dict) -> str:
+    """One sentence on the policy bars: the dominant correct answer's probability, start to end, per panel."""
+    t = tables["mass"]
+    dom = t["kind"] == "dominant correct"
+    rows = {"panel": t["panel"][dom], "t": (t["when"][dom] == "end").astype(int), "prob": t["prob"][dom]}
+    return trends(rows, "the dominant correct answer's probability", "panel", "t", "prob")
+
+
 def mass_chart(bandit: B.Bandit, histories: dict, prompts=(0,)) -> alt.FacetChart:
     """:func:`mass_template` with the data."""
-    return with_data(mass_template(), mass_tables(bandit, histories, prompts))
+    tables = mass_tables(bandit, histories, prompts)
+    return with_data(mass_template(), tables, mass_description(tables))
 
 
 # ----------------------------------------------------------------------------- 3. zero signal
+SIGNAL_SERIES = ("exact ‖∇J_1‖", "sampled estimate ‖g‖")
+"""The two series of the signal chart."""
+
+
 def signal_tables(history: B.History, prompt: int) -> dict:
     """Tables ``signal`` (step, series, norm) and ``zero`` (start, end, zero) for one prompt of a run.
 
@@ -201,7 +223,7 @@ def signal_tables(history: B.History, prompt: int) -> dict:
     return {
         "signal": {
             "step": np.concatenate([steps, steps[keep]]),
-            "series": np.array(["exact ‖∇J_1‖"] * T + ["sampled estimate ‖g‖"] * int(keep.sum()), dtype=object),
+            "series": np.array([SIGNAL_SERIES[0]] * T + [SIGNAL_SERIES[1]] * int(keep.sum()), dtype=object),
             "norm": np.concatenate([exact, sampled[keep]]),
         },
         "zero": _runs(zero),
@@ -218,10 +240,12 @@ def _runs(flags: np.ndarray) -> dict:
 
 def signal_template() -> alt.VConcatChart:
     """Top: gradient norms on a log axis; bottom: a strip marking the exactly-zero steps."""
+    signal_style = series_style("series", domain=SIGNAL_SERIES)
+    signal_style["strokeDash"]["scale"]["range"] = [[1, 0], [1, 3]]  # the estimates are dots: dotted in the legend
     base = data_source("signal").encode(
         x=alt.X("step:Q", title=None),
         y=alt.Y("norm:Q", title="gradient norm (log)", scale=alt.Scale(type="log")),
-        color=alt.Color("series:N", title=None),
+        **signal_style,
         tooltip=["series:N", "step:Q", alt.Tooltip("norm:Q", format=".2e")],
     )
     exact = base.mark_line().transform_filter("indexof(datum.series, 'exact') >= 0")
@@ -236,7 +260,7 @@ def signal_template() -> alt.VConcatChart:
             color=alt.Color(
                 "zero:N",
                 title="sampled estimate",
-                scale=alt.Scale(domain=["exactly 0", "non-zero"], range=["#d62728", "#2ca02c"]),
+                scale=alt.Scale(domain=["exactly 0", "non-zero"], range=[HIGHLIGHT, "#bbbbbb"]),
             ),
             tooltip=["start:Q", "end:Q", "zero:N"],
         )
@@ -244,16 +268,32 @@ def signal_template() -> alt.VConcatChart:
     )
     return (
         alt.vconcat(top, strip)
-        .resolve_scale(color="independent")
+        .resolve_scale(color="independent", strokeDash="independent")
         .properties(
             title=alt.TitleParams("A hard prompt: tiny exact gradient, exactly-zero sampled estimates", anchor="start")
         )
     )
 
 
+def signal_description(tables: dict) -> str:
+    """One sentence on the signal chart: how many steps have an exactly-zero estimate, the exact norm's range."""
+    zero, signal = tables["zero"], tables["signal"]
+    steps = int(zero["end"][-1]) if len(zero["end"]) else 0
+    n_zero = int(
+        sum(e - s for s, e, z in zip(zero["start"], zero["end"], zero["zero"], strict=True) if z == "exactly 0")
+    )
+    exact = signal["norm"][signal["series"] == SIGNAL_SERIES[0]].astype(float)
+    lo, hi = (number(x, ".1e") for x in (exact.min(), exact.max())) if exact.size else ("none", "none")
+    span = f"at {lo}" if lo == hi else f"between {lo} and {hi}"
+    return (
+        f"the sampled gradient estimate is exactly 0 on {n_zero} of {steps} steps, while the exact ‖∇J_1‖ stays {span}"
+    )
+
+
 def signal_chart(history: B.History, prompt: int) -> alt.VConcatChart:
     """:func:`signal_template` with the data."""
-    return with_data(signal_template(), signal_tables(history, prompt))
+    tables = signal_tables(history, prompt)
+    return with_data(signal_template(), tables, signal_description(tables))
 
 
 # ----------------------------------------------------------------------------- 4. expected weights
@@ -291,7 +331,7 @@ def weight_template() -> alt.LayerChart:
     base = data_source("weights").encode(
         x=alt.X("p:Q", title="prompt pass@1 p"),
         y=alt.Y("lam:Q", title="λ(p):  E[estimate] = λ(p) ∇J_1"),
-        color=alt.Color("estimator:N", title=None),
+        **series_style("estimator", columns=2, labelLimit=300),
         tooltip=["estimator:N", alt.Tooltip("p:Q", format=".2f"), alt.Tooltip("lam:Q", format=".4f")],
     )
     exact = base.mark_line(strokeWidth=8, opacity=0.35).transform_filter("indexof(datum.estimator, 'exact') >= 0")
@@ -307,9 +347,22 @@ def weight_template() -> alt.LayerChart:
     )
 
 
+def weight_description(tables: dict, p: float = 0.1) -> str:
+    """One sentence on the weight chart: the largest and the smallest lambda(p) at a hard prompt's p."""
+    t = tables["weights"]
+    at = np.isclose(t["p"], t["p"][np.argmin(np.abs(t["p"] - p))])
+    names, lam = t["estimator"][at], t["lam"][at].astype(float)
+    hi, lo = int(np.argmax(lam)), int(np.argmin(lam))
+    return (
+        f"at p = {number(t['p'][at][0])}, λ(p) of the {len(names)} curves ranges from {number(lam[lo])} "
+        f"({names[lo]}) to {number(lam[hi])} ({names[hi]})"
+    )
+
+
 def weight_chart(n: int = 8, k: int = 4, beta: float = 2.0, methods=None) -> alt.LayerChart:
     """:func:`weight_template` with the data."""
-    return with_data(weight_template(), weight_tables(n, k, beta, methods=methods))
+    tables = weight_tables(n, k, beta, methods=methods)
+    return with_data(weight_template(), tables, weight_description(tables))
 
 
 # ----------------------------------------------------------------------------- 5. same path, other speed
@@ -337,7 +390,7 @@ def path_tables(histories: dict, prompt: int) -> dict:
 def path_template() -> alt.HConcatChart:
     """Left: J_1 against step (speed); right: dominant share against J_1 (the path)."""
     base = data_source("path").encode(
-        color=alt.Color("run:N", title=None),
+        **series_style("run"),
         tooltip=["run:N", "step:Q", alt.Tooltip("J1:Q", format=".4f"), alt.Tooltip("share:Q", format=".4f")],
     )
     speed = (
@@ -359,9 +412,16 @@ def path_template() -> alt.HConcatChart:
     )
 
 
+def path_description(tables: dict) -> str:
+    """One sentence on the path chart: J_1 of the prompt, start to end, per run."""
+    t = tables["path"]
+    return f"over {int(t['step'].max()) + 1} steps, " + trends(t, "J_1 of the prompt", "run", "step", "J1")
+
+
 def path_chart(histories: dict, prompt: int) -> alt.HConcatChart:
     """:func:`path_template` with the data."""
-    return with_data(path_template(), path_tables(histories, prompt))
+    tables = path_tables(histories, prompt)
+    return with_data(path_template(), tables, path_description(tables))
 
 
 # ----------------------------------------------------------------------------- 6. the explorer
@@ -438,4 +498,12 @@ def collapse_explorer(bandit: B.Bandit | None = None, steps: int = 400, **kw):
             f"&nbsp; (run took {last['seconds']:.2f} s)"
         )
 
-    return Explorer("Exploration collapse: rerun the bandit", controls, collapse_template(), tables, readout, **kw)
+    return Explorer(
+        "Exploration collapse: rerun the bandit",
+        controls,
+        collapse_template(),
+        tables,
+        readout,
+        describe_fn=collapse_description,
+        **kw,
+    )

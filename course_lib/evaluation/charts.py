@@ -2,8 +2,10 @@
 
 Follows :mod:`course_lib.viz.charts`: :func:`curve_tables` computes the named tables,
 :func:`curve_template` is the Altair chart with named data sources, :func:`curve_chart` joins
-them. Readable in black and white and for colour-blind readers: the Okabe--Ito palette, and a
-dash pattern and a marker shape per file, so no series is told apart by colour alone. Imported
+them. Readable in black and white and for colour-blind readers: the course's palette
+(:data:`course_lib.viz.charts.PALETTE`, Okabe--Ito), and a dash pattern and a marker shape per
+file, so no series is told apart by colour alone; its text alternative says how pass@k grows
+with k for each file (:func:`curve_description`). Imported
 only by :mod:`course_lib.evaluation.cli` (when ``--out`` is given) and notebooks: it needs Altair.
 """
 
@@ -14,32 +16,17 @@ import numpy as np
 
 from course_lib.viz import charts
 
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-"""Colour-blind-safe palette (Okabe & Ito, 2008), darkest first so that the first series prints darkest."""
-
-DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [4, 2, 1, 2], [1, 3], [10, 2, 2, 2])
-"""One stroke pattern per series (solid, dashed, dotted, dash-dot, ...)."""
-
 DODGE = 0.08
 """Horizontal offset between series, in doublings of k (the x axis is log2): 0.08 is about 6 % of k."""
-
-SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-left", "triangle-right")
-"""One marker shape per series."""
 
 
 def _styles(labels: list[str], title: str) -> dict:
     """Colour, dash and shape encodings with one entry per label (series beyond eight reuse styles)."""
-    reps = -(-len(labels) // len(OKABE_ITO))
-    pick = lambda seq: (list(seq) * reps)[: len(labels)]  # noqa: E731
     # one legend: colour and marker shape per series (each line carries its markers and its dash pattern)
     legend = charts.legend_below(columns=2, labelLimit=360, symbolSize=120, symbolStrokeWidth=0, symbolOpacity=1)
-    return {
-        "color": alt.Color(
-            "series:N", title=title, scale=alt.Scale(domain=labels, range=pick(OKABE_ITO)), legend=legend
-        ),
-        "strokeDash": alt.StrokeDash("series:N", scale=alt.Scale(domain=labels, range=pick(DASHES)), legend=None),
-        "shape": alt.Shape("series:N", title=title, scale=alt.Scale(domain=labels, range=pick(SHAPES)), legend=legend),
-    }
+    style = charts.series_style("series", title=title, domain=labels, legend=legend)
+    style["strokeDash"]["legend"] = None  # the shapes carry the legend
+    return {**style, "shape": charts.series_shape("series", title=title, domain=labels, legend=legend)}
 
 
 def curve_tables(curves: dict, comparisons: dict | None = None) -> dict:
@@ -106,9 +93,25 @@ def curve_template(
     return alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent", shape="independent")
 
 
+def curve_description(tables: dict) -> str:
+    """One sentence on the chart: pass@k from the smallest to the largest k per file, and each paired difference."""
+    t = tables["curves"]
+    text = charts.trends(t, "pass@k", "series", "k", "value") + f" as k goes from {t['k'].min()} to {t['k'].max()}"
+    if "diffs" in tables:
+        d = tables["diffs"]
+        last = [i for i in range(len(d["k"])) if d["k"][i] == d["k"][d["series"] == d["series"][i]].max()]
+        parts = [
+            f"{d['series'][i]} is {charts.number(d['value'][i], '+.3f')} at k = {d['k'][i]} "
+            f"(interval {charts.number(d['lo'][i], '+.3f')} to {charts.number(d['hi'][i], '+.3f')})"
+            for i in last
+        ]
+        text += "; the paired difference " + charts.listing(parts)
+    return text
+
+
 def curve_chart(curves: dict, comparisons: dict | None = None, level: float = 0.95) -> alt.TopLevelMixin:
     """The complete chart: :func:`curve_template` with the data of :func:`curve_tables`."""
     tables = curve_tables(curves, comparisons)
     ks = np.unique(np.concatenate([np.asarray(c.ks) for c in curves.values()]))
     template = curve_template(list(curves), list(comparisons or {}), level, ks.tolist())
-    return charts.with_data(template, tables)
+    return charts.with_data(template, tables, curve_description(tables))

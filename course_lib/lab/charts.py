@@ -54,16 +54,22 @@ def lab_tables(histories: dict, k: int = 4, metrics=None) -> dict:
 def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     """Small multiples, one panel per metric; a line per run (mean over seeds, band = min..max)."""
     order = [title for _, title in _metrics(k, metrics)]
-    base = charts.data_source("lab").encode(
-        x=alt.X("step:Q", title="RL step"),
-        color=alt.Color(
-            "run:N", title="objective", legend=charts.legend_below(columns=4, labelLimit=160, symbolOpacity=1)
-        ),
-    )
+    style = charts.series_style("run", title="objective", columns=4, labelLimit=160, symbolOpacity=1)
+    base = charts.data_source("lab").encode(x=alt.X("step:Q", title="RL step"))
     line = base.mark_line().encode(
-        y=alt.Y("mean(value):Q", title=None), tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")]
+        y=alt.Y("mean(value):Q", title=None),
+        **style,
+        tooltip=["run:N", "step:Q", alt.Tooltip("mean(value):Q", format=".3f")],
     )
-    band = base.mark_area(opacity=0.2).encode(y="min(value):Q", y2="max(value):Q")
+    # The band takes the line's colour through a copy of the field, so that the one legend is the
+    # lines' (colour and dash); a legend shared with an area, which has no dash, would split in two.
+    band = (
+        base.transform_calculate(band="datum.run")
+        .mark_area(opacity=0.2)
+        .encode(
+            y="min(value):Q", y2="max(value):Q", fill=alt.Fill("band:N", scale=style["color"]["scale"], legend=None)
+        )
+    )
     return (
         alt.layer(band, line)
         .properties(width=charts.WIDTH, height=150)
@@ -73,9 +79,27 @@ def lab_template(k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     )
 
 
+def lab_description(tables: dict) -> str:
+    """One sentence on the lab chart: the first panel's metric (mean over seeds), first to last step, per run."""
+    t = tables["lab"]
+    if not len(t["metric"]):
+        return "no run has reported yet"
+    first = t["metric"] == t["metric"][0]
+    seeds: dict = {}  # (run, step) -> values over seeds
+    for key in zip(t["run"][first].tolist(), t["step"][first].tolist(), t["value"][first].tolist(), strict=True):
+        seeds.setdefault(key[:2], []).append(key[2])
+    rows = {
+        "run": np.asarray([run for run, _ in seeds]),
+        "step": np.asarray([step for _, step in seeds]),
+        "value": np.asarray([np.mean(values) for values in seeds.values()]),
+    }
+    return charts.trends(rows, f"{t['metric'][0]}, mean over seeds,", "run", "step", "value")
+
+
 def lab_chart(histories: dict, k: int = 4, metrics=None, columns: int = 3) -> alt.FacetChart:
     """Complete chart of ``{label: history}`` (display it, or ``.save("x.html" / "x.png")``)."""
-    return charts.with_data(lab_template(k, metrics, columns), lab_tables(histories, k, metrics))
+    tables = lab_tables(histories, k, metrics)
+    return charts.with_data(lab_template(k, metrics, columns), tables, lab_description(tables))
 
 
 class LiveChart:
@@ -91,7 +115,7 @@ class LiveChart:
         from course_lib.viz.widgets import ChartPane
 
         self.k, self.metrics, self.interval = k, metrics, interval
-        self.pane = ChartPane(lab_template(k, metrics, columns), lab_tables({}, k, metrics))
+        self.pane = ChartPane(lab_template(k, metrics, columns), lab_tables({}, k, metrics), describe=lab_description)
         self._last, self._pending = 0.0, None
         display(self.pane.widget)
 

@@ -29,7 +29,22 @@ import numpy as np
 
 from .. import passk
 from .._checks import as_int_array, as_positive_int, as_prob_array
-from .charts import HEIGHT, RED, WIDTH, as_ks, as_p, chart_title, data_source, legend_below, with_data
+from .charts import (
+    HEIGHT,
+    HIGHLIGHT,
+    PALETTE,
+    SEQUENTIAL,
+    WIDTH,
+    as_ks,
+    as_p,
+    chart_title,
+    data_source,
+    legend_below,
+    listing,
+    number,
+    series_style,
+    with_data,
+)
 
 P_GRID = np.linspace(0.0, 1.0, 201)
 """Grid of pass@1 values p for curves over p."""
@@ -70,7 +85,7 @@ def alpha_tables(ks=(1, 2, 4, 8, 16), p: float = 0.2) -> dict:
 def alpha_template() -> alt.HConcatChart:
     """J_k, alpha_k and Delta(k) against p; diamonds at p*(k); dashed rule and dots at the current p."""
     x = alt.X("p:Q", title="p = J₁ (pass@1 of the prompt)", scale=alt.Scale(domain=[0, 1]))
-    color = alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis"), legend=legend_below())
+    style = series_style("k", title="k", ordered=True)
     tips = [
         alt.Tooltip("k:O"),
         alt.Tooltip("p:Q", format=".3f"),
@@ -78,18 +93,18 @@ def alpha_template() -> alt.HConcatChart:
         alt.Tooltip("alpha_k:Q", title="α_k", format=".4f"),
         alt.Tooltip("delta_k:Q", title="Δ(k)", format=".4f"),
     ]
-    rule = data_source("alpha_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(p):Q")
+    rule = data_source("alpha_now").mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(x="min(p):Q")
 
     def panel(field: str, title, y_title: str, *extra) -> alt.LayerChart:
         line = (
             data_source("alpha_curves")
             .mark_line()
-            .encode(x=x, y=alt.Y(f"{field}:Q", title=y_title), color=color, tooltip=tips)
+            .encode(x=x, y=alt.Y(f"{field}:Q", title=y_title), **style, tooltip=tips)
         )
         dots = (
             data_source("alpha_now")
             .mark_point(filled=True, size=60, stroke="black", strokeWidth=0.5)
-            .encode(x="p:Q", y=f"{field}:Q", color=color, tooltip=tips)
+            .encode(x="p:Q", y=f"{field}:Q", **style, tooltip=tips)
         )
         return alt.layer(line, rule, dots, *extra).properties(title=title, width=WIDTH, height=HEIGHT)
 
@@ -113,9 +128,28 @@ def alpha_template() -> alt.HConcatChart:
     ).properties(title=chart_title("∇J_k = α_k ∇J₁: pass@k only reweights pass@1 (Yu, arXiv 2511.16231)"))
 
 
+def alpha_description(tables: dict) -> str:
+    """One sentence on the alpha chart: J_k, alpha_k and Delta(k) at the current p, across k."""
+    now, peaks = tables["alpha_now"], tables["alpha_peaks"]
+    p, ks = float(now["p"][0]), now["k"].tolist()
+    j, a, d = (now[name].astype(float) for name in ("J_k", "alpha_k", "delta_k"))
+    if len(ks) == 1:
+        k = ks[0]
+        return f"at p = {number(p)}, J_{k} = {number(j[0])}, α_{k} = {number(a[0])} and Δ({k}) = {number(d[0])}"
+    text = (
+        f"at p = {number(p)}, as k goes from {ks[0]} to {ks[-1]}, J_k rises from {number(j[0])} to {number(j[-1])} "
+        f"and α_k goes from {number(a[0])} to {number(a[-1])}"
+    )
+    if len(peaks["k"]):
+        k, p_star = int(peaks["k"][-1]), float(peaks["p_star"][-1])
+        text += f"; Δ({k}) peaks at p* = {number(p_star)} (Δ = {number(peaks['delta_star'][-1])})"
+    return text
+
+
 def alpha_chart(ks=(1, 2, 4, 8, 16), p: float = 0.2) -> alt.HConcatChart:
     """Complete alpha-explorer chart for the k values ``ks`` at pass@1 ``p``."""
-    return with_data(alpha_template(), alpha_tables(ks, p))
+    tables = alpha_tables(ks, p)
+    return with_data(alpha_template(), tables, alpha_description(tables))
 
 
 # ----------------------------------------------------- 2. unbiased vs plug-in estimator
@@ -168,25 +202,36 @@ def estimator_template() -> alt.VConcatChart:
         x = alt.X("value:Q", title="estimate of pass@k", scale=alt.Scale(domain=[0, 1]))
         rows.append(
             alt.layer(
-                dist.mark_rule(color="#4c78a8", strokeWidth=2).encode(
+                dist.mark_rule(color=PALETTE[0], strokeWidth=2).encode(
                     x=x, y=alt.Y("prob:Q", title="P(c)"), tooltip=tips
                 ),
-                dist.mark_circle(size=45, color="#4c78a8").encode(x="value:Q", y="prob:Q", tooltip=tips),
+                dist.mark_circle(size=45, color=PALETTE[0]).encode(x="value:Q", y="prob:Q", tooltip=tips),
                 stats.mark_rule(color="black", strokeDash=[5, 3], size=2).encode(x="truth:Q", tooltip=stip),
-                stats.mark_rule(color=RED, size=2).encode(x="mean:Q", tooltip=stip),
+                stats.mark_rule(color=HIGHLIGHT, size=2).encode(x="mean:Q", tooltip=stip),
             ).properties(title=label, width=2 * WIDTH + 60, height=130)
         )
     return alt.vconcat(*rows).properties(
         title=chart_title(
             "Exact sampling distribution of pass@k estimates (Chen et al., arXiv 2107.03374)",
-            "black dashed: true pass@k = 1 − (1 − p)^k; red: mean of the estimator",
+            "black dashed: true pass@k = 1 − (1 − p)^k; orange-red: mean of the estimator",
         )
     )
 
 
+def estimator_description(tables: dict) -> str:
+    """One sentence on the estimator chart: the truth, and each estimator's mean, bias and sd."""
+    s = tables["est_stats"]
+    parts = [
+        f"the {label.split(':')[0]} estimator has mean {number(m)} (bias {number(b, '+.3f')}, sd {number(sd)})"
+        for label, m, b, sd in zip(s["estimator"].tolist(), s["mean"], s["bias"], s["sd"], strict=True)
+    ]
+    return f"true pass@k is {number(s['truth'][0])}; " + listing(parts)
+
+
 def estimator_chart(n: int = 10, p: float = 0.3, k: int = 5) -> alt.VConcatChart:
     """Complete estimator-explorer chart for n samples, true pass@1 p and k attempts."""
-    return with_data(estimator_template(), estimator_tables(n, p, k))
+    tables = estimator_tables(n, p, k)
+    return with_data(estimator_template(), tables, estimator_description(tables))
 
 
 # ---------------------------------------------------------------- 3. zero-signal regime
@@ -258,13 +303,13 @@ def zero_signal_template() -> alt.HConcatChart:
                 scale=alt.Scale(type="log", base=2, nice=False, domain=[N_VALUES[0] / 1.2, N_VALUES[-1] * 1.2]),
             ),
             y2="n_hi:Q",
-            color=alt.Color("prob:Q", title="(1 − p)^n", scale=alt.Scale(scheme="viridis", domain=[0, 1])),
+            color=alt.Color("prob:Q", title="(1 − p)^n", scale=alt.Scale(scheme=SEQUENTIAL, domain=[0, 1])),
             tooltip=tips,
         )
     )
     cross = (
         data_source("zero_now")
-        .mark_point(shape="cross", size=220, color=RED, strokeWidth=3, filled=True)
+        .mark_point(shape="cross", size=220, color=HIGHLIGHT, strokeWidth=3, filled=True)
         .encode(x="p:Q", y="n:Q", tooltip=tips)
     )
     curve = (
@@ -276,7 +321,11 @@ def zero_signal_template() -> alt.HConcatChart:
             tooltip=tips,
         )
     )
-    dot = data_source("zero_now").mark_point(filled=True, size=90, color=RED).encode(x="p:Q", y="steps:Q", tooltip=tips)
+    dot = (
+        data_source("zero_now")
+        .mark_point(filled=True, size=90, color=HIGHLIGHT)
+        .encode(x="p:Q", y="steps:Q", tooltip=tips)
+    )
     return alt.hconcat(
         alt.layer(heat, cross).properties(title="P(all n samples fail) = (1 − p)^n", width=WIDTH + 40, height=HEIGHT),
         alt.layer(curve, dot).properties(
@@ -289,9 +338,20 @@ def zero_signal_template() -> alt.HConcatChart:
     )
 
 
+def zero_signal_description(tables: dict) -> str:
+    """One sentence on the zero-signal chart at the current (p, n)."""
+    now = tables["zero_now"]
+    p, n, prob, steps = (float(now[name][0]) for name in ("p", "n", "prob", "steps"))
+    return (
+        f"at p = {number(p, '.3g')} and n = {int(n)}, all n samples fail with probability {number(prob)}, "
+        f"so the first non-zero gradient comes after {number(steps, ',.1f')} RL steps on average"
+    )
+
+
 def zero_signal_chart(p: float = 0.01, n: int = 8) -> alt.HConcatChart:
     """Complete zero-signal chart at pass@1 ``p`` (> 0) and group size ``n``."""
-    return with_data(zero_signal_template(), zero_signal_tables(p, n))
+    tables = zero_signal_tables(p, n)
+    return with_data(zero_signal_template(), tables, zero_signal_description(tables))
 
 
 # ------------------------------------------------------------------ 5. dataset mixture
@@ -352,12 +412,7 @@ def mixture_tables(
 
 def mixture_template() -> alt.HConcatChart:
     """Dataset pass@k and the pooled-p bound against k; bars of alpha_k per group at the current k."""
-    color = alt.Color(
-        "curve:N",
-        title=None,
-        sort=list(MIX_CURVES),
-        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
-    )
+    style = series_style("curve", domain=MIX_CURVES, columns=1, labelLimit=320)
     tips = [alt.Tooltip("k:Q"), alt.Tooltip("curve:N"), alt.Tooltip("value:Q", format=".4f")]
     lines = (
         data_source("mix_curves")
@@ -365,15 +420,15 @@ def mixture_template() -> alt.HConcatChart:
         .encode(
             x=alt.X("k:Q", scale=alt.Scale(type="log", base=2), title="k (log scale)"),
             y=alt.Y("value:Q", title="pass@k of the dataset", scale=alt.Scale(domain=[0, 1])),
-            color=color,
+            **style,
             tooltip=tips,
         )
     )
-    rule = data_source("mix_now").mark_rule(color=RED, strokeDash=[4, 3]).encode(x="min(k):Q")
+    rule = data_source("mix_now").mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(x="min(k):Q")
     now = (
         data_source("mix_now")
         .mark_point(size=120, filled=True, stroke="black")
-        .encode(x="k:Q", y="value:Q", color=color, tooltip=tips)
+        .encode(x="k:Q", y="value:Q", **style, tooltip=tips)
     )
     bars = (
         data_source("mix_groups")
@@ -381,7 +436,7 @@ def mixture_template() -> alt.HConcatChart:
         .encode(
             x=alt.X("group:N", title="prompt group", sort=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("alpha_k:Q", title="α_k = k(1 − p)^(k−1)"),
-            color=alt.Color("share:Q", title="share of ∇J_k", scale=alt.Scale(scheme="oranges", domain=[0, 1])),
+            color=alt.Color("share:Q", title="share of ∇J_k", scale=alt.Scale(scheme=SEQUENTIAL, domain=[0, 1])),
             tooltip=[
                 "group:N",
                 alt.Tooltip("p:Q", format=".3f"),
@@ -398,8 +453,19 @@ def mixture_template() -> alt.HConcatChart:
             ),
             bars.properties(title="Weight α_k on each group's ∇J₁ at the current k", width=WIDTH - 40, height=HEIGHT),
         )
-        .resolve_scale(color="independent")
+        .resolve_scale(color="independent", strokeDash="independent")
         .properties(title=chart_title("A mixture of prompt difficulties (Yu, arXiv 2511.16231)"))
+    )
+
+
+def mixture_description(tables: dict) -> str:
+    """One sentence on the mixture chart at the current k: the gap to the bound, the group that drives grad J_k."""
+    now, groups = tables["mix_now"], tables["mix_groups"]
+    k, (true, bound) = int(now["k"][0]), now["value"].astype(float)
+    top = int(np.argmax(groups["share"]))
+    return (
+        f"at k = {k} the dataset's pass@k is {number(true)}, against {number(bound)} for pass@k of the mean p "
+        f"(Jensen bound); the {groups['group'][top]} group drives {groups['share'][top]:.0%} of ∇J_k"
     )
 
 
@@ -407,7 +473,8 @@ def mixture_chart(
     p_groups=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, names=("hard", "medium", "easy")
 ) -> alt.HConcatChart:
     """Complete dataset-mixture chart."""
-    return with_data(mixture_template(), mixture_tables(p_groups, weights, k, names))
+    tables = mixture_tables(p_groups, weights, k, names)
+    return with_data(mixture_template(), tables, mixture_description(tables))
 
 
 # ------------------------------------------------------------ 4. group advantages
@@ -505,7 +572,7 @@ def advantage_template() -> alt.HConcatChart:
                 "outcome:N",
                 title="rollout",
                 sort=["correct", "wrong"],
-                scale=alt.Scale(domain=["correct", "wrong"], range=["#2ca02c", "#9467bd"]),
+                scale=alt.Scale(domain=["correct", "wrong"], range=[PALETTE[0], PALETTE[1]]),
                 legend=legend_below(),
             ),
             tooltip=tips,
@@ -519,11 +586,15 @@ def advantage_template() -> alt.HConcatChart:
         .encode(
             x=alt.X("c:Q", title="c = correct rollouts in the group"),
             y=alt.Y("eta:Q", title="η = Σᵢ |Aᵢ| (pass@k advantage)"),
-            color=alt.Color("k:O", title="k", scale=alt.Scale(scheme="viridis"), legend=legend_below()),
+            **series_style("k", title="k", ordered=True),
             tooltip=etip,
         )
     )
-    now = data_source("adv_now").mark_point(size=180, color=RED, strokeWidth=3).encode(x="c:Q", y="eta:Q", tooltip=etip)
+    now = (
+        data_source("adv_now")
+        .mark_point(size=180, color=HIGHLIGHT, strokeWidth=3)
+        .encode(x="c:Q", y="eta:Q", tooltip=etip)
+    )
     return (
         alt.hconcat(
             alt.layer(bars, zero).properties(
@@ -533,7 +604,7 @@ def advantage_template() -> alt.HConcatChart:
                 title="Total update size η against c (k = 1: GRPO)", width=WIDTH + 40, height=HEIGHT
             ),
         )
-        .resolve_scale(color="independent")
+        .resolve_scale(color="independent", strokeDash="independent")
         .properties(
             title=chart_title(
                 "Group advantages: GRPO, pass@k (Chen et al., arXiv 2508.10751), "
@@ -544,6 +615,25 @@ def advantage_template() -> alt.HConcatChart:
     )
 
 
+def advantage_description(tables: dict) -> str:
+    """One sentence on the advantage chart: GRPO's and Chen et al.'s advantages, and eta, for the current group."""
+    bars, now = tables["adv_bars"], tables["adv_now"]
+    n, c, k = int(tables["adv_eta"]["c"].max()), int(now["c"][0]), int(now["k"][0])
+    keys = zip(bars["method"].tolist(), bars["outcome"].tolist(), strict=True)
+    cells = dict(zip(keys, bars["advantage"].tolist(), strict=True))
+
+    def pair(label):
+        correct, wrong = (number(cells[(label, outcome)], "+.2f") for outcome in ("correct", "wrong"))
+        return f"{correct} to a correct rollout and {wrong} to a wrong one"
+
+    return (
+        f"in a group of {n} rollouts with {c} correct, GRPO gives {pair(ADVANTAGES['grpo'])}, "
+        f"pass@{k} (Chen et al.) gives {pair(ADVANTAGES['chen'])}, "
+        f"and its total update size η is {number(now['eta'][0])}"
+    )
+
+
 def advantage_chart(n: int = 8, c: int = 3, k: int = 4) -> alt.HConcatChart:
     """Complete advantage-explorer chart for a group of n rollouts, c correct, pass@k with k."""
-    return with_data(advantage_template(), advantage_tables(n, c, k))
+    tables = advantage_tables(n, c, k)
+    return with_data(advantage_template(), tables, advantage_description(tables))

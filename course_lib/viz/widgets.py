@@ -73,6 +73,7 @@ async function render({ model, el }) {
   function fullSpec() {
     const spec = structuredClone(model.get("spec"));
     spec.datasets = structuredClone(Object.assign({}, model.get("base"), model.get("datasets")));
+    if (model.get("description")) { spec.description = model.get("description"); }
     return spec;
   }
   function showError(error) {
@@ -112,12 +113,17 @@ async function render({ model, el }) {
       for (const [name, rows] of Object.entries(model.get(trait))) {
         view.data(name, structuredClone(rows));
       }
+      describe();
       await view.runAsync();
     } catch (error) {
       await embed();
     }
   }
+  function describe() {   // the text alternative (aria-label) follows the data
+    if (current && model.get("description")) { current.result.view.description(model.get("description")); }
+  }
   model.on("change:spec", embed);
+  model.on("change:description", describe);
   model.on("change:base", () => updateData("base"));
   model.on("change:datasets", () => updateData("datasets"));
   await embed();
@@ -156,6 +162,8 @@ class VegaPane(anywidget.AnyWidget):
     base = traitlets.Dict().tag(sync=True)
     datasets = traitlets.Dict().tag(sync=True)
     embed_options = traitlets.Dict().tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)
+    """Text alternative of the chart as it is now (the ``aria-label`` of the drawing); "": the spec's."""
 
     @traitlets.validate("spec")
     def _resizing(self, proposal):
@@ -199,26 +207,37 @@ class ChartPane:
     use_widget : bool, optional
         Draw into a persistent :class:`VegaPane` (True) or an ``ipywidgets.Output`` (False).
         Default: True when the active Altair renderer is a widget renderer.
+    describe : callable, optional
+        ``tables -> sentence`` (the chart's ``X_description``): what the data shows, kept up to
+        date in the chart's text alternative (:func:`course_lib.viz.charts.alt_text`).
     """
 
-    def __init__(self, template, tables: dict, use_widget: bool | None = None):
-        self.template = template
+    def __init__(self, template, tables: dict, use_widget: bool | None = None, describe: Callable | None = None):
+        self.template, self.describe = template, describe
         self.spec = resizing(template.to_dict())  # validated once, here
         if use_widget is None:
             use_widget = rendering.explorers_use_widget()
         self.use_widget = bool(use_widget)
         if self.use_widget:
-            self.widget = VegaPane(spec=self.spec, data=charts.datasets(tables))
+            self.widget = VegaPane(spec=self.spec)
+            self.update(tables)
         else:
             self.widget = W.Output()
             self.update(tables)
 
+    def alt_text(self, tables: dict) -> str:
+        """Text alternative of the chart drawn with ``tables`` ("" without ``describe``)."""
+        return charts.alt_text(self.spec, self.describe(tables)) if self.describe else ""
+
     def update(self, tables: dict) -> None:
         """Draw the new data."""
         if self.use_widget:
-            self.widget.set_data(charts.datasets(tables))
+            with self.widget.hold_sync():
+                self.widget.description = self.alt_text(tables)
+                self.widget.set_data(charts.datasets(tables))
             return
-        bundle = alt.renderers.get()(charts.spec_with_data(self.spec, tables))
+        sentence = self.describe(tables) if self.describe else None
+        bundle = alt.renderers.get()(charts.spec_with_data(self.spec, tables, sentence))
         data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
         # Replacing the outputs in one assignment avoids a blank frame between clear and draw.
         self.widget.outputs = ({"output_type": "display_data", "data": data, "metadata": meta or {}},)
@@ -290,6 +309,8 @@ class Explorer(W.VBox):
         Minimum seconds between two redraws while a control is moved.
     rows : list of list of str, optional
         Control names per row; default: all controls in one wrapping row.
+    describe_fn : callable, optional
+        ``tables -> sentence`` for the chart's text alternative (see :class:`ChartPane`).
     """
 
     def __init__(
@@ -302,12 +323,13 @@ class Explorer(W.VBox):
         use_widget: bool | None = None,
         throttle_s: float = 0.05,
         rows=None,
+        describe_fn: Callable | None = None,
     ):
         self.controls = controls
         self._tables_fn, self._readout_fn = tables_fn, readout_fn
         self.readout = W.HTML()
         tables = self._compute()
-        self.pane = ChartPane(template, tables, use_widget=use_widget)
+        self.pane = ChartPane(template, tables, use_widget=use_widget, describe=describe_fn)
         self.throttle = Throttle(self.refresh, throttle_s)
         for control in controls.values():
             control.observe(self.throttle, names="value")
@@ -339,7 +361,9 @@ class Explorer(W.VBox):
 
     def chart(self) -> alt.TopLevelMixin:
         """The chart as it is now, as a complete Altair chart (to display or ``.save()``)."""
-        return charts.with_data(self.pane.template, self._tables_fn(**self.values()))
+        tables = self._tables_fn(**self.values())
+        sentence = self.pane.describe(tables) if self.pane.describe else None
+        return charts.with_data(self.pane.template, tables, sentence)
 
 
 def _slider(cls, description: str, value, **kw):
@@ -392,7 +416,13 @@ def alpha_explorer(p: float = 0.2, ks=(1, 2, 4, 8, 16), **kw) -> Explorer:
         ),
     }
     return Explorer(
-        "α_k, J_k and Δ(k) against p", controls, explorers.alpha_template(), explorers.alpha_tables, readout, **kw
+        "α_k, J_k and Δ(k) against p",
+        controls,
+        explorers.alpha_template(),
+        explorers.alpha_tables,
+        readout,
+        describe_fn=explorers.alpha_description,
+        **kw,
     )
 
 
@@ -426,6 +456,7 @@ def estimator_explorer(n: int = 10, p: float = 0.3, k: int = 5, **kw) -> Explore
         explorers.estimator_template(),
         explorers.estimator_tables,
         readout,
+        describe_fn=explorers.estimator_description,
         **kw,
     )
 
@@ -462,6 +493,7 @@ def zero_signal_explorer(p: float = 0.01, n: int = 8, **kw) -> Explorer:
         explorers.zero_signal_template(),
         explorers.zero_signal_tables,
         readout,
+        describe_fn=explorers.zero_signal_description,
         **kw,
     )
 
@@ -498,6 +530,7 @@ def advantage_explorer(n: int = 8, c: int = 3, k: int = 4, **kw) -> Explorer:
         explorers.advantage_template(),
         explorers.advantage_tables,
         readout,
+        describe_fn=explorers.advantage_description,
         **kw,
     )
 
@@ -524,5 +557,12 @@ def mixture_explorer(p=(0.02, 0.2, 0.7), weights=(0.5, 0.3, 0.2), k: int = 8, **
         controls[f"w_{g}"] = _slider(W.FloatSlider, f"share {g}", wg, min=0.0, max=1.0, step=0.05, readout_format=".2f")
     rows = [["k"], [f"p_{g}" for g in names], [f"w_{g}" for g in names]]
     return Explorer(
-        "A mixture of prompt difficulties", controls, explorers.mixture_template(), tables, readout, rows=rows, **kw
+        "A mixture of prompt difficulties",
+        controls,
+        explorers.mixture_template(),
+        tables,
+        readout,
+        rows=rows,
+        describe_fn=explorers.mixture_description,
+        **kw,
     )
