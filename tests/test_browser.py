@@ -364,7 +364,7 @@ def _run_all(page, lab: str, name: str) -> None:
         page,
         f"""n => {{ const s = ({_STATE_JS})(n);
         return s && s.kernel === 'idle' && (s.counts.every(c => c !== null) || s.errors.length) && s; }}""",
-        600,  # chapter 5 trains 30 small models: about 2 min on 2 CPU cores
+        900,  # chapter 5 trains 30 small models: about 2 min on 2 idle CPU cores, ~10 min on busy ones
         "all cells to run",
         name,
     )
