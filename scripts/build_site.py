@@ -180,9 +180,12 @@ class Staticizer:
             label = html.escape(_alt_text(spec), quote=True)
             return f'<div class="passk-chart" role="img" aria-label="{label}">{chart_svg(spec)}</div>'
         if "children" in m:
-            return "".join(self.render(child) for child in m["children"])
+            inner = "".join(self.render(child) for child in m["children"])
+            return f'<div class="passk-hbox">{inner}</div>' if m.get("_model_name") == "HBoxModel" else inner
         if m.get("_model_name") == "HTMLModel" or (m.get("_view_name") == "HTMLView"):
-            return f"<div>{m.get('value', '')}</div>"
+            return f"<span>{m.get('value', '')}</span>"
+        if m.get("_model_name") in ("IntProgressModel", "FloatProgressModel"):  # tqdm's bar: its final state
+            return f'<progress value="{m.get("value", 0)}" max="{m.get("max", 100)}"></progress>'
         if "value" in m and "description" in m:
             self.controls += 1
             value = m["value"]
@@ -252,6 +255,10 @@ def chapter_page(stem: str, executed: Path) -> dict:
             cell.setdefault("metadata", {}).setdefault("tags", []).append("remove-cell")
         if cell["cell_type"] == "markdown" and BADGE.search(src):
             cell["source"] = BADGE.sub(r"\1", src)  # no image fetched from another site when offline
+        for out in cell.get("outputs", []):  # the same in Markdown that a cell printed (chapter 0's badges)
+            md = out.get("data", {}).get("text/markdown")
+            if md is not None:
+                out["data"]["text/markdown"] = BADGE.sub(r"\1", "".join(md))
     first = nb["cells"][0]
     title, _, rest = "".join(first["source"]).partition("\n")
     if first["cell_type"] == "markdown" and title.startswith("# "):  # the buttons go right under the title
@@ -411,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
+    (OUT / "_passk_site.json").unlink(missing_ok=True)  # a failed build leaves no manifest: the test fails
     print("1/5 executed chapters", flush=True)
     executed = executed_chapters(args.execute, args.jobs, args.allow_errors)
     shutil.rmtree(SRC, ignore_errors=True)

@@ -37,6 +37,7 @@ mathjax_path = "mathjax/tex-chtml.js"
 # API pages: numpydoc-style docstrings read by napoleon; optional heavy imports mocked.
 autodoc_mock_imports = ["verl", "ray"]
 autodoc_member_order = "bysource"
+autodoc_typehints = "none"  # the numpydoc Parameters give the types; ArrayLike would expand to a page of Unions
 autodoc_default_options = {"members": True, "show-inheritance": False}
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
