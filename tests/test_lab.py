@@ -400,3 +400,15 @@ def test_warm_start_cache_is_keyed_by_the_code_that_trains_it(monkeypatch, tmp_p
     monkeypatch.setattr(base_model, "_code_version", lambda: "another model")
     warm_start(cfg.model_config, cfg.task, cfg.warm, threads=1)
     assert len(list(tmp_path.glob("warm-*.pt"))) == 2
+
+
+def test_cpu_kernels_are_pinned_where_the_cpu_has_avx2():
+    """Chapter 6's committed table repeats bit for bit on any AVX2 CPU only if AVX-512 ones use the same kernels."""
+    import torch
+
+    from course_lib.lab._runtime import cpu_kernels
+
+    if not torch.cpu._is_avx2_supported():
+        pytest.skip("no AVX2 on this CPU: the lab leaves the kernels unpinned")
+    assert cpu_kernels() == "AVX2"
+    assert torch.backends.cpu.get_cpu_capability() == "AVX2"

@@ -3,6 +3,8 @@
 What a learner reading the model or the RL step need not see, one line of why for each:
 
 - ``CUBLAS_WORKSPACE_CONFIG`` is set on import of the lab: deterministic cuBLAS needs it before the first CUDA matmul.
+- On an x86 CPU with AVX2 the lab pins PyTorch's kernels to AVX2 (:func:`pin_cpu_kernels`): an AVX-512 machine
+  otherwise picks other kernels, whose last bits differ, and an RL run then drifts to other numbers.
 - Threads are pinned: the thread count changes how sums are split, so the last bits of results.
 - One thread by default: at the lab's size a second gains little and stalls badly when another process shares the cores.
 - Deterministic algorithms (warn-only): on a GPU the embedding backward otherwise uses atomics.
@@ -28,6 +30,40 @@ import torch
 # Deterministic cuBLAS needs this set before the first CUDA matmul of the process, so it is set when
 # the lab is imported (if the user has not chosen a value); no effect on a CPU.
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def pin_cpu_kernels() -> str:
+    """Pin PyTorch's CPU kernels to AVX2 where the CPU has it, so a seed gives the same numbers on any such CPU.
+
+    PyTorch picks its vectorised kernels (``ATEN_CPU_CAPABILITY``) and MKL its matrix-product code
+    path (``MKL_CBWR``) by the CPU's widest instruction set. Results agree to the last bit only
+    within one choice, and an RL run amplifies a last-bit difference into different numbers after
+    a few dozen steps: the committed tables of chapter 6 were made with AVX2, so an AVX-512 machine
+    would not reproduce them. Both are read at the first operation that needs them, so this runs
+    on import of the lab (values the user has set are kept). Measured here: same speed, and the
+    same numbers as unpinned on an AVX2 machine. Returns the capability in use (recorded in
+    results' provenance); ``"unpinned"`` on other CPUs (ARM, pre-AVX2), where a seed reproduces on
+    the same kind of CPU only.
+    """
+    try:
+        has_avx2 = bool(torch.cpu._is_avx2_supported())
+    except AttributeError:  # torch without the probe: leave the defaults
+        has_avx2 = False
+    if has_avx2:
+        os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+        os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+        os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
+    return cpu_kernels()
+
+
+def cpu_kernels() -> str:
+    """The CPU kernels in use: ``"AVX2"`` when pinned by :func:`pin_cpu_kernels`, else e.g. ``"unpinned (AVX512)"``."""
+    capability = torch.backends.cpu.get_cpu_capability()
+    pinned = os.environ.get("ATEN_CPU_CAPABILITY", "").upper() == capability and os.environ.get("MKL_CBWR")
+    return capability if pinned else f"unpinned ({capability})"
+
+
+pin_cpu_kernels()
 
 
 def keep_freed_memory() -> bool:

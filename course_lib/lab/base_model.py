@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from course_lib.lab._runtime import reproducible
+from course_lib.lab._runtime import cpu_kernels, reproducible
 from course_lib.lab.config import WarmStartConfig
 from course_lib.lab.model import GPT, GPTConfig, answer_logprobs
 from course_lib.lab.task import DigitSumTask
@@ -47,12 +47,13 @@ def warm_start(
     """The warm-started model (on CPU): supervised training on the style mixture, cached on disk.
 
     Trained on CPU with ``threads`` threads so that a checkpoint is the same on every device; the
-    cache key is a hash of the three configs, the thread count, the torch version and the source of
-    the code that trains it (model, task, this function), so a changed model never loads a stale
-    checkpoint.
+    cache key is a hash of the three configs, the thread count, the torch version, the CPU kernels
+    (:func:`course_lib.lab._runtime.cpu_kernels`) and the source of the code that trains it (model,
+    task, this function), so a changed model never loads a stale checkpoint.
     """
     key = json.dumps(
-        [asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version()], sort_keys=True
+        [asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version(), cpu_kernels()],
+        sort_keys=True,
     )
     path = cache_dir() / f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
     model = GPT(model_cfg)

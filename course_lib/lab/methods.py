@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from course_lib import passk
-from course_lib.lab._runtime import reproducible
+from course_lib.lab._runtime import cpu_kernels, reproducible
 from course_lib.lab.config import LabConfig
 from course_lib.lab.metrics import answer_distribution
 from course_lib.lab.step import evaluate, make_state, rl_step
@@ -216,6 +216,7 @@ def compare_methods(
             "numpy": np.__version__,
             "python": platform.python_version(),
             "device": str(next(make_state(base).model.parameters()).device),
+            "cpu_kernels": cpu_kernels(),  # a seed's numbers repeat bit for bit only with the same kernels
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "wall_s": round(time.perf_counter() - t0, 1),
         },
