@@ -7,7 +7,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup course test lint format test-wheel test-colab-pins exercises bench clean
+.PHONY: setup course test lint format test-wheel test-colab-pins test-binder test-verl site exercises bench clean
 
 setup:
 	@$(PYTHON) scripts/bootstrap.py $(VENV)
@@ -40,6 +40,42 @@ test-colab-pins:
 	$(VENV)-colab/bin/python -m pip install -q "ipywidgets==7.7.1" "altair==5.5.0"
 	$(VENV)-colab/bin/python -m pytest -m notebook tests/test_notebooks.py tests/test_exercises.py
 
+## Binder's set-up rehearsed: binder/requirements.txt + postBuild in a fresh environment (local CPU torch standing
+## in for the CPU index), then every chapter with a JupyterLab server up: server + kernel memory < 2 GB.
+test-binder:
+	bash scripts/test_binder.sh
+
+## The verl plugin (course_lib.integrations.verl) tested on CPU against verl itself, in its own environment.
+## verl is large (2.1 GB with its dependencies; 8-12 min to install on a loaded 2-core machine): the environment is
+## built once and kept while VERL_PINS stay the same (a stamp file), so a re-run only runs the tests (~1 min).
+## pip's log: $(VERL_VENV)/pip.log.
+## CPU torch first (the local wheel, as scripts/bootstrap.py does); verl's extra [verl-core] brings TransferQueue,
+## which its default (v1) trainer imports; ray_trainer also needs cachetools, uvicorn and fastapi, which verl 0.9.1
+## does not declare; TRL for tests/test_trl.py; the course package goes in editable, without deps.
+VERL_PINS  := verl[verl-core]==0.9.1 trl==1.16.0 cachetools uvicorn fastapi pytest
+VERL_VENV  := $(VENV)-verl
+VERL_STAMP := $(VERL_VENV)/.passk-verl-installed
+VERL_PIP   := $(VERL_VENV)/bin/python -m pip install --disable-pip-version-check
+test-verl:
+	@if [ "$$(cat $(VERL_STAMP) 2>/dev/null)" != "$(VERL_PINS)" ]; then \
+		set -ef; t0=$$(date +%s); echo "building $(VERL_VENV): $(VERL_PINS)"; rm -rf $(VERL_VENV); \
+		$(PYTHON) -m venv $(VERL_VENV); log=$(VERL_VENV)/pip.log; \
+		$(VERL_PIP) --no-index --no-deps torch >$$log 2>&1 || $(VERL_PIP) torch >>$$log 2>&1 || { tail -20 $$log; exit 1; }; \
+		$(VERL_PIP) $(VERL_PINS) >>$$log 2>&1 || { tail -40 $$log; exit 1; }; \
+		$(VERL_PIP) --no-deps -e . >>$$log 2>&1 || { tail -20 $$log; exit 1; }; \
+		echo "$(VERL_PINS)" > $(VERL_STAMP); \
+		echo "$(VERL_VENV) ready in $$(( $$(date +%s) - t0 )) s ($$(du -sh $(VERL_VENV) | cut -f1))"; \
+	fi
+	$(VERL_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning \
+		tests/test_verl.py tests/test_trl.py $(PYTEST_ARGS)
+
+## Build the course site (static HTML, readable offline) into build/site/ (scripts/build_site.py): the chapters
+## executed by the notebook test (test-output/notebooks/) are reused when current, else executed here; the [site]
+## extra (Sphinx, MyST-NB, sphinx-book-theme) is installed on first use. Read it: python -m http.server -d build/site
+site: setup
+	@$(PY) -c "import sphinx, myst_nb, sphinx_book_theme" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e ".[site]"
+	$(PY) scripts/build_site.py $(SITE_ARGS)
+
 ## Regenerate exercises/ from solutions/.
 exercises: setup
 	$(VENV)/bin/passk build-exercises
@@ -48,4 +84,4 @@ bench: setup
 	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(VENV)-colab .pytest_cache test-output
+	rm -rf $(VENV) $(VENV)-colab $(VENV)-verl .pytest_cache test-output build/site build/site-src build/site-doctrees
