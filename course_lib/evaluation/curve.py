@@ -90,8 +90,8 @@ def per_problem_pass_at_k(n: ArrayLike, c: ArrayLike, ks: ArrayLike) -> np.ndarr
     ``1 - C(n_i - c_i, k_j) / C(n_i, k_j)``; each problem uses its own n (``k_j <= n_i`` is
     required). The dataset pass@k is the column mean.
 
-    >>> per_problem_pass_at_k([10, 4], [3, 0], [1, 4]).tolist()
-    [[0.3, 0.8333333333333334], [0.0, 0.0]]
+    >>> per_problem_pass_at_k([10, 4], [3, 0], [1, 4]).round(12).tolist()  # 3/10, 1 - C(7,4)/C(10,4) = 5/6
+    [[0.3, 0.833333333333], [0.0, 0.0]]
     """
     n, c = as_int_array("n", n), as_int_array("c", c)
     ks = as_int_array("k", np.atleast_1d(ks), minimum=1)

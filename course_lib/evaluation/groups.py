@@ -239,8 +239,8 @@ def zero_advantage_estimate(n: ArrayLike, c: ArrayLike, G: int, k: int) -> tuple
     For ``n >= G`` the unbiased ``[1 - pass_at_k(n, c, G)] + sum_{w < k} P_hat(G - w)`` with
     :func:`group_pmf_estimate`; for ``n < G`` the plug-in ``passk_zero_advantage_prob(c / n, G, k)``.
 
-    >>> zero_advantage_estimate([4], [2], 2, 1)[0].tolist()  # k = 1: GRPO's zero-signal chance
-    [0.3333333333333333]
+    >>> zero_advantage_estimate([4], [2], 2, 1)[0].round(12).tolist()  # k = 1: GRPO's zero-signal chance, 1/3
+    [0.333333333333]
     """
     n, c = as_int_array("n", n), as_int_array("c", c)
     G, k = as_positive_int("G", G), as_positive_int("k", k)

@@ -377,8 +377,13 @@ def _kill_tracked(tracked: dict, root: int, wait_s: float, include_root: bool = 
                     p.suspend()
                 except psutil.Error:
                     pass
-        victims = [p for p in tracked.values() if p.pid != os.getpid() and (include_root or p.pid != root)]
+        victims = [p for p in tracked.values() if p.pid != os.getpid() and p.pid != root]
         alive = [p for p in victims if _running(p)]
+        if not alive and include_root:
+            # The root (the subreaper worker) goes last: while it lives, a process orphaned by the
+            # kills above is re-parented to it, so the next pass still finds it in the tree; killed
+            # together, such an orphan would go to init and outlive the submission.
+            alive = [p for p in _tree(root)[:1] if _running(p)]
         if not alive or time.monotonic() > deadline:
             return
         for p in alive:
