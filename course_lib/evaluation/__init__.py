@@ -3,6 +3,8 @@
 - :mod:`.readers` -- the entry point :func:`read_counts`: format detection, generic per-sample files
   and per-problem ``n, c`` tables; :mod:`.harnesses` -- EvalPlus and lm-evaluation-harness files;
   :mod:`.records` -- the plumbing they share (gzip, line numbers, verdicts, one-line errors);
+- :mod:`.runs` -- what RL training runs write, per step and prompt (verl's ``{step}.jsonl`` generation
+  dumps, read strictly or live while the run writes them);
 - :mod:`.bootstrap` -- the bootstrap over problems, vectorised (multinomial counts of distinct problems);
 - :mod:`.curve` -- pass@k curves with intervals, paired differences and the crossover k*;
 - :mod:`.groups` -- the chance that an RL group has no signal: exact from p, unbiased from (n, c);

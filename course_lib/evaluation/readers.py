@@ -18,6 +18,9 @@ format                    what a record is
                           document repeated on several lines is several samples. A line whose metric
                           aggregates several repeats (``repeats: 20`` with one ``exact_match`` or
                           ``pass_at_k``) holds no verdict per sample and is refused
+``verl``                  one step of verl's generation dumps, ``{step}.jsonl`` (``input``, ``output``,
+                          ``gts``, ``score``, ``step``): a problem is a prompt, its samples the
+                          lines with equal ``input`` and ``gts`` (:mod:`course_lib.evaluation.runs`)
 ``samples``               any JSONL or CSV with a problem-id column and a correctness column
 ``table``                 a per-problem table (JSONL or CSV) with ``n`` and ``c`` columns
 ========================  =============================================================================
@@ -54,6 +57,7 @@ from .records import (
     verdict,
     whole_number,
 )
+from .runs import VERL_KEYS, read_verl_step, verl_step_files
 
 __all__ = [
     "ID_COLUMNS",
@@ -155,6 +159,8 @@ def detect_format(path: str | Path) -> str:
             return "lm-eval"
         if "n" in rec and "c" in rec:
             return "table"
+        if all(k in rec for k in VERL_KEYS):
+            return "verl"
         if "task_id" in rec and "passed" in rec and ("completion" in rec or "result" in rec):
             return "humaneval"
         return "samples"
@@ -199,6 +205,12 @@ def read_counts(path: str | Path, options: ReadOptions | None = None) -> Counts:
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.is_dir():
+        steps = verl_step_files(path)
+        if steps:
+            raise ReadError(
+                f"{path}: is a folder of verl dumps (steps {steps[0][0]}..{steps[-1][0]}); give one step's file, "
+                f"e.g. {steps[-1][1]}"
+            )
         raise ReadError(f"{path}: is a folder; give the results file inside it")
     fmt = detect_format(path) if opts.format == "auto" else opts.format
     kind = file_kind(path)
@@ -211,6 +223,8 @@ def read_counts(path: str | Path, options: ReadOptions | None = None) -> Counts:
         return _read_table(path, opts, kind)
     if fmt == "lm-eval":
         return read_lm_eval(path, opts)
+    if fmt == "verl":
+        return read_verl_step(path, opts).counts()
     if kind in ("csv", "tsv"):
         return _read_samples_csv(path, opts, "," if kind == "csv" else "\t")
     if kind == "json":

@@ -47,7 +47,7 @@ ID_COLUMNS = ("task_id", "problem_id", "id", "doc_id")
 CORRECT_COLUMNS = ("passed", "correct", "pass", "acc", "exact_match", "score")
 """Correctness column names tried in this order."""
 
-FORMATS = ("auto", "humaneval", "evalplus", "lm-eval", "samples", "table")
+FORMATS = ("auto", "humaneval", "evalplus", "lm-eval", "verl", "samples", "table")
 """Values of ``--format``."""
 
 BINARY = {True: 1, False: 0}  # also matches 1, 0, 1.0 and 0.0 (equal numbers hash alike)
