@@ -26,6 +26,8 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.integrations` -- the estimators in real trainers: ``verl`` (a verl advantage-estimator
   plugin, ``passk_*`` names), ``verl_main`` (verl's PPO main with them registered), ``trl`` (the zero-sum
   advantages as an exact TRL reward transform) (docs/real_model.md)
+- :mod:`course_lib.stats` -- paired comparisons of seeds: intervals, the paired t and sign tests, Holm's
+  correction, power and the detectable effect (chapter 6's verdicts; chapter 8)
 - :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)
 - :mod:`course_lib.env` (what the machine is), :mod:`course_lib.doctor` (``passk doctor``),
   :mod:`course_lib.config` (project settings, the course map), :mod:`course_lib.cli` (``passk``)
