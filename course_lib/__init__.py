@@ -19,9 +19,10 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
 - :mod:`course_lib.evaluation` -- pass@k on real evaluation results: ``readers``, ``harnesses``, ``records``
-  (human-eval, EvalPlus, lm-eval, CSV/JSONL, n-c tables), ``runs`` (verl's training dumps), ``bootstrap``,
-  ``curve`` (intervals, crossover k*), ``groups``, ``plan`` (GRPO group sizes), ``charts``, ``cli``
-  (``passk curve``, ``passk plan``) (chapter 7)
+  (human-eval, EvalPlus, CRUXEval, lm-eval, CSV/JSONL, n-c tables), ``runs`` (verl's training dumps),
+  ``bootstrap``, ``metrics`` (pass^k, Cover@τ), ``curve`` (intervals, crossings), ``forecast`` (beyond n),
+  ``groups``, ``plan`` (GRPO group sizes), ``charts``, ``report``, ``cli`` (``passk curve``, ``passk plan``)
+  (chapter 7)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
 - :mod:`course_lib.integrations` -- the estimators in real trainers: ``verl`` (a verl advantage-estimator
   plugin, ``passk_*`` names), ``verl_main`` (verl's PPO main with them registered), ``trl`` (the zero-sum

@@ -34,6 +34,15 @@ def pip_spec() -> str:
     return f"git+{REPO_URL}@{BRANCH}"
 
 
+def pip_install(extra: str = "") -> str:
+    """The command that installs the course package (with ``extra``, e.g. ``"charts"``) from the repository.
+
+    >>> pip_install("charts")
+    'pip install "passk-course[charts] @ git+https://github.com/passk-course/passk-course@main"'
+    """
+    return f'pip install "passk-course{f"[{extra}]" if extra else ""} @ {pip_spec()}"'
+
+
 SETUP_CELL_MARKER = "# Course set-up"
 """First line of the set-up cell that opens every notebook (how tools recognise it)."""
 
@@ -67,7 +76,7 @@ def install_markdown() -> str:
         ("[lab]", "+ PyTorch for `passk lab`"),
         ("[course]", "everything the notebooks need"),
     ]
-    lines = [f'pip install "passk-course{extra} @ {pip_spec()}"   # {what}' for extra, what in layers]
+    lines = [f"{pip_install(extra.strip('[]'))}   # {what}" for extra, what in layers]
     return "```bash\n" + "\n".join(lines) + "\n```"
 
 

@@ -6,7 +6,9 @@ References used below:
 - exact fractions (``math.comb``) for the hypergeometric and binomial probabilities of the planner;
 - the population pass@k of a Beta(a, b) prompt mix in closed form,
   ``E_p[1 - (1 - p)^k] = 1 - prod_{j<k} (b + j) / (a + b + j)`` (the Beta function ratio B(a, b + k) / B(a, b));
-- Chen et al.'s analytic pass@k advantage (course_lib.advantages.passk_group_analytic), enumerated over groups.
+- Chen et al.'s analytic pass@k advantage (course_lib.advantages.passk_group_analytic), enumerated over groups;
+- pass^k and the Cover@τ identity against ``math.comb`` fractions; the beta-binomial forecast against the
+  population it was drawn from, and on chapter 7's files by subsampling (fit on 10 of 256 samples).
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from course_lib.evaluation.curve import (
     align,
     check_ks,
     compare,
+    crossings,
     crossover_k,
     default_ks,
     pass_at_k_curve,
     per_problem_pass_at_k,
+    resolved,
 )
+from course_lib.evaluation.forecast import beta_metric, fit_beta_binomial, forecast, subsample
 from course_lib.evaluation.groups import (
     group_pmf_estimate,
     grpo_zero_signal_prob,
@@ -36,6 +41,7 @@ from course_lib.evaluation.groups import (
     zero_advantage_estimate,
     zero_signal_estimate,
 )
+from course_lib.evaluation.metrics import cover_plugin, cover_weights, pass_hat_k, per_problem
 from course_lib.evaluation.plan import plan_groups
 
 
@@ -84,7 +90,9 @@ def test_coverage_is_the_course_definition():
 
 
 def test_default_grid_and_k_above_n_is_reported():
-    assert default_ks(1) == [1] and default_ks(64) == [1, 2, 4, 8, 16, 32, 64] and default_ks(63)[-1] == 32
+    assert default_ks(1) == [1] and default_ks(64) == [1, 2, 4, 5, 8, 10, 16, 32, 50, 64] and default_ks(63)[-1] == 50
+    assert default_ks(10) == [1, 2, 4, 5, 8, 10]  # the pass@5 and pass@10 papers publish for n = 10
+    assert default_ks(1000)[-3:] == [500, 512, 1000]
     with pytest.raises(ValueError, match=r"k = 64 exceeds n for 2 of 3 problems in f.jsonl \('b' has n = 20\)"):
         check_ks([1, 64], np.array([100, 20, 50]), ids=("a", "b", "c"), where="f.jsonl")
     with pytest.raises(ValueError, match="exceeds n"):
@@ -179,7 +187,7 @@ def test_crossover_definition():
     assert crossover_k([0.2, 0.1, 0.0, -0.1, -0.2], ks) == 8  # touching at 4 is not crossing
     assert crossover_k([-0.2, -0.1, 0.05, 0.1, 0.1], ks) == 4  # either direction
     assert crossover_k([0.1, 0.05, 0.02, 0.0, 0.0], ks) == 0  # meets at 1.0, never reverses
-    assert crossover_k([0.0, 0.0, 0.1, 0.1, -0.1], ks) == 4  # equal at the first k: the first k they differ
+    assert crossover_k([0.0, 0.0, 0.1, 0.1, -0.1], ks) == 16  # equal at first: their first order is B ahead
     assert crossover_k([1e-13, -1e-13, 0.0, 0.0, 0.0], ks) == 0  # rounding is a tie
     rows = np.array([[0.1, -0.1, 0.2, 0.2, 0.2], [0.1, 0.1, 0.1, 0.1, -0.3]])
     assert crossover_k(rows, ks).tolist() == [2, 16]
@@ -307,3 +315,170 @@ def test_plan_ceiling_and_unreachable_target():
         plan_groups([4])
     with pytest.raises(ValueError, match="group size must be >= 2"):
         plan_groups([1], p=[0.5])
+
+
+# ----------------------------------------------------------------------------- crossings (issue 23, item 1)
+def test_crossings_lists_every_sign_change_and_zeros_keep_the_sign():
+    ks = list(range(1, 11))
+    diff = [-0.01, 0.02, 0.03, 0.02, 0.01, 0.005, -0.01, -0.02, -0.03, -0.04]  # CodeLlama T = 0.6 vs 0.8
+    assert crossings(diff, ks) == [2, 7] and crossover_k(diff, ks) == 2
+    assert crossings([0.0, 0.1, 0.0, 0.1], [1, 2, 4, 8]) == []  # touching at 1.0 and parting the same way
+    assert crossings([0.0, 0.0, 0.1, -0.1], [1, 2, 4, 8]) == [8]  # a tie at the start takes the first sign
+    assert crossings([0.1, 0.0, -0.1, 0.0, 0.2], [1, 2, 4, 8, 16]) == [4, 16]
+    rows = np.array([diff, np.sign(diff) * -1])
+    assert crossover_k(rows, ks).tolist() == [2, 2]
+
+
+def test_resolved_needs_an_interval_off_zero_on_each_side():
+    ks, d = [1, 2, 4, 8], [0.1, 0.05, -0.02, -0.1]
+    wide = [[-0.1, 0.3]] * 4
+    assert not resolved(4, ks, d, wide)
+    left = [[0.05, 0.15], [-0.01, 0.1], [-0.05, 0.01], [-0.2, 0.02]]  # only the old side is resolved
+    assert not resolved(4, ks, d, left)
+    both = [*left[:3], [-0.2, -0.01]]
+    assert resolved(4, ks, d, both)
+    # the new side must be the crossing's own sign: an interval above 0 after a fall to negative does not count
+    assert not resolved(4, ks, d, [[0.05, 0.15], [0.0, 0.1], [0.01, 0.05], [0.01, 0.2]])
+
+
+# ----------------------------------------------------------------------------- pass^k and Cover@τ (items 2, 3)
+def test_pass_hat_k_is_the_exact_fraction_and_unbiased():
+    """C(c, k)/C(n, k) against math.comb fractions for every (n, c, k), n <= 12; its binomial mean is p^k exactly."""
+    for n in range(1, 13):
+        for k in range(1, n + 1):
+            c = np.arange(n + 1)
+            got = pass_hat_k(n, c, k)
+            want = [Fraction(math.comb(int(x), k), math.comb(n, k)) for x in c]
+            assert np.allclose(got, [float(w) for w in want], rtol=0, atol=1e-14), (n, k)
+            for p in (Fraction(1, 3), Fraction(7, 10)):  # E_c[C(c,k)/C(n,k)] = p^k, summed exactly
+                mean = sum(math.comb(n, x) * p**x * (1 - p) ** (n - x) * w for x, w in enumerate(want))
+                assert mean == p**k
+    assert pass_hat_k(10, 7, 3) == pytest.approx(35 / 120, abs=1e-15) and pass_hat_k(10, 2, 3) == 0.0
+    assert np.allclose(per_problem("pass^k", [10, 4], [7, 4], [1, 3]), [[0.7, 35 / 120], [1.0, 1.0]], atol=1e-15)
+    with pytest.raises(ValueError, match="c must be <= n"):
+        pass_hat_k(3, 4, 1)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        per_problem("pass@any", [3], [1], [1])
+
+
+def test_pass_hat_k_curve_interval_covers_the_population_value():
+    """p ~ Beta(2, 1), so E[p^k] = B(2 + k, 1)/B(2, 1) = 2/(k + 2); 200 seeded repetitions, m = 100, n = 8."""
+    ks, truth, hits = np.array([1, 4]), np.array([2 / 3, 1 / 3]), np.zeros(2)
+    rng = np.random.default_rng(7)
+    for r in range(200):
+        c = rng.binomial(8, rng.beta(2.0, 1.0, 100))
+        ci = pass_at_k_curve(np.full(100, 8), c, ks, metric="pass^k", resamples=500, seed=r).ci
+        hits += (ci[:, 0] <= truth) & (truth <= ci[:, 1])
+    assert ((hits / 200 >= 0.9) & (hits / 200 <= 0.99)).all(), hits / 200
+
+
+def test_pass_at_k_is_the_cover_average_exactly():
+    """Unbiased pass@k = sum_j C(n-j, k-1)/C(n, k) * plug-in Cover@(j/n), in exact fractions (hockey stick)."""
+    rng = np.random.default_rng(0)
+    for n in (1, 5, 10, 16):
+        c = rng.integers(0, n + 1, 40)
+        for k in range(1, n + 1):
+            weights = [Fraction(math.comb(n - j, k - 1), math.comb(n, k)) for j in range(1, n + 1)]
+            cover = [Fraction(int((c >= j).sum()), c.size) for j in range(1, n + 1)]  # plug-in Cover@(j/n)
+            exact = sum(1 - Fraction(math.comb(n - int(x), k), math.comb(n, k)) for x in c) / c.size
+            assert sum(w * v for w, v in zip(weights, cover, strict=True)) == exact
+            assert sum(weights) == 1
+            lib = cover_weights(n, k) @ cover_plugin(np.full(c.size, n), c, np.arange(1, n + 1) / n).mean(0)
+            assert lib == pytest.approx(float(exact), abs=1e-14)
+
+
+def test_cover_plugin_by_hand_and_its_curve():
+    c, n = np.array([0, 3, 5, 10, 7]), np.full(5, 10)
+    assert cover_plugin(n, c, [0.3, 0.5, 1.0]).mean(0).tolist() == [0.8, 0.6, 0.2]
+    cur = pass_at_k_curve(n, c, [1], taus=[0.3, 0.5, 1.0], resamples=300)
+    assert cur.cover.tolist() == [0.8, 0.6, 0.2] and cur.cover_ci.shape == (3, 2)
+    assert ((cur.cover_ci[:, 0] <= cur.cover) & (cur.cover <= cur.cover_ci[:, 1])).all()
+    with pytest.raises(ValueError, match=r"every τ must lie in \(0, 1\]"):
+        cover_plugin(n, c, [0.0])
+
+
+# ----------------------------------------------------------------------------- the forecast (item 4)
+def test_beta_metric_against_exact_fractions():
+    """Beta(2, 3): pass@4 = 1 - (3*4*5*6)/(5*6*7*8) = 11/14 and pass^4 = (2*3*4*5)/(5*6*7*8) = 1/14."""
+    assert beta_metric("pass@k", 2.0, 3.0, 4) == pytest.approx(11 / 14, abs=1e-13)
+    assert beta_metric("pass^k", 2.0, 3.0, 4) == pytest.approx(1 / 14, abs=1e-13)
+    for a, b in ((0.3, 1.7), (5.0, 0.5)):  # the tests' own product formula, over k = 1..50
+        got = beta_metric("pass@k", a, b, np.arange(1, 51))
+        assert np.allclose(got, [beta_pass_at_k(a, b, k) for k in range(1, 51)], rtol=0, atol=1e-12)
+    assert 0 < float(beta_metric("pass@k", 1e-6, 1.0, 10**6)) < 2e-5  # a -> 0: almost never solved, even at 10^6
+
+
+def test_fit_recovers_the_population_and_handles_the_edges():
+    rng = np.random.default_rng(0)
+    for a, b, n in ((0.4, 1.6, 10), (3.0, 2.0, 5)):
+        p = rng.beta(a, b, 20_000)
+        fit = fit_beta_binomial(np.full(p.size, n), rng.binomial(n, p))
+        assert fit.converged and abs(fit.a / a - 1) < 0.08 and abs(fit.b / b - 1) < 0.08, (fit, a, b)
+    mixed_n = rng.integers(2, 40, 5000)  # n differs per problem: the likelihood uses each problem's own n
+    fit = fit_beta_binomial(mixed_n, rng.binomial(mixed_n, rng.beta(0.5, 0.5, 5000)))
+    assert abs(fit.a - 0.5) < 0.06 and abs(fit.b - 0.5) < 0.06
+    never = fit_beta_binomial(np.full(20, 10), np.zeros(20, int))  # nothing ever solved: forecast 0, not an error
+    assert never.a < 1e-5 and float(beta_metric("pass@k", never.a, never.b, 1000)) < 1e-3
+    with pytest.raises(ValueError, match="at least 2 samples per problem"):
+        fit_beta_binomial(np.ones(10, int), np.zeros(10, int))
+
+
+def test_forecast_interval_covers_the_population_beyond_n():
+    """p ~ Beta(0.3, 1.2), m = 300 problems, n = 10, forecast pass@100 and pass@1000: 40 seeded repetitions."""
+    a, b, truth = 0.3, 1.2, beta_metric("pass@k", 0.3, 1.2, np.array([100, 1000]))
+    rng, hits = np.random.default_rng(3), np.zeros(2)
+    for r in range(40):
+        c = rng.binomial(10, rng.beta(a, b, 300))
+        fc = forecast(np.full(300, 10), c, [100, 1000], resamples=300, seed=r)
+        hits += (fc.ci[:, 0] <= truth) & (truth <= fc.ci[:, 1])
+        assert (fc.ci[:, 0] <= fc.value).all() and (fc.value <= fc.ci[:, 1]).all()
+    assert (hits / 40 >= 0.85).all(), hits / 40
+
+
+def test_subsample_is_hypergeometric():
+    c = subsample(np.full(20_000, 20), np.full(20_000, 5), 8, seed=1)
+    assert c.min() >= 0 and c.max() <= 5 and abs(c.mean() - 8 * 5 / 20) < 0.02  # mean m c / n
+    assert abs(c.var() - 8 * (5 / 20) * (15 / 20) * (12 / 19)) < 0.03  # finite-population variance
+    with pytest.raises(ValueError, match="n >= m = 30"):
+        subsample([20], [5], 30)
+
+
+def _chapter7_counts(n=256):
+    """Chapter 7's two files (notebook 07, cells 4-6): the lab's base model and 150 GRPO steps, c ~ Bin(256, p)."""
+    torch = pytest.importorskip("torch")
+    import copy
+
+    from course_lib.lab import LabConfig, make_state, train
+    from course_lib.lab.metrics import answer_distribution
+
+    cfg = LabConfig(objective="grpo", steps=150, seed=0)
+    torch.set_num_threads(cfg.threads)
+    state = make_state(cfg)
+    base_model = copy.deepcopy(state.model)
+    state = train(state, progress=False)
+
+    def rates(model):
+        probs, correct = answer_distribution(model, cfg.task, cfg.task.targets)
+        return (probs * correct).sum(1).clamp(0, 1).numpy()
+
+    p_base, p_rl = rates(base_model), rates(state.model)
+    rng = np.random.default_rng(0)
+    return {"base": rng.binomial(n, p_base), "GRPO": rng.binomial(n, p_rl)}
+
+
+def test_forecast_from_ten_samples_on_chapter_7_files():
+    """Fit on m = 10 of the 256 samples per problem, forecast pass@100 and pass@256, compare with the measured ones.
+
+    Observed on this machine (seeded): errors of +0.02 to +0.05 (the Beta shape misses the few hardest
+    prompts; more samples do not shrink that part, see the note of issue 23); the bound below is the claim.
+    """
+    for name, c in _chapter7_counts().items():
+        n = np.full(c.size, 256)
+        measured = per_problem_pass_at_k(n, c, [100, 256]).mean(0)
+        errors = []
+        for seed in range(5):
+            fc = forecast(np.full(c.size, 10), subsample(n, c, 10, seed=seed), [100, 256], resamples=300, seed=seed)
+            errors.append(fc.value - measured)
+        errors = np.array(errors)
+        assert np.abs(errors).max() < 0.08, (name, errors)
+        assert np.abs(errors.mean(0)).max() < 0.06, (name, errors.mean(0))

@@ -337,7 +337,7 @@ def test_evalplus_errors(tmp_path):
     path = write(tmp_path / "b.json", json.dumps(doc))
     assert as_dict(read_counts(path)) == as_expected()  # base verdicts are fine
     assert "plus_status is null" in _error(path, ReadOptions(evalplus="plus"))
-    assert 'no "eval" object' in _error(write(tmp_path / "c.json", '{"results": {}}'))
+    assert 'no "eval" object (EvalPlus)' in _error(write(tmp_path / "c.json", '{"results": {}}'))
 
 
 def test_empty_and_missing_files(tmp_path):
@@ -364,3 +364,85 @@ def test_options_are_checked():
 def test_counts_are_int64_arrays(tmp_path):
     got = read_counts(write(tmp_path / "r.jsonl", jsonl(humaneval_results())))
     assert got.n.dtype == np.int64 and got.c.dtype == np.int64 and (got.c <= got.n).all()
+
+
+# ----------------------------------------------------------------------------- issue 23: the files people have
+def cruxeval_doc(counts=COUNTS):
+    """CRUXEval's scored results (evaluation/evaluate_generations.py): verdicts per sample_i, own pass@k in %."""
+    ids = {tid: f"sample_{i}" for i, tid in enumerate(counts)}
+    scored = {ids[tid]: [j < c for j in range(n)] for tid, (n, c) in counts.items()}
+    p1 = 100 * np.mean([c / n for n, c in counts.values()])
+    return {
+        "raw_generations": {ids[tid]: ["f(1)"] * n for tid, (n, _) in counts.items()},
+        "raw_scored_generations": scored,
+        "pass_at_1": float(p1),
+        "pass_at_5": 12.5,  # deliberately not what the verdicts give (3 of the 4 problems have n >= 5: it is skipped)
+    }
+
+
+def test_cruxeval_scored_generations(tmp_path):
+    path = write(tmp_path / "scored_results.json", json.dumps(cruxeval_doc()))
+    assert detect_format(path) == "cruxeval"
+    got = read_counts(path)
+    assert as_dict(got) == as_expected(key=lambda tid: f"sample_{list(COUNTS).index(tid)}")
+    assert got.format == "CRUXEval scored generations" and got.records == 18
+    assert "file's own pass@1" in got.summary() and "matches" in got.summary()
+    pretty = write(tmp_path / "pretty.json", json.dumps(cruxeval_doc(), indent=2))  # a document over many lines
+    assert detect_format(pretty) == "cruxeval" and as_dict(read_counts(pretty)) == as_dict(got)
+    doc = cruxeval_doc()
+    doc["pass_at_1"] += 1.0
+    assert "DIFFERS FROM" in read_counts(write(tmp_path / "off.json", json.dumps(doc))).summary()
+    doc["raw_scored_generations"]["sample_1"] = []
+    assert 'raw_scored_generations["sample_1"]: expected a non-empty list' in _error(
+        write(tmp_path / "bad.json", json.dumps(doc))
+    )
+
+
+def test_jsonl_saved_as_json_is_read_by_its_content(tmp_path):
+    path = write(tmp_path / "results.json", jsonl(humaneval_results()))
+    assert detect_format(path) == "humaneval" and as_dict(read_counts(path)) == as_expected()
+    assert as_dict(read_counts(path, ReadOptions(format="humaneval"))) == as_expected()  # --format is obeyed
+    assert as_dict(read_counts(path, ReadOptions(format="samples"))) == as_expected()
+    msg = _error(path, ReadOptions(format="evalplus"))
+    assert ":2: a second JSON value after the first: this is JSON Lines" in msg
+
+
+@pytest.mark.parametrize(
+    "name, content, text",
+    [
+        (
+            "eval_results.json",
+            b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a21\nsize 1234567\n",
+            "a Git LFS pointer, not the data: fetch the file with `git lfs pull`",
+        ),
+        ("results.tar.gz", "tar", "a gzipped tar archive (.tar.gz): extract it"),
+        ("results.zip", "zip", "a zip archive: extract it"),
+    ],
+)
+def test_pointers_and_archives_are_named(tmp_path, name, content, text):
+    import io
+    import tarfile
+    import zipfile
+
+    path = tmp_path / name
+    inner = jsonl(humaneval_results()).encode()
+    if content == "tar":
+        with tarfile.open(path, "w:gz") as tar:
+            info = tarfile.TarInfo("samples_results.jsonl")
+            info.size = len(inner)
+            tar.addfile(info, io.BytesIO(inner))
+    elif content == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("samples_results.jsonl", inner)
+    else:
+        path.write_bytes(content)
+    msg = _error(path)
+    assert msg == f"{path}: {msg.split(': ', 1)[1]}" and text in msg and "not valid JSON" not in msg
+
+
+def test_lm_eval_missing_id_lists_doc_id_once(tmp_path):
+    line = lm_eval_line(0, 1.0)
+    del line["doc_id"]
+    line["doc_hash"] = "d"
+    msg = _error(write(tmp_path / "samples_x.jsonl", jsonl([line])), ReadOptions(format="lm-eval"))
+    assert "among doc_id, task_id, problem_id, id;" in msg and msg.count("doc_id") == 1

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 
 from .._checks import as_positive_int
 
-__all__ = ["resampled_means", "percentile_interval", "check_level"]
+__all__ = ["resampled_means", "resampled_counts", "percentile_interval", "check_level"]
 
 _BLOCK = 4_000_000
 """Most entries of one block of resampling counts (resamples x categories) held at once."""
@@ -89,32 +89,65 @@ def resampled_means(
         values = values[:, None]
     if values.ndim != 2 or values.shape[0] == 0:
         raise ValueError(f"values must hold one row per problem (shape (m,) or (m, q)), got shape {values.shape}")
-    resamples = as_positive_int("resamples", resamples)
     m = values.shape[0]
+    if key is not None and np.shape(key) != (m,):
+        raise ValueError(f"key must have one entry per problem, shape ({m},), got {np.shape(key)}")
+    first, blocks = resampled_counts(np.arange(m) if key is None else key, resamples, seed)
+    rows = values[first]
+    out = np.empty((as_positive_int("resamples", resamples), values.shape[1]))
+    for start, stop, counts in blocks:
+        out[start:stop] = counts @ rows / m
+    return out[:, 0] if flat else out
+
+
+def resampled_counts(key: ArrayLike, resamples: int = 1000, seed: int = 0):
+    r"""Bootstrap resamples of problems as counts of their categories: ``(first, blocks)``.
+
+    Parameters
+    ----------
+    key : array_like, shape (m,)
+        Category of each problem (problems with equal keys are interchangeable, e.g. equal ``(n, c)``).
+    resamples, seed : int
+        B and the seed, as :func:`resampled_means` (which draws through this function).
+
+    Returns
+    -------
+    first : ndarray of int, shape (d,)
+        Index of one problem of each distinct key (sorted keys).
+    blocks : iterator of (start, stop, counts)
+        ``counts[r, j]`` is how often resample ``start + r`` drew a problem of category j,
+        float64 of shape (stop - start, d); each row sums to m. Blocks hold at most a few million
+        entries, so B x m indices are never held at once.
+
+    Notes
+    -----
+    With few categories (d <= m/4) a block is drawn as multinomial counts
+    :math:`N \sim \text{Multinomial}(m;\ f/m)`; otherwise as m indices per resample, counted per
+    category. Both give exactly the distribution of drawing m problems with replacement.
+    """
+    key = np.asarray(key)
+    resamples = as_positive_int("resamples", resamples)
+    m = key.shape[0]
+    _, first, inverse, freq = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
     rng = np.random.default_rng(seed)
-    if key is None:
-        rows, freq = values, None
-    else:
-        key = np.asarray(key)
-        if key.shape != (m,):
-            raise ValueError(f"key must have one entry per problem, shape ({m},), got {key.shape}")
-        _, first, freq = np.unique(key, return_index=True, return_counts=True)
-        rows = values[first]
-    out = np.empty((resamples, values.shape[1]))
-    if freq is not None and len(freq) <= m // 4:  # few categories: multinomial counts of them
-        block = max(1, _BLOCK // len(freq))
-        for start in range(0, resamples, block):
-            stop = min(resamples, start + block)
-            counts = rng.multinomial(m, freq / m, size=stop - start)  # (b, d)
-            out[start:stop] = counts @ rows / m
-    else:  # many categories: indices, counted per resample
-        block = max(1, _BLOCK // m)
+    d = len(freq)
+
+    def blocks():
+        if d <= m // 4:  # few categories: multinomial counts of them
+            block = max(1, _BLOCK // d)
+            for start in range(0, resamples, block):
+                stop = min(resamples, start + block)
+                yield start, stop, rng.multinomial(m, freq / m, size=stop - start).astype(np.float64)  # (b, d)
+            return
+        block = max(1, _BLOCK // m)  # many categories: indices, counted per resample and category
         for start in range(0, resamples, block):
             b = min(resamples, start + block) - start
-            idx = rng.integers(0, m, size=(b, m)) + (np.arange(b) * m)[:, None]  # resample r -> offset r*m
-            counts = np.bincount(idx.ravel(), minlength=b * m).reshape(b, m)
-            out[start : start + b] = counts @ values / m
-    return out[:, 0] if flat else out
+            idx = rng.integers(0, m, size=(b, m))
+            cat = inverse[idx] + (np.arange(b) * d)[:, None]  # resample r's categories -> offset r*d
+            yield start, start + b, np.bincount(cat.ravel(), minlength=b * d).reshape(b, d).astype(np.float64)
+
+    return first, blocks()
 
 
 def percentile_interval(draws: ArrayLike, level: float = 0.95) -> np.ndarray:

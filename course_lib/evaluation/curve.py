@@ -22,7 +22,7 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike
 from .. import passk
 from .._checks import as_int_array
 from .bootstrap import check_level, percentile_interval, resampled_means
+from .metrics import cover_plugin, per_problem
 
 __all__ = [
     "TIE",
@@ -37,6 +38,8 @@ __all__ = [
     "check_ks",
     "per_problem_pass_at_k",
     "crossover_k",
+    "crossings",
+    "resolved",
     "align",
     "Curve",
     "pass_at_k_curve",
@@ -49,15 +52,16 @@ TIE = 1e-12
 
 
 def default_ks(n_min: int) -> list[int]:
-    """The default k grid: the powers of two up to the smallest n (1, 2, 4, ..., <= n_min).
+    """The default k grid: powers of two and the k papers publish (1, 5, 10, 50, 100, ...), up to ``n_min``.
 
-    >>> default_ks(200)
-    [1, 2, 4, 8, 16, 32, 64, 128]
+    >>> default_ks(10), default_ks(200)
+    ([1, 2, 4, 5, 8, 10], [1, 2, 4, 5, 8, 10, 16, 32, 50, 64, 100, 128])
     """
     n_min = int(n_min)
     if n_min < 1:
         raise ValueError(f"every problem needs at least one sample, got n = {n_min}")
-    return [2**i for i in range(n_min.bit_length())]
+    published = {m * 10**e for e in range(len(str(n_min))) for m in (1, 5)}  # 1, 5, 10, 50, 100, ...
+    return sorted({2**i for i in range(n_min.bit_length())} | {k for k in published if k <= n_min})
 
 
 def check_ks(ks: ArrayLike, n: ArrayLike, ids=None, where: str = "the data") -> np.ndarray:
@@ -116,18 +120,18 @@ def crossover_k(diff: ArrayLike, ks: ArrayLike) -> np.ndarray:
     Returns
     -------
     ndarray of int, shape (...)
-        The smallest k of the grid at which the order of the curves differs from their order at
-        the first k; 0 where there is none in the grid.
+        The smallest k of the grid at which the curves are in the opposite order to the one they
+        first show; 0 where there is none in the grid. It is the first of :func:`crossings`.
 
     Notes
     -----
     The order at k is the sign of the difference, with ``|diff| <= TIE`` counted as equal. A
     crossover is a strict change of order: from "B ahead" to "A ahead" or back; curves that only
-    touch (both reach 1.0) do not cross. If the curves are equal at the first k, k* is the first
-    k at which they differ.
+    touch (both reach 1.0) do not cross. If the curves are equal at the first k, their first
+    order is the one they take at the first k where they differ.
 
-    .. math:: k^* = \min\{k \in \text{grid} : \operatorname{sign} d(k) \ne \operatorname{sign} d(k_1),\
-              \operatorname{sign} d(k) \ne 0 \text{ unless } \operatorname{sign} d(k_1) = 0\}
+    .. math:: k^* = \min\{k \in \text{grid} : \operatorname{sign} d(k) = -s_1\}, \qquad
+              s_1 = \text{the first non-zero } \operatorname{sign} d(k)
 
     Examples
     --------
@@ -139,10 +143,47 @@ def crossover_k(diff: ArrayLike, ks: ArrayLike) -> np.ndarray:
     d = np.asarray(diff, dtype=np.float64)
     ks = np.asarray(ks)
     sign = np.where(np.abs(d) <= TIE, 0, np.sign(d)).astype(np.int8)
-    ref = sign[..., :1]
-    changed = np.where(ref == 0, sign != 0, sign == -ref)
+    ref = np.take_along_axis(sign, np.argmax(sign != 0, axis=-1)[..., None], axis=-1)  # first non-zero sign
+    changed = (sign == -ref) & (ref != 0)
     first = np.argmax(changed, axis=-1)
     return np.where(changed.any(axis=-1), ks[first], 0)
+
+
+def crossings(diff: ArrayLike, ks: ArrayLike) -> list[int]:
+    r"""Every k of the grid at which the order of two curves changes: where the new sign of the difference starts.
+
+    The sign of ``diff`` (``|diff| <= TIE`` is a zero) is carried forward over zeros, so curves
+    that touch (both at 1.0) and part again the same way do not cross; a zero at the start takes
+    the first non-zero sign.
+
+    >>> crossings([-0.01, 0.02, 0.03, 0.0, 0.01, -0.02, -0.01], [1, 2, 3, 4, 5, 6, 7])
+    [2, 6]
+    """
+    d = np.asarray(diff, dtype=np.float64)
+    sign = np.where(np.abs(d) <= TIE, 0, np.sign(d)).astype(np.int8)
+    out, previous = [], 0
+    for k, s_ in zip(np.asarray(ks).tolist(), sign.tolist(), strict=True):
+        if s_ != 0:
+            if previous != 0 and s_ != previous:
+                out.append(int(k))
+            previous = s_
+    return out
+
+
+def resolved(crossing: int, ks: ArrayLike, diff: ArrayLike, diff_ci: ArrayLike) -> bool:
+    """Whether the data resolve a crossing at ``crossing``: some k before it has a paired interval
+    entirely on the old side of 0, and some k from it on one entirely on the new side.
+
+    >>> resolved(4, [1, 2, 4, 8], [0.1, 0.05, -0.02, -0.1], [[0.05, 0.15], [-0.01, 0.1], [-0.05, 0.01], [-0.2, -0.01]])
+    True
+    """
+    ks, d, ci = np.asarray(ks), np.asarray(diff, dtype=np.float64), np.asarray(diff_ci, dtype=np.float64)
+    at = int(np.searchsorted(ks, crossing))
+    new = np.sign(d[at])
+    before, after = ci[:at], ci[at:]
+    old_side = (before[:, 1] < 0) if new > 0 else (before[:, 0] > 0)
+    new_side = (after[:, 0] > 0) if new > 0 else (after[:, 1] < 0)
+    return bool(old_side.any() and new_side.any())
 
 
 def align(ids_a, ids_b) -> tuple[np.ndarray, np.ndarray]:
@@ -159,14 +200,14 @@ def align(ids_a, ids_b) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Curve:
-    """Pass@k of one results file across a k grid, with percentile-bootstrap intervals."""
+    """pass@k (or pass^k) of one results file across a k grid, with percentile-bootstrap intervals."""
 
     ks: np.ndarray
     """The k grid, shape (K,)."""
-    pass_at_k: np.ndarray
-    """Dataset pass@k at each k, the mean over problems of the unbiased per-problem estimate, shape (K,)."""
+    value: np.ndarray
+    """The metric at each k, the mean over problems of its unbiased per-problem estimate, shape (K,)."""
     ci: np.ndarray
-    """[lo, hi] of each pass@k, shape (K, 2)."""
+    """[lo, hi] of each value, shape (K, 2)."""
     coverage: float
     """Share of problems with at least one correct sample (:func:`course_lib.passk.coverage_from_counts`)."""
     coverage_ci: np.ndarray
@@ -175,12 +216,35 @@ class Curve:
     """m."""
     n_samples: int
     """Sum of n."""
+    metric: str = "pass@k"
+    """``pass@k`` or ``pass^k`` (:data:`course_lib.evaluation.metrics.METRICS`)."""
+    taus: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The τ of Cover@τ asked for, shape (T,)."""
+    cover: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Plug-in Cover@τ (share of problems with ``c/n >= τ``, biased: no unbiased estimator exists), shape (T,)."""
+    cover_ci: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    """[lo, hi] of each Cover@τ (an interval for the plug-in's mean, not for the population share), shape (T, 2)."""
+
+    @property
+    def pass_at_k(self) -> np.ndarray:
+        """:attr:`value` of a pass@k curve (an error for another metric: say which you mean)."""
+        if self.metric != "pass@k":
+            raise AttributeError(f"this curve holds {self.metric}, not pass@k: use .value")
+        return self.value
 
 
 def pass_at_k_curve(
-    n: ArrayLike, c: ArrayLike, ks: ArrayLike | None = None, level: float = 0.95, resamples: int = 1000, seed: int = 0
+    n: ArrayLike,
+    c: ArrayLike,
+    ks: ArrayLike | None = None,
+    level: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
+    *,
+    metric: str = "pass@k",
+    taus: ArrayLike | None = None,
 ) -> Curve:
-    r"""Pass@k of a set of problems at each k, and its bootstrap interval over problems.
+    r"""pass@k (or pass^k) of a set of problems at each k, and its bootstrap interval over problems.
 
     Parameters
     ----------
@@ -192,6 +256,10 @@ def pass_at_k_curve(
         Confidence level of the intervals, in (0, 1).
     resamples, seed : int
         Bootstrap resamples B and the seed of their generator.
+    metric : str
+        ``pass@k`` (default) or ``pass^k`` (all k samples correct, :func:`course_lib.evaluation.metrics.pass_hat_k`).
+    taus : array_like of float, optional
+        Also the plug-in Cover@τ at these τ in (0, 1] (:func:`course_lib.evaluation.metrics.cover_plugin`).
 
     Returns
     -------
@@ -200,45 +268,59 @@ def pass_at_k_curve(
     Raises
     ------
     ValueError
-        On invalid counts, a k above some problem's n (:func:`check_ks`), or a bad ``level``.
+        On invalid counts, a k above some problem's n (:func:`check_ks`), a bad ``level``, metric or τ.
 
     Notes
     -----
     .. math:: \widehat{\text{pass@}k} = \frac1m \sum_{i=1}^m
-              \left(1 - \binom{n_i - c_i}{k} \Big/ \binom{n_i}{k}\right)
+              \left(1 - \binom{n_i - c_i}{k} \Big/ \binom{n_i}{k}\right), \qquad
+              \widehat{\text{pass}^k} = \frac1m \sum_{i=1}^m \binom{c_i}{k} \Big/ \binom{n_i}{k}
 
-    Plain text: the mean over problems of ``1 - C(n_i - c_i, k) / C(n_i, k)``; it is unbiased for
-    the population pass@k ``E_p[1 - (1 - p)^k]`` when problems are drawn at random. The interval
-    is the percentile interval of B resampled means, each over m problems drawn with
-    replacement (pass@k at every k and coverage from the same resamples).
+    Plain text: the mean over problems of ``1 - C(n_i - c_i, k) / C(n_i, k)`` (pass^k:
+    ``C(c_i, k) / C(n_i, k)``); each is unbiased for the population value ``E_p[1 - (1 - p)^k]``
+    (``E_p[p^k]``) when problems are drawn at random. The interval is the percentile interval of
+    B resampled means, each over m problems drawn with replacement (every k, coverage and
+    Cover@τ from the same resamples).
 
     References
     ----------
-    M. Chen et al., arXiv 2107.03374, Sec. 2.1; Efron & Tibshirani (1993), ch. 13.
+    M. Chen et al., arXiv 2107.03374, Sec. 2.1; S. Yao et al., arXiv 2406.12045 (pass^k);
+    M. Dragoi et al., arXiv 2510.08325 (Cover@τ); Efron & Tibshirani (1993), ch. 13.
 
     Examples
     --------
     >>> cur = pass_at_k_curve([4, 4, 4], [0, 2, 4], ks=[1, 4], resamples=200)
-    >>> cur.pass_at_k.tolist(), cur.coverage
-    ([0.5, 0.6666666666666666], 0.6666666666666666)
+    >>> cur.value.round(12).tolist(), round(cur.coverage, 12)
+    ([0.5, 0.666666666667], 0.666666666667)
+    >>> hat = pass_at_k_curve([4, 4, 4], [0, 2, 4], ks=[2], metric="pass^k", taus=[0.5], resamples=200)
+    >>> hat.value.round(12).tolist(), hat.cover.round(12).tolist()  # (0 + 1/6 + 1) / 3; c/n >= 0.5: 2 of 3
+    ([0.388888888889], [0.666666666667])
     """
     n, c = as_int_array("n", n), as_int_array("c", c)
     if n.ndim != 1 or n.size == 0 or c.shape != n.shape:
         raise ValueError(f"n and c must be non-empty 1-D arrays of the same length, got shapes {n.shape}, {c.shape}")
     level = check_level(level)
     ks = check_ks(default_ks(n.min()) if ks is None else ks, n)
-    est = per_problem_pass_at_k(n, c, ks)
+    est = per_problem(metric, n, c, ks)
+    taus = np.zeros(0) if taus is None else np.atleast_1d(np.asarray(taus, dtype=np.float64))
+    cover = cover_plugin(n, c, taus)
     solved = (c >= 1).astype(np.float64)
-    draws = resampled_means(np.column_stack([est, solved]), key=_nc_key(n, c), resamples=resamples, seed=seed)
+    table = np.column_stack([est, solved, cover])
+    draws = resampled_means(table, key=_nc_key(n, c), resamples=resamples, seed=seed)
     ci = percentile_interval(draws, level)
+    K = ks.size
     return Curve(
         ks=ks,
-        pass_at_k=est.mean(axis=0),
-        ci=ci[:-1],
+        value=est.mean(axis=0),
+        ci=ci[:K],
         coverage=passk.coverage_from_counts(c, n),
-        coverage_ci=ci[-1],
+        coverage_ci=ci[K],
         n_problems=int(n.size),
         n_samples=int(n.sum()),
+        metric=metric,
+        taus=taus,
+        cover=cover.mean(axis=0),
+        cover_ci=ci[K + 1 :],
     )
 
 
@@ -251,7 +333,7 @@ class Comparison:
     shared: int
     """Problems in both files (the comparison uses only these)."""
     diff: np.ndarray
-    """pass@k(B) - pass@k(A) on the shared problems, shape (K,)."""
+    """metric(B) - metric(A) on the shared problems, shape (K,)."""
     diff_ci: np.ndarray
     """Paired-bootstrap [lo, hi] of each difference, shape (K, 2)."""
     crossover: int | None
@@ -262,6 +344,13 @@ class Comparison:
     is None when ``lo`` does (most resamples do not cross)."""
     crossover_share: float
     """Share of resamples whose curves cross on the grid."""
+    crossings: tuple[int, ...] = ()
+    """Every k at which the sign of :attr:`diff` changes (the new sign starts there; :func:`crossings`)."""
+    crossings_resolved: tuple[bool, ...] = ()
+    """Per crossing: does some k before it and some k from it have a paired interval excluding 0 on
+    either side (:func:`resolved`)? Otherwise the curves are within noise there."""
+    metric: str = "pass@k"
+    """The metric compared."""
 
 
 def compare(
@@ -273,8 +362,10 @@ def compare(
     level: float = 0.95,
     resamples: int = 1000,
     seed: int = 0,
+    *,
+    metric: str = "pass@k",
 ) -> Comparison:
-    r"""Paired comparison of two models on the same problems: differences of pass@k and the crossover k*.
+    r"""Paired comparison of two models on the same problems: differences of pass@k (or pass^k) and crossings.
 
     Parameters
     ----------
@@ -282,7 +373,7 @@ def compare(
         Counts of model A and model B, row i being the same problem in both (:func:`align`).
     ks : array_like of int
         The k grid; every k must be <= every n of both.
-    level, resamples, seed
+    level, resamples, seed, metric
         As :func:`pass_at_k_curve`.
 
     Returns
@@ -301,7 +392,8 @@ def compare(
     Plain text: the mean over shared problems of the per-problem difference of unbiased pass@k
     estimates. The paired bootstrap draws problems (each with both models' samples), so the
     interval reflects that easy and hard problems are the same for both models; it is much
-    narrower than two separate intervals. k* comes from the same resamples.
+    narrower than two separate intervals. k* (the first crossing) and its interval come from the
+    same resamples; every crossing of the point estimates is listed, each marked resolved or not.
 
     References
     ----------
@@ -310,8 +402,8 @@ def compare(
     Examples
     --------
     >>> cmp = compare([8, 8], [8, 0], [8, 8], [4, 1], ks=[1, 8], resamples=200)  # B: lower pass@1, wider reach
-    >>> cmp.diff.tolist(), cmp.crossover
-    ([-0.1875, 0.5], 8)
+    >>> cmp.diff.round(12).tolist(), cmp.crossover, cmp.crossings
+    ([-0.1875, 0.5], 8, (8,))
     """
     n_a, c_a, n_b, c_b = (as_int_array(name, x) for name, x in (("n", n_a), ("c", c_a), ("n", n_b), ("c", c_b)))
     if not (n_a.shape == c_a.shape == n_b.shape == c_b.shape) or n_a.ndim != 1:
@@ -319,7 +411,7 @@ def compare(
     if n_a.size == 0:
         raise ValueError("the two files share no problem: nothing to compare (check the problem ids)")
     ks = check_ks(check_ks(ks, n_a, where="the first file"), n_b, where="the second file")
-    est_a, est_b = per_problem_pass_at_k(n_a, c_a, ks), per_problem_pass_at_k(n_b, c_b, ks)
+    est_a, est_b = per_problem(metric, n_a, c_a, ks), per_problem(metric, n_b, c_b, ks)
     rank_a = np.unique(_nc_key(n_a, c_a), return_inverse=True)[1].reshape(-1)
     rank_b = np.unique(_nc_key(n_b, c_b), return_inverse=True)[1].reshape(-1)
     key = rank_a * (int(rank_b.max()) + 1) + rank_b
@@ -332,12 +424,17 @@ def compare(
     k_star[k_star == 0] = np.inf
     lo, hi = percentile_interval(k_star, level)
     interval = None if np.isinf(lo) else (int(lo), None if np.isinf(hi) else int(hi))
+    diff_ci = percentile_interval(diff_draws, level)
+    where = crossings(diff, ks)
     return Comparison(
         ks=ks,
         shared=int(n_a.size),
         diff=diff,
-        diff_ci=percentile_interval(diff_draws, level),
+        diff_ci=diff_ci,
         crossover=point or None,
         crossover_ci=interval,
         crossover_share=float(np.isfinite(k_star).mean()),
+        crossings=tuple(where),
+        crossings_resolved=tuple(resolved(k, ks, diff, diff_ci) for k in where),
+        metric=metric,
     )

@@ -1,4 +1,4 @@
-"""Readers of two harnesses' own files: EvalPlus ``eval_results.json`` and lm-evaluation-harness samples.
+"""Readers of harnesses' own files: EvalPlus ``eval_results.json``, CRUXEval scored generations, lm-eval samples.
 
 (human-eval's ``*_results.jsonl`` is a plain per-sample file: :mod:`course_lib.evaluation.readers`.)
 The shapes, checked against the tools' sources:
@@ -9,6 +9,10 @@ The shapes, checked against the tools' sources:
   hold ``{"nfiles", "base": [[status, details], ...], "plus": [...]}`` per task with
   ``success``/``failed``/``timed out``. "plus" counts a sample whose base *and* plus tests pass, as
   EvalPlus's own pass@k does.
+- CRUXEval (evaluation/evaluate_generations.py, ``--scored_results_path``) writes one JSON document
+  ``{"raw_generations": {"sample_i": [text, ...]}, "raw_scored_generations": {"sample_i": [true,
+  false, ...]}, "pass_at_1": ..., "pass_at_5": ...}``: one list of verdicts per problem, and its own
+  pass@1 and pass@5 in percent (checked against the verdicts when present).
 - lm-evaluation-harness (lm_eval/evaluator.py, ``--log_samples``) writes one line per document *per
   filter*: ``doc_id``, ``doc``, ``target``, ``arguments``, ``resps`` (one list per request, one entry
   per repeat), ``filtered_resps``, ``filter``, ``metrics`` (the names), the hashes, and one value per
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import numpy as np
 
 from .records import (
     CORRECT_COLUMNS,
@@ -37,7 +43,7 @@ from .records import (
     verdict,
 )
 
-__all__ = ["LM_EVAL_KEYS", "read_evalplus", "read_lm_eval"]
+__all__ = ["LM_EVAL_KEYS", "read_evalplus", "read_cruxeval", "read_lm_eval", "load_json"]
 
 LM_EVAL_KEYS = ("resps", "filtered_resps", "doc_hash", "prompt_hash")
 """Keys that mark a line of an lm-evaluation-harness samples file (with ``doc_id``)."""
@@ -46,16 +52,26 @@ _EVALPLUS_PASS = frozenset({"pass", "success"})  # evalplus >= 0.2: "pass"; olde
 _EVALPLUS_FAIL = frozenset({"fail", "failed", "timeout", "timed out"})
 
 
+def load_json(path: Path):
+    """The JSON document in ``path``; a file of several JSON lines is an error naming the second line."""
+    try:
+        with open_text(path) as f:
+            return json.load(f)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            raise ReadError(
+                f"{path}:{exc.lineno}: a second JSON value after the first: this is JSON Lines (one object per "
+                f"line), not one JSON document; give its format with --format (humaneval, samples, ...)"
+            ) from None
+        raise ReadError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise ReadError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
+
+
 def read_evalplus(path: Path, opts: ReadOptions, doc: dict | None = None) -> Counts:
     """EvalPlus ``eval_results.json`` (current list-of-dicts layout and the older base/plus lists)."""
     if doc is None:
-        try:
-            with open_text(path) as f:
-                doc = json.load(f)
-        except json.JSONDecodeError as exc:
-            raise ReadError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            raise ReadError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
+        doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("eval"), dict):
         raise ReadError(f'{path}: not an EvalPlus eval_results.json (no "eval" object of tasks)')
     plus = opts.evalplus == "plus"
@@ -95,6 +111,39 @@ def read_evalplus(path: Path, opts: ReadOptions, doc: dict | None = None) -> Cou
     return finish(path, fmt, tally, records, {"id": "task_id", "correct": f"{opts.evalplus}_status"}, [])
 
 
+def read_cruxeval(path: Path, opts: ReadOptions, doc: dict | None = None) -> Counts:
+    """CRUXEval's scored results: ``raw_scored_generations``, one list of verdicts per ``sample_i``."""
+    doc = load_json(path) if doc is None else doc
+    scored = doc.get("raw_scored_generations") if isinstance(doc, dict) else None
+    if not isinstance(scored, dict):
+        raise ReadError(f'{path}: not CRUXEval scored generations (no "raw_scored_generations" object)')
+    tally, records = Tally(), 0
+    for sample, verdicts in scored.items():
+        where = f'{path}: raw_scored_generations["{sample}"]'
+        if not isinstance(verdicts, list) or not verdicts:
+            raise ReadError(f"{where}: expected a non-empty list of verdicts, got {verdicts!r:.60}")
+        for i, v in enumerate(verdicts):
+            tally.add(str(sample), verdict(v, f"{where}[{i}]", "raw_scored_generations", opts.threshold))
+            records += 1
+    counts = finish(path, "CRUXEval scored generations", tally, records, {"id": "sample_i", "correct": "verdict"}, [])
+    return _with_own_figures(counts, doc)
+
+
+def _with_own_figures(counts: Counts, doc: dict) -> Counts:
+    """``counts`` with a note comparing the file's own pass@1 / pass@5 (in percent) with the verdicts'."""
+    from .. import passk
+
+    notes = []
+    for k in (1, 5):
+        own = doc.get(f"pass_at_{k}")
+        if isinstance(own, (int, float)) and not isinstance(own, bool) and int(counts.n.min()) >= k:
+            ours = 100 * float(np.mean(passk.pass_at_k(counts.n, counts.c, k)))
+            same = "matches" if abs(ours - own) < 1e-6 else "DIFFERS FROM"
+            notes.append(f"file's own pass@{k} {own:.4g} % {same} {ours:.4g} % from its verdicts")
+    return Counts(counts.path, counts.format, counts.ids, counts.n, counts.c, counts.records, counts.columns,
+                  counts.notes + tuple(notes))  # fmt: skip
+
+
 def _status(value, where: str) -> bool:
     """An EvalPlus status (``"pass"``/``"fail"``/``"timeout"``, or an older ``[status, details]``) as pass/fail."""
     if isinstance(value, list) and value:
@@ -126,7 +175,8 @@ def read_lm_eval(path: Path, opts: ReadOptions) -> Counts:
     if chosen is not None and chosen not in filters:
         raise ReadError(f"{path}: no lines for filter {chosen!r}; filters here: {', '.join(filters)}")
     lineno, rec = first
-    id_col = pick_column(rec, opts.id_col, ("doc_id",) + ID_COLUMNS, "problem-id", f"{path}:{lineno}", "--id-col")
+    ids = ("doc_id",) + tuple(c for c in ID_COLUMNS if c != "doc_id")  # doc_id first, listed once
+    id_col = pick_column(rec, opts.id_col, ids, "problem-id", f"{path}:{lineno}", "--id-col")
     metrics = rec.get("metrics") if isinstance(rec.get("metrics"), list) else [k for k in rec if k in CORRECT_COLUMNS]
     if opts.correct_col is None and len(metrics) > 1:
         ok_col = next((m for m in CORRECT_COLUMNS if m in metrics), None)

@@ -7,6 +7,9 @@ format                    what a record is
 ========================  =============================================================================
 ``humaneval``             human-eval's ``*_results.jsonl`` (``evaluate_functional_correctness``): one
                           object per sample with ``task_id``, ``completion``, ``result`` and ``passed``
+``cruxeval``              CRUXEval's scored results (``evaluate_generations.py --scored_results_path``):
+                          ``{"raw_scored_generations": {"sample_i": [true, false, ...]}, "pass_at_1",
+                          ...}``, one list of verdicts per problem
 ``evalplus``              EvalPlus ``eval_results.json``: one JSON document, ``{"eval": {task_id: [
                           {"base_status": "pass", "plus_status": "fail", ...}, ...]}}`` (and the older
                           ``{"base": [[status, details], ...], "plus": [...]}`` per task); ``base``
@@ -25,8 +28,10 @@ format                    what a record is
 ``table``                 a per-problem table (JSONL or CSV) with ``n`` and ``c`` columns
 ========================  =============================================================================
 
-Columns are found among :data:`ID_COLUMNS` and :data:`CORRECT_COLUMNS` (first match wins, and the
-summary names the one used) unless given. A verdict is ``true``/``false``, ``0``/``1``, or a score
+A file's format comes from its first record, not its name (JSON Lines saved as ``.json``
+reads as JSON Lines); a Git LFS pointer or an archive is named as such. Columns are found among
+:data:`ID_COLUMNS` and :data:`CORRECT_COLUMNS` (first match wins, and the summary names the one
+used) unless given. A verdict is ``true``/``false``, ``0``/``1``, or a score
 compared with ``threshold`` (``score >= threshold`` is correct). Gzipped files are read as they are
 (recognised by their first bytes). Every error is one line that names the file and the line (or,
 in a JSON document, the place in it), and nothing is dropped without the summary saying so.
@@ -34,9 +39,10 @@ in a JSON document, the place in it), and nothing is dropped without the summary
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from .harnesses import LM_EVAL_KEYS, read_evalplus, read_lm_eval
+from .harnesses import LM_EVAL_KEYS, load_json, read_cruxeval, read_evalplus, read_lm_eval
 from .records import (
     BINARY,
     CORRECT_COLUMNS,
@@ -53,7 +59,9 @@ from .records import (
     finish,
     id_text,
     json_records,
+    not_results,
     pick_column,
+    text_lines,
     verdict,
     whole_number,
 )
@@ -142,29 +150,71 @@ def _read_table(path: Path, opts: ReadOptions, kind: str) -> Counts:
 
 
 # ----------------------------------------------------------------------------- entry points
+def _first_record(path: Path) -> dict | None:
+    """The first non-blank line as a JSON object, or None when it is not JSON on its own (a document over lines)."""
+    for _, line in text_lines(path):
+        if line.strip():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                return None
+            return rec if isinstance(rec, dict) else None
+    raise ReadError(f"{path}: no samples found (the file is empty)")
+
+
+def _format_of(rec: dict) -> str:
+    """The format a JSON object (a file's first line, or its whole document) belongs to."""
+    if isinstance(rec.get("eval"), dict):
+        return "evalplus"
+    if isinstance(rec.get("raw_scored_generations"), dict):
+        return "cruxeval"
+    if "doc_id" in rec and any(k in rec for k in LM_EVAL_KEYS):
+        return "lm-eval"
+    if "n" in rec and "c" in rec:
+        return "table"
+    if all(k in rec for k in VERL_KEYS):
+        return "verl"
+    if "task_id" in rec and "passed" in rec and ("completion" in rec or "result" in rec):
+        return "humaneval"
+    return "samples"
+
+
 def detect_format(path: str | Path) -> str:
-    """The format of ``path`` (one of :data:`FORMATS` but ``auto``), from its name and first record."""
+    """The format of ``path`` (one of :data:`FORMATS` but ``auto``), from its first record, whatever its name.
+
+    A ``.json`` file may be one JSON document (EvalPlus, CRUXEval) or JSON Lines saved under that
+    name: the first line decides.
+    """
     path = Path(path)
     kind = file_kind(path)
-    if kind == "json":
-        return "evalplus"
     if kind in ("csv", "tsv"):
         for _, row in csv_records(path, "," if kind == "csv" else "\t"):
             return "table" if {"n", "c"} <= set(row) else "samples"
         raise ReadError(f"{path}: no data rows after the header")
-    for _, rec in json_records(path):
-        if isinstance(rec.get("eval"), dict):
-            return "evalplus"
-        if "doc_id" in rec and any(k in rec for k in LM_EVAL_KEYS):
-            return "lm-eval"
-        if "n" in rec and "c" in rec:
-            return "table"
-        if all(k in rec for k in VERL_KEYS):
-            return "verl"
-        if "task_id" in rec and "passed" in rec and ("completion" in rec or "result" in rec):
-            return "humaneval"
-        return "samples"
-    raise ReadError(f"{path}: no samples found (the file is empty)")
+    rec = _first_record(path)
+    if rec is None:  # a document written over several lines
+        doc = load_json(path)
+        if not isinstance(doc, dict):
+            raise ReadError(f"{path}: a JSON {type(doc).__name__}, not an object of results")
+        rec = doc
+    fmt = _format_of(rec)
+    if fmt == "samples" and kind == "json" and _one_value(path):
+        keys = ", ".join(list(rec)[:8])
+        raise ReadError(
+            f'{path}: one JSON document with no "eval" object (EvalPlus) and no "raw_scored_generations" '
+            f"(CRUXEval); keys: {keys}"
+        )
+    return fmt
+
+
+def _one_value(path: Path) -> bool:
+    """Whether the file holds a single non-blank line (one JSON document, not JSON Lines)."""
+    lines = 0
+    for _, line in text_lines(path):
+        lines += bool(line.strip())
+        if lines > 1:
+            return False
+    return True
 
 
 def read_counts(path: str | Path, options: ReadOptions | None = None) -> Counts:
@@ -212,13 +262,15 @@ def read_counts(path: str | Path, options: ReadOptions | None = None) -> Counts:
                 f"e.g. {steps[-1][1]}"
             )
         raise ReadError(f"{path}: is a folder; give the results file inside it")
+    what = not_results(path)
+    if what:
+        raise ReadError(f"{path}: {what}")
     fmt = detect_format(path) if opts.format == "auto" else opts.format
     kind = file_kind(path)
     if fmt == "evalplus":
-        if kind != "json":  # an EvalPlus document in a file named .jsonl: one line
-            for _, rec in json_records(path):
-                return read_evalplus(path, opts, rec)
-        return read_evalplus(path, opts)
+        return read_evalplus(path, opts, load_json(path))
+    if fmt == "cruxeval":
+        return read_cruxeval(path, opts, load_json(path))
     if fmt == "table":
         return _read_table(path, opts, kind)
     if fmt == "lm-eval":
@@ -227,6 +279,4 @@ def read_counts(path: str | Path, options: ReadOptions | None = None) -> Counts:
         return read_verl_step(path, opts).counts()
     if kind in ("csv", "tsv"):
         return _read_samples_csv(path, opts, "," if kind == "csv" else "\t")
-    if kind == "json":
-        raise ReadError(f"{path}: a .json file is read as EvalPlus eval_results.json; per-sample files are JSONL")
     return _read_samples_jsonl(path, opts, "human-eval results" if fmt == "humaneval" else "per-sample JSONL")

@@ -47,7 +47,7 @@ ID_COLUMNS = ("task_id", "problem_id", "id", "doc_id")
 CORRECT_COLUMNS = ("passed", "correct", "pass", "acc", "exact_match", "score")
 """Correctness column names tried in this order."""
 
-FORMATS = ("auto", "humaneval", "evalplus", "lm-eval", "verl", "samples", "table")
+FORMATS = ("auto", "humaneval", "evalplus", "cruxeval", "lm-eval", "verl", "samples", "table")
 """Values of ``--format``."""
 
 BINARY = {True: 1, False: 0}  # also matches 1, 0, 1.0 and 0.0 (equal numbers hash alike)
@@ -138,6 +138,33 @@ def open_text(path: Path) -> io.TextIOBase:
     if head == b"\x1f\x8b":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
     return open(path, encoding="utf-8", newline="")
+
+
+def not_results(path: Path) -> str | None:
+    """What ``path`` is when it is not a results file at all (a Git LFS pointer, an archive), else None.
+
+    A Git LFS pointer is the small text file Git keeps in place of a large file whose content was
+    not fetched; an archive holds the results file inside it. Both would otherwise fail as "not
+    valid JSON" at column 1.
+    """
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(600)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as gz:
+                inner = gz.read(600)
+            if inner[257:262] == b"ustar":
+                return "a gzipped tar archive (.tar.gz): extract it and give the results file inside"
+            return None
+    except (OSError, EOFError):
+        return None  # the readers report what they cannot read, with the line
+    if head.startswith(b"version https://git-lfs.github.com/spec/"):
+        return "a Git LFS pointer, not the data: fetch the file with `git lfs pull` (or download it), then read it"
+    if head[257:262] == b"ustar":
+        return "a tar archive: extract it and give the results file inside"
+    if head[:4] == b"PK\x03\x04":
+        return "a zip archive: extract it and give the results file inside"
+    return None
 
 
 def file_kind(path: Path) -> str:
