@@ -135,9 +135,11 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
     (
         "07_passk_as_a_diagnostic",
         "pass@k as a diagnostic",
-        "Two checkpoints compared across k on real-format result files: bootstrap intervals, the crossover k*, "
-        "coverage losses; GRPO group sizes planned from pass rates (`passk curve`, `passk plan`)",
-        20,
+        "Two checkpoints compared across k on real-format result files: bootstrap intervals (population vs fixed "
+        "benchmark), every crossing, coverage losses, pass^k and Cover@τ beside a uniform guesser, a beta-binomial "
+        "forecast beyond n checked by subsampling; GRPO group sizes planned from pass rates (`passk curve`, "
+        "`passk plan`)",
+        30,
     ),
 ]
 """The course map: the one list behind the README table and the start-here notebook."""
