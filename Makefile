@@ -67,7 +67,7 @@ test-verl:
 		echo "$(VERL_VENV) ready in $$(( $$(date +%s) - t0 )) s ($$(du -sh $(VERL_VENV) | cut -f1))"; \
 	fi
 	$(VERL_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning \
-		tests/test_verl.py tests/test_trl.py $(PYTEST_ARGS)
+		tests/test_verl.py tests/test_verl_grpo_passk.py tests/test_trl.py $(PYTEST_ARGS)
 
 ## Build the course site (static HTML, readable offline) into build/site/ (scripts/build_site.py): the chapters
 ## executed by the notebook test (test-output/notebooks/) are reused when current, else executed here; the [site]

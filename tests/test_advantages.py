@@ -282,6 +282,66 @@ def test_monte_carlo_pkpo_within_statistical_bounds():
     assert (np.abs(mean - exact) < 4 * se + 1e-12).all(), (mean, exact, se)
 
 
+# ----------------------------------------------------------------------------- verl's grpo_passk (best of group)
+
+
+def brute_loo_max(r):
+    """Leave-one-out advantage of the group max: max(r) - max(r without i), by a loop over i."""
+    return np.array([max(r) - max(r[:i] + r[i + 1 :]) for i in range(len(r))], dtype=float)
+
+
+def test_grpo_passk_hand_computed_cases():
+    np.testing.assert_array_equal(A.grpo_passk([0, 1, 0, 0], scale=False), [0, 1, 0, 0])
+    # one 1 among n = 4: sample std (ddof 1) = sqrt((3/4) / 3) = 1/2, so A = 1 / (1/2) = 2
+    np.testing.assert_allclose(A.grpo_passk([0, 1, 0, 0], eps=0), [0, 2, 0, 0], rtol=1e-15)
+    np.testing.assert_allclose(A.grpo_passk([0, 1, 0, 0]), [0, 1 / (0.5 + 1e-6), 0, 0], rtol=1e-15)
+    np.testing.assert_allclose(A.grpo_passk([0.1, 0.5, 0.2, 0.9], scale=False), [0, 0, 0, 0.4], atol=1e-15)
+    # mean 0.425, squared deviations sum to 31/80, sample variance 31/240: A = 0.4 / sqrt(31/240)
+    np.testing.assert_allclose(A.grpo_passk([0.1, 0.5, 0.2, 0.9], eps=0), [0, 0, 0, 0.4 / math.sqrt(31 / 240)])
+    np.testing.assert_allclose(A.grpo_passk([-1.0, -3.0, -2.0], scale=False), [1, 0, 0])  # -1 - (-2)
+
+
+def test_grpo_passk_ties_and_equal_groups_give_exact_zeros():
+    for r in ([0.3, 0.9, 0.9, 0.1], [0.9, 0.3, 0.9], [1, 1, 0, 0], [0.5] * 5, [0] * 4, [1] * 4, [7.0, 7.0]):
+        for scale in (True, False):
+            out = A.grpo_passk(r, scale=scale, eps=0)  # eps = 0: no 0/0 on an all-equal group
+            assert (out == 0).all() and np.isfinite(out).all(), (r, scale, out)
+
+
+@pytest.mark.parametrize("n", range(2, 9))
+def test_grpo_passk_binary_signal_only_when_exactly_one_sample_is_correct(n):
+    """All 2**n groups: a non-zero advantage iff c = 1, on that sample, equal to sqrt(n) (eps = 0)."""
+    groups = np.array(list(itertools.product([0.0, 1.0], repeat=n)))  # (2**n, n)
+    out = A.grpo_passk(groups, eps=0)
+    c = groups.sum(1)
+    assert (out[c != 1] == 0).all()
+    lone = out[c == 1]
+    np.testing.assert_array_equal(lone != 0, groups[c == 1] == 1)
+    np.testing.assert_allclose(lone.sum(1), math.sqrt(n), rtol=1e-14)
+    np.testing.assert_array_equal(A.grpo_passk(groups, scale=False)[c == 1], groups[c == 1])
+
+
+def test_grpo_passk_is_the_leave_one_out_max_and_pkpo_at_k_equal_n():
+    """Unscaled: A_i = max(r) - max(r without i) (ties included), = PKPO(k = n, loo-1) exactly."""
+    rng = np.random.default_rng(12)
+    for n in (2, 3, 5, 8):
+        r = rng.integers(0, 4, size=(200, n)).astype(float)  # few values: many ties
+        want = np.array([brute_loo_max(row.tolist()) for row in r])
+        np.testing.assert_array_equal(A.grpo_passk(r, scale=False), want)
+        np.testing.assert_allclose(A.pkpo(r, n, baseline="loo-1"), want, atol=1e-12)
+        std = r.std(axis=1, ddof=1, keepdims=True)
+        np.testing.assert_allclose(A.grpo_passk(r), np.where(want > 0, want / (std + 1e-6), 0.0), rtol=1e-15)
+
+
+@needs_torch
+def test_grpo_passk_unscaled_is_exactly_unbiased_for_grad_max_at_n():
+    """Summed over the group (not averaged), the unscaled advantage estimates grad max@n without bias."""
+    theta, g, n = _policy(9), [0.2, 0.9, -0.4], 4
+    exact = _exact_grad_max_at_k(theta, g, n)
+    est = _expected_estimate(theta, g, n, lambda r: A.grpo_passk(r, scale=False), mean_form=False)
+    np.testing.assert_allclose(est, exact, atol=1e-12)
+
+
 # ----------------------------------------------------------------------------- risk seeking, entropy
 
 
@@ -309,6 +369,8 @@ BATCHED = {  # the estimator functions themselves; the registry's keys are teste
     "pkpo, loo": lambda r: A.pkpo(r, 3, baseline="loo"),
     "pkpo, loo-1": lambda r: A.pkpo(r, 3, baseline="loo-1"),
     "risk_seeking": lambda r: A.risk_seeking(r, 2.0),
+    "grpo_passk": lambda r: A.grpo_passk(r),
+    "grpo_passk, unscaled": lambda r: A.grpo_passk(r, scale=False),
 }
 
 
@@ -367,6 +429,9 @@ def test_bootstrap_batched_and_torch():
         (lambda: A.passk_group_bootstrap([1, 0], 1, 5, rng="x"), "rng"),
         (lambda: A.passk_group_analytic([1, 0], 1.5), "whole number"),
         (lambda: A.loss_weights("ppo", [1, 0]), "unknown method 'ppo'"),
+        (lambda: A.grpo_passk([1.0]), "at least 2"),
+        (lambda: A.grpo_passk([1, 0], eps=-1), "eps"),
+        (lambda: A.grpo_passk([1.0, float("nan")]), "NaN"),
     ],
 )
 def test_bad_input_raises_clear_value_error(call, match):

@@ -10,6 +10,7 @@ float64 to 1e-12 for every key and every k.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -18,6 +19,7 @@ import torch
 
 from course_lib import advantages as A
 from course_lib import bandit as B
+from course_lib.advantages.bestof import grpo_passk
 from course_lib.advantages.explore import nsr, psr, w_reinforce
 from course_lib.advantages.pass1 import grpo, risk_seeking, rloo
 from course_lib.advantages.passk import (
@@ -59,6 +61,7 @@ REFERENCE = {
     "chen_full": _mean_form(passk_group_full),
     "pkpo": _pkpo_recipe,  # sum form already
     "pkpo_binary": pkpo_binary,  # sum form already
+    "grpo_passk": _mean_form(lambda r, k: grpo_passk(r)),  # verl's; its k is the group size n
     "psr": _mean_form(lambda r, k: psr(r)),
     "nsr": _mean_form(lambda r, k: nsr(r)),
     "w_reinforce": _mean_form(lambda r, k: w_reinforce(r, 0.1)),
@@ -142,8 +145,25 @@ def test_pkpo_at_k1_is_rloo_in_sum_form():
 
 def test_pass1_methods_ignore_k():
     r = _groups(6)
-    for key in ("grpo", "rloo", "risk_seeking"):
+    for key in ("grpo", "rloo", "risk_seeking", "grpo_passk"):
         np.testing.assert_array_equal(A.loss_weights(key, r, k=5), A.loss_weights(key, r))
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_grpo_passk_expected_step_is_a_pass_at_n_reweighting(n):
+    """verl's grpo_passk, 0/1 rewards: lambda(p) = sqrt(n) (1-p)^(n-1) / (1 + eps sqrt(n)); unscaled alpha_n(p) / n.
+
+    Only a group with exactly one correct sample moves (probability n p (1-p)^(n-1)), and its sample
+    std is 1/sqrt(n). Unscaled it is the pass@n gradient over n (Yu: grad J_n = alpha_n grad J_1).
+    """
+    p = np.linspace(0, 1, 11)
+    lam = B.expected_weight("grpo_passk", p, n)
+    np.testing.assert_allclose(lam, math.sqrt(n) * (1 - p) ** (n - 1) / (1 + 1e-6 * math.sqrt(n)), atol=1e-13)
+    # unscaled, by expected_weight's formula: lambda = n sum_c Bin(c-1; n-1, p) w_pos(c) (w_neg = 0)
+    rows = (np.arange(n)[None, :] < np.arange(n + 1)[:, None]).astype(float)
+    w_pos = A.loss_weights("grpo_passk", rows, scale=False)[:, 0]  # the first sample is correct for c >= 1
+    pmf = [[math.comb(n - 1, c - 1) * q ** (c - 1) * (1 - q) ** (n - c) if c else 0.0 for c in range(n + 1)] for q in p]
+    np.testing.assert_allclose(n * np.asarray(pmf) @ w_pos, alpha_k(p, n) / n, atol=1e-13)
 
 
 # ----------------------------------------------------------------------------- errors

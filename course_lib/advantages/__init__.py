@@ -2,6 +2,7 @@
 
 - :mod:`.pass1` -- pass@1 advantages: GRPO, RLOO, risk-seeking (RS-GRPO);
 - :mod:`.passk` -- pass@k estimators: Chen et al.'s advantage (analytic, bootstrap, full), PKPO;
+- :mod:`.bestof` -- verl's built-in ``grpo_passk``: only the group's best sample gets r_max - r_second;
 - :mod:`.explore` -- chapter 6's exploration rewards: NSR, PSR, Weighted-REINFORCE, batch and
   historical (UCB) outcome-based exploration, the unlikeliness reward;
 - :mod:`.regularise` -- chapter 6's entropy and KL control: Clip-Cov, the loss term ``kl``;
@@ -9,6 +10,7 @@
   lab, the charts, the CLI and the exercises.
 """
 
+from .bestof import grpo_passk
 from .explore import batch_explore, nsr, psr, ucb_explore, unlikely, w_reinforce
 from .pass1 import grpo, risk_seeking, rloo
 from .passk import passk_group_analytic, passk_group_bootstrap, passk_group_full, pkpo, pkpo_binary
@@ -37,6 +39,7 @@ __all__ = [
     "passk_group_full",
     "pkpo_binary",
     "pkpo",
+    "grpo_passk",
     "nsr",
     "psr",
     "w_reinforce",
