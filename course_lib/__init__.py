@@ -8,8 +8,8 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient: ``core``, ``groups`` (chapter 2);
   ``dependent`` (pass@k of samples drawn without replacement, chapter 6)
 - :mod:`course_lib.softmax` -- softmax policy math: J_1, entropy and its gradient, entropy bonus (chapters 4-5)
-- :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``; chapter 6's ``explore``,
-  ``regularise``) and their one ``registry`` (chapters 4, 6)
+- :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``, verl's ``grpo_passk`` in ``bestof``;
+  chapter 6's ``explore``, ``regularise``) and their one ``registry`` (chapters 4, 6)
 - :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``charts`` (chapter 4);
   ``dependent`` (pass@k without replacement), ``entropy`` (the covariance identity) (chapter 6)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,

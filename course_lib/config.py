@@ -113,21 +113,24 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
     (
         "04_exploration_collapse",
         "Exploration collapse",
-        "Exact softmax-bandit dynamics: modes lost under pass@1 and pass@k training (and what Δ(k) does and does not "
-        "measure); pass@k as a per-prompt step size on hard prompts; Chen et al.'s recipe; fixes compared",
+        "Exact softmax-bandit dynamics: exact pass@1 training narrows each easy prompt to one correct answer, exact "
+        "pass@4 keeps all three (and what Δ(k) does and does not measure); pass@k as a per-prompt step size on hard "
+        "prompts; Chen et al.'s recipe; fixes compared",
         40,
     ),
     (
         "05_policy_gradient_lab",
         "Policy-gradient lab",
         "A tiny transformer trained with GRPO, RLOO, Chen et al.'s pass@k advantage and recipe, PKPO and "
-        "grpo_alpha (Yu's per-prompt step); Δ(k), distinct correct answers and held-out pass@k at matched pass@1",
+        "grpo_alpha (GRPO reweighted per prompt by α_k, pass@k's reweighting made explicit); Δ(k), distinct "
+        "correct answers and held-out pass@k at matched pass@1",
         45,
     ),
     (
         "06_beyond_passk",
         "Beyond pass@k",
-        "The seed paper's open questions and first experiments; dependent samples; Cui et al.'s entropy identity; "
+        "Questions the seed paper leaves open (the course's list) and first experiments on them; dependent samples; "
+        "Cui et al.'s entropy identity; "
         "Yue et al.'s crossover k*; NSR/W-REINFORCE, outcome-based exploration, unlikeliness, Clip-Cov, entropy "
         "and KL compared at matched pass@1 (`passk lab compare-methods`)",
         40,

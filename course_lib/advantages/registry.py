@@ -318,12 +318,13 @@ def _chen_then_pass1(group: Group, k: int, eps: float = 1e-6):
 
 @register(
     "grpo_alpha",
-    summary="GRPO times alpha_k(c/n): pass@1 with Yu's per-prompt step alpha_k",
-    reference="Yu, arXiv 2511.16231 (grad J_k = alpha_k grad J_1)",
+    summary="GRPO times alpha_k(c/n): pass@k's per-prompt reweighting of pass@1, applied to GRPO (the course's)",
+    reference="the course's construction; alpha_k from grad J_k = alpha_k grad J_1 (Yu, arXiv 2511.16231)",
 )
 def _grpo_alpha(group: Group, k: int, eps: float = 1e-6):
-    # The pass@k gradient is the pass@1 gradient times alpha_k(J_1) per prompt; here J_1 is
-    # estimated by the group's own p_hat = c/n, so alpha_k is a per-prompt learning rate.
+    # The pass@k gradient is the pass@1 gradient times alpha_k(J_1) per prompt (Yu's theorem); here
+    # J_1 is estimated by the group's own p_hat = c/n, so alpha_k is a per-prompt learning rate. Not a
+    # method of Yu's paper: a pass@k-style reweighting (upweights hard prompts), as Chen et al.'s is.
     x, was_1d, r = _rewards("r", group.rewards)
     p_hat = np.clip(x.mean(axis=-1, keepdims=True), 0.0, 1.0)
     return _like(np.asarray(alpha_k(p_hat, as_positive_int("k", k))) * _normalise(x, eps), was_1d, r)
