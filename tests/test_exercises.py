@@ -187,3 +187,19 @@ def test_ex05_reading_questions_take_one_letter():
         question = get_question(qid)
         assert question.judge(right).passed
         assert all(not question.judge(x).passed for x in question.options if x != right)
+
+
+def test_ex03_q2_accepts_the_value_the_chart_shows():
+    """The zero-signal chart prints E[steps] to one decimal (12.9 for 12.944): that reading passes."""
+    from course_lib.grading.bank.ex03 import ZERO_SIGNAL
+    from course_lib.viz import explorers
+
+    question = get_question("ex03.q2")
+    text = explorers.zero_signal_description(explorers.zero_signal_tables(**ZERO_SIGNAL))
+    shown = float(re.search(r"after ([\d,.]+) RL steps", text).group(1).replace(",", ""))
+    exact = 1 / (1 - (1 - ZERO_SIGNAL["p"]) ** ZERO_SIGNAL["n"])
+    assert shown == round(exact, 1) and shown != exact
+    for answer in (shown, exact, round(exact, 2)):
+        assert question.judge(answer).passed, answer
+    for wrong in (round(exact, 1) - 0.1, round(exact, 1) + 0.1, 1 / ZERO_SIGNAL["p"], exact * ZERO_SIGNAL["n"]):
+        assert not question.judge(wrong).passed, wrong
