@@ -14,6 +14,10 @@ One source: ``solutions/exNN_*.ipynb`` hold the full answers between nbgrader-st
     Instructor-only tests (usually ``hidden_cases(...)`` calls). Removed from the exercise; a cell
     left empty is dropped. ``passk grade`` runs them in the grading kernel.
 
+Building from the course's own ``solutions/`` also writes their hidden tests into the package
+(``course_lib/grading/bank/hidden_tests.json``, :data:`PACKAGED_HIDDEN_TESTS`), so that ``passk
+grade`` finds them wherever the package is installed, without the repository.
+
 Outputs and execution counts are cleared. The exercise records, in its metadata, the exercise id
 and a fingerprint of its generated cells.
 
@@ -49,12 +53,21 @@ __all__ = [
     "is_pristine",
     "BuildReport",
     "build_exercises",
+    "PACKAGED_HIDDEN_TESTS",
+    "hidden_tests",
+    "packaged_hidden_tests",
 ]
 
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 STUB_PREFIX = "# STUB:"
 _MARKERS = (SOLUTION_BEGIN, SOLUTION_END, HIDDEN_BEGIN, HIDDEN_END)
+
+PACKAGED_HIDDEN_TESTS = Path(__file__).resolve().parent / "bank" / "hidden_tests.json"
+"""The course's hidden tests, shipped inside the package: ``{"exNN": source}``, generated from ``solutions/``."""
+
+_COURSE_SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+"""The course's own solutions folder (exists in a source checkout, not in an installed wheel)."""
 
 
 def _regions(source: str, where: str):
@@ -111,6 +124,31 @@ def hidden_source(nb: nbformat.NotebookNode) -> str:
         if cell.cell_type == "code":
             blocks += ["\n".join(lines) for kind, lines, _ in _regions(cell.source, f"cell {i}") if kind == "hidden"]
     return "\n\n".join(b.strip("\n") for b in blocks if b.strip())
+
+
+def hidden_tests(solutions: str | Path) -> dict[str, str]:
+    """Exercise id -> the hidden-test source of its solution notebook, for every notebook in ``solutions``."""
+    out = {}
+    for path in sorted(Path(solutions).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        exercise = exercise_id(nb, path)
+        if exercise:
+            out[exercise] = hidden_source(nb)
+    return out
+
+
+def packaged_hidden_tests() -> dict[str, str]:
+    """The hidden tests shipped with the package (``{}`` if the file is missing: a broken install)."""
+    try:
+        return json.loads(PACKAGED_HIDDEN_TESTS.read_text(encoding="utf-8"))["exercises"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _hidden_tests_text(solutions: Path) -> str:
+    note = "generated from solutions/ by `passk build-exercises`; do not edit"
+    data = {"generated_from": note, "exercises": hidden_tests(solutions)}
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
 def exercise_id(nb: nbformat.NotebookNode, path: str | Path = "") -> str | None:
@@ -196,6 +234,9 @@ def build_exercises(
 ) -> BuildReport:
     """Write ``out/<name>.ipynb`` for every ``solutions/<name>.ipynb``.
 
+    When ``solutions`` is the course's own folder, their hidden tests are also written to
+    :data:`PACKAGED_HIDDEN_TESTS` (or, with ``check=True``, compared with it).
+
     Parameters
     ----------
     solutions, out : path
@@ -242,4 +283,15 @@ def build_exercises(
             report.actions.append((target.name, "refused: edited by hand"))
     known = {s.name for s in sources}
     report.actions += [(p.name, "orphan (no solution)") for p in sorted(out.glob("*.ipynb")) if p.name not in known]
+    if solutions.resolve() == _COURSE_SOLUTIONS:  # the course's own: its hidden tests ship in the package
+        text, target = _hidden_tests_text(solutions), PACKAGED_HIDDEN_TESTS
+        name = "/".join(target.parts[-4:])
+        old = target.read_text(encoding="utf-8") if target.exists() else None
+        if old == text:
+            report.actions.append((name, "unchanged"))
+        elif check:
+            report.actions.append((name, "would write" if old is not None else "missing"))
+        else:
+            target.write_text(text, encoding="utf-8")
+            report.actions.append((name, "written"))
     return report

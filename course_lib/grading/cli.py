@@ -29,11 +29,20 @@ def _build(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     from .grade import GradeConfig, summarise
+    from .hidden import describe_hidden_source
     from .limits import Limits, parse_size, sandbox_mode
     from .room import default_jobs, grade_room
 
+    solutions = Path(args.solutions) if args.solutions else None
+    if solutions is not None and not any(solutions.glob("*.ipynb")):
+        print(
+            f"--solutions {solutions}: no solution notebooks (exNN_*.ipynb) there, so no hidden tests; point it at the "
+            "folder that holds them, or leave --solutions out to use the course's own",
+            file=sys.stderr,
+        )
+        return 2
     config = GradeConfig(
-        solutions=Path(args.solutions),
+        solutions=solutions,
         cell_timeout=args.cell_timeout,
         total_timeout=args.timeout,
         kernel_name=args.kernel,
@@ -57,7 +66,7 @@ def _grade(args: argparse.Namespace) -> int:
         f"grading {n} submission(s) with {jobs} job(s); limits per submission: "
         f"memory {args.memory}, {limits.max_procs or 'no cap on'} processes/threads, "
         f"CPU {f'{limits.cpu_seconds:g} s' if limits.cpu_seconds else 'no cap'}; sandbox: {mode}"
-        f"{MODE_NOTES[mode]}",
+        f"{MODE_NOTES[mode]}\nhidden tests: {describe_hidden_source(solutions)}",
         file=sys.stderr,
     )
     progress, close = _progress_bar(n)
@@ -163,7 +172,13 @@ def add_cli(subparsers) -> None:
     )
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebook files to grade")
     g.add_argument("--out", default="grades.csv", help="CSV file to write (default: grades.csv)")
-    g.add_argument("--solutions", default="solutions", help="solution notebooks holding the hidden tests")
+    g.add_argument(
+        "--solutions",
+        metavar="DIR",
+        help="folder of solution notebooks holding the hidden tests, e.g. a private copy with secret tests "
+        "(default: the course's own hidden tests, shipped with course_lib; an exercise whose hidden tests "
+        "are not found is not graded)",
+    )
     g.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default: 60)")
     g.add_argument("--timeout", type=float, default=600.0, help="seconds per submission (default: 600)")
     g.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")

@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .grade import Row
+from .grade import Row, trouble_note
 from .questions import exercise_questions
 
 __all__ = [
@@ -82,14 +82,10 @@ def by_submission(rows: Sequence[Row]) -> dict[str, list[Row]]:
 
 
 def _trouble(rows: list[Row]) -> str:
-    """What went wrong with a whole submission (not graded, a limit hit, cells skipped), or ''."""
+    """What went wrong with a whole submission (not graded, a limit hit, cells skipped or stopped), or ''."""
     if any(r.status == "not graded" for r in rows):
         return rows[0].message
-    for r in rows:
-        m = re.search(r"\[(exceeded the [^\]]*|cell\(s\) [^\]]*skipped)\]", r.message)
-        if m:
-            return m.group(1)
-    return ""
+    return next((note for note in map(trouble_note, (r.message for r in rows)) if note), "")
 
 
 def gradebook(rows: Sequence[Row], id_regex: str | None = None) -> tuple[list[str], list[dict]]:

@@ -18,9 +18,17 @@ not against a determined adversary. ``passk grade`` runs each submission through
 :mod:`~course_lib.grading.room`, which caps its memory, processes and CPU time
 (:mod:`~course_lib.grading.limits`); the file system and the network are not isolated. For an
 untrusted room, run ``passk grade`` inside a throwaway container or VM with no network and no
-secrets, e.g. ``docker run --rm --network none -v $PWD:/work ...``. Hidden tests are hidden from
-the *exercise* notebooks only; the public repository ships its solutions, so an instructor who needs
-secret tests keeps a private solutions folder and passes it with ``--solutions``.
+secrets, e.g. ``docker run --rm --network none -v $PWD:/work ...``.
+
+Hidden tests
+------------
+By default the hidden tests are the course's own, shipped inside the package
+(:data:`~course_lib.grading.build.PACKAGED_HIDDEN_TESTS`, generated from ``solutions/``), so grading
+from any folder, or from an installed wheel, runs them. They are hidden from the *exercise*
+notebooks only (the public repository ships its solutions): an instructor who needs secret tests
+keeps a private solutions folder and passes it with ``--solutions``. A grade never silently lacks
+them: an exercise whose hidden tests cannot be found is not graded (every row says why and how to
+point at them), and a solution notebook without hidden tests makes every row of its submissions say so.
 """
 
 from __future__ import annotations
@@ -39,10 +47,20 @@ from pathlib import Path
 import nbformat
 
 from .api import REPORT_PREFIX
-from .build import exercise_id, hidden_source
+from .build import exercise_id
+from .hidden import HiddenTestsMissing, hidden_tests_for
 from .questions import exercise_ids, exercise_questions
 
-__all__ = ["GradeConfig", "Row", "grade_submission", "grade_all", "write_csv", "summarise", "FIELDS"]
+__all__ = [
+    "GradeConfig",
+    "Row",
+    "grade_submission",
+    "grade_all",
+    "write_csv",
+    "summarise",
+    "FIELDS",
+    "trouble_note",
+]
 
 FIELDS = ("submission", "exercise", "question", "points", "score", "status", "message", "sha256")
 """CSV columns, one row per submission x question."""
@@ -52,8 +70,8 @@ FIELDS = ("submission", "exercise", "question", "points", "score", "status", "me
 class GradeConfig:
     """How ``passk grade`` runs submissions."""
 
-    solutions: Path = Path("solutions")
-    """Folder of solution notebooks, source of the hidden tests."""
+    solutions: Path | None = None
+    """Folder of solution notebooks holding the hidden tests; None: the course's own, shipped in the package."""
     cell_timeout: float = 60.0
     """Seconds one cell may run before the kernel is interrupted (the cell then counts as an error)."""
     total_timeout: float = 600.0
@@ -100,17 +118,6 @@ def _rows_for_problem(path: str, exercise: str | None, reason: str) -> list[Row]
     return [Row(path, "", "*", 0.0, 0.0, "not graded", reason)]
 
 
-def _solution_hidden_tests(exercise: str, solutions: Path) -> str:
-    for path in sorted(Path(solutions).glob("*.ipynb")):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:
-            continue
-        if exercise_id(nb, path) == exercise:
-            return hidden_source(nb)
-    return ""
-
-
 def _grading_cell(exercise: str, nonce: str, hidden: str) -> nbformat.NotebookNode:
     # Bound to a fresh, nonce-named alias: the learner's variables cannot shadow it.
     alias = f"_passk_grading_{nonce}"
@@ -139,10 +146,31 @@ def _cell_errors(nb: nbformat.NotebookNode, upto: int) -> list[str]:
 
 
 async def _execute(
-    nb: nbformat.NotebookNode, folder: Path, config: GradeConfig, timeout: float, started: list[int]
+    nb: nbformat.NotebookNode,
+    folder: Path,
+    config: GradeConfig,
+    timeout: float,
+    started: list[int],
+    stopped: list[int] | None = None,
 ) -> None:
-    """Run ``nb`` in a fresh kernel; ``started`` receives each cell's index as its execution begins."""
+    """Run ``nb`` in a fresh kernel; ``started`` receives each cell's index as its execution begins.
+
+    ``stopped`` receives the index of each cell interrupted at the per-cell time limit: it ran for
+    the whole limit and ended in an error (nbclient interrupts it and goes on to the next cell).
+    """
     from nbclient import NotebookClient
+
+    began: dict[int, float] = {}
+
+    def on_start(cell, cell_index):
+        started.append(cell_index)
+        began[cell_index] = time.monotonic()
+
+    def on_done(cell, cell_index, execute_reply):
+        ran = time.monotonic() - began.get(cell_index, time.monotonic())
+        failed = (execute_reply or {}).get("content", {}).get("status") != "ok"
+        if stopped is not None and failed and ran >= 0.99 * config.cell_timeout:
+            stopped.append(cell_index)
 
     client = NotebookClient(
         nb,
@@ -153,7 +181,8 @@ async def _execute(
         interrupt_on_timeout=True,
         record_timing=False,
         resources={"metadata": {"path": str(folder)}},
-        on_cell_execute=lambda cell, cell_index: started.append(cell_index),
+        on_cell_execute=on_start,
+        on_cell_executed=on_done,
     )
     await asyncio.wait_for(client.async_execute(), timeout=timeout)
 
@@ -203,20 +232,26 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
         return _rows_for_problem(
             name, None, "cannot tell which exercise this is (no passk.exercise metadata and no exNN file-name prefix)"
         )
+    try:
+        hidden = hidden_tests_for(exercise, config.solutions)
+    except HiddenTestsMissing as exc:  # never a grade that looks complete without them
+        return _rows_for_problem(name, exercise, str(exc))
     nonce = secrets.token_hex(8)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell.outputs, cell.execution_count = [], None
-    nb.cells.append(_grading_cell(exercise, nonce, _solution_hidden_tests(exercise, config.solutions)))
+    nb.cells.append(_grading_cell(exercise, nonce, hidden))
     skipped: list[int] = []  # cells that killed the kernel
     with tempfile.TemporaryDirectory(prefix="passk-grade-") as tmp:
         nbformat.write(nb, Path(tmp) / "submission.ipynb")  # the copy that runs; the original is only read
         start = time.monotonic()
         while True:
-            run, started = _with_cells_skipped(nb, skipped), []
+            run, started, stopped = _with_cells_skipped(nb, skipped), [], []
             try:
                 asyncio.run(
-                    _execute(run, Path(tmp), config, config.total_timeout - (time.monotonic() - start), started)
+                    _execute(
+                        run, Path(tmp), config, config.total_timeout - (time.monotonic() - start), started, stopped
+                    )
                 )
             except Exception as exc:  # timeout, dead kernel, malformed cells, kernel that will not start ...
                 if isinstance(exc, asyncio.TimeoutError) or time.monotonic() - start >= config.total_timeout:
@@ -253,6 +288,9 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
     errors = _cell_errors(nb, len(nb.cells) - 1)
     suffix = f" [notebook had errors in {len(errors)} cell(s): {', '.join(errors[:3])}]" if errors else ""
     crash_note = f" [cell(s) {', '.join(map(str, skipped))} killed the kernel and were skipped]" if skipped else ""
+    graded_cells = len(nb.cells) - 1  # the last one is the grading cell
+    stop_note = _stopped_note([i for i in stopped if i < graded_cells], nb, config.cell_timeout)
+    hidden_note = "" if hidden.strip() else f" [no hidden tests: the solution notebook of {exercise} has none]"
     return [
         Row(
             name,
@@ -261,10 +299,22 @@ def grade_submission(path: str | Path, config: GradeConfig = GradeConfig()) -> l
             r["points"],
             r["score"],
             "passed" if r["passed"] else "failed",
-            r["message"] + ("" if r["passed"] else suffix) + crash_note,
+            r["message"] + ("" if r["passed"] else suffix) + crash_note + stop_note + hidden_note,
         )
         for r in report
     ]
+
+
+def _stopped_note(stopped: list[int], nb: nbformat.NotebookNode, limit: float) -> str:
+    """`` [cell 0 (`while True:`) was stopped at the 60 s time limit per cell]`` for the cells stopped, or ''."""
+    if not stopped:
+        return ""
+    names = []
+    for i in stopped:
+        first = next((line.strip() for line in nb.cells[i].source.splitlines() if line.strip()), "")
+        names.append(f"cell {i} (`{first[:40]}{'...' if len(first) > 40 else ''}`)" if first else f"cell {i}")
+    verb = "was" if len(names) == 1 else "were"
+    return f" [{', '.join(names)} {verb} stopped at the {limit:g} s time limit per cell]"
 
 
 def grade_all(paths, config: GradeConfig = GradeConfig(), progress=None) -> list[Row]:  # noqa: B008 (frozen dataclass)
@@ -284,6 +334,19 @@ def write_csv(rows: list[Row], out: str | Path) -> None:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(asdict(r) for r in rows)
+
+
+_TROUBLE = re.compile(
+    r"\[(exceeded the [^\]]*|cell\(s\) [^\]]*skipped|[^\]]*stopped at the [^\]]* time limit per cell"
+    r"|no hidden tests[^\]]*)\]"
+)
+
+
+def trouble_note(message: str) -> str:
+    """What a row's message says went wrong with the whole submission (a limit hit, cells skipped or
+    stopped, no hidden tests), or ''."""
+    m = _TROUBLE.search(message)
+    return m.group(1) if m else ""
 
 
 def summarise(rows: list[Row]) -> list[dict]:
@@ -308,7 +371,7 @@ def summarise(rows: list[Row]) -> list[dict]:
         s["passed"] += r.status == "passed"
         if r.status == "not graded" and not s["note"]:
             s["note"] = r.message
-        limit = re.search(r"\[(exceeded the [^\]]*)\]", r.message)
-        if limit and not s["note"]:
-            s["note"] = limit.group(1)
+        note = trouble_note(r.message)
+        if note and not s["note"]:
+            s["note"] = note
     return list(out.values())
