@@ -49,7 +49,9 @@ def missing_extra_message(exc: ModuleNotFoundError) -> str | None:
     root = (exc.name or "").split(".")[0]
     if root not in EXTRAS:
         return None
-    return f'this command needs {root}: pip install "passk-course[{EXTRAS[root]}]"'
+    from .config import pip_install
+
+    return f"this command needs {root}: {pip_install(EXTRAS[root])}"
 
 
 def _run_lazy(name: str, rest: list[str]) -> int:
@@ -62,21 +64,18 @@ def _run_lazy(name: str, rest: list[str]) -> int:
 
 
 def doctor(args: argparse.Namespace) -> int:
-    """Print the environment the course sees: versions, device, front end, chart renderer."""
-    from .doctor import report
+    """Print the environment the course sees: versions, device, front end, chart renderer, layers installed."""
+    from .doctor import advice, report
 
     rows = report()
     width = max(map(len, rows))
     print("passk-course environment check")
     for key, value in rows.items():
         print(f"  {key:<{width}}  {value}")
-    missing = [
-        k for k, v in rows.items() if v == "not installed" and k in ("torch", "ipywidgets", "altair", "jupyterlab")
-    ]
-    if missing:
-        print(f"\nMissing: {', '.join(missing)}. Run `make setup` (or `pip install passk-course`).")
-        return 1
-    return 0
+    text, code = advice()
+    if text:
+        print(f"\n{text}")
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+import re
 import sys
 
 ENVIRONMENTS = ("colab", "kaggle", "binder", "vscode", "jupyterlab", "notebook", "ipython", "python")
@@ -112,3 +113,45 @@ def versions() -> dict[str, str]:
     ):
         out[pkg] = version_of(pkg)
     return out
+
+
+LAYERS: dict[str, str] = {"charts": "altair", "lab": "torch", "course": "jupyterlab"}
+"""The extras of ``passk-course`` that add to the core (NumPy only), smallest first, each with its main package."""
+
+
+def _dist_key(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def install_layers(dist: str = "passk-course") -> dict[str, list[str]] | None:
+    """For each extra of :data:`LAYERS`: the packages it needs that are not installed (``[]``: complete).
+
+    Read from the installed package's metadata (pyproject.toml's extras, nested extras such as
+    ``course = [passk-course[lab,charts], ...]`` followed); None when ``dist`` is not installed.
+    """
+    try:
+        requires = importlib.metadata.requires(dist) or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    own: dict[str, list[str]] = {}
+    nested: dict[str, list[str]] = {}
+    for req in requires:
+        marker = re.search(r"extra\s*==\s*[\"']([^\"']+)[\"']", req)
+        name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+        if not (marker and name):
+            continue
+        extra = marker.group(1)
+        if _dist_key(name.group(1)) == _dist_key(dist):
+            inner = re.search(r"\[([^\]]*)\]", req.split(";")[0])
+            nested.setdefault(extra, []).extend(e.strip() for e in (inner.group(1).split(",") if inner else []))
+        else:
+            own.setdefault(extra, []).append(name.group(1))
+
+    def missing(extra: str, seen: frozenset = frozenset()) -> list[str]:
+        out = [n for n in own.get(extra, []) if version_of(n) == "not installed"]
+        for sub in nested.get(extra, []):
+            if sub not in seen:
+                out += missing(sub, seen | {extra})
+        return list(dict.fromkeys(out))
+
+    return {extra: missing(extra) for extra in LAYERS if extra in own or extra in nested}

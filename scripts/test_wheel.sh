@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Test the artefact users install (issue: "Ship it as a package"): build the sdist and wheel, check
 # them, install the wheel into fresh virtual environments outside the repository, and run
-#   (a) the core alone (NumPy): metric and estimator tests, `passk curve` on a small file, and a check
-#       that JupyterLab, Altair, SymPy and PyTorch are not importable;
+#   (a) the core alone (NumPy): metric and estimator tests, `passk curve` on a small file, `passk doctor`
+#       (exit 0, the layers and the extra that adds the rest), and a check that JupyterLab, Altair, SymPy
+#       and PyTorch are not importable;
 #   (b) the [course] extra (PyTorch's local CPU wheel first, as scripts/bootstrap.py does): one
-#       chapter notebook and one exercise check, from outside the repository folder.
+#       chapter notebook, one exercise check, and `passk grade` of an answered exercise (its hidden
+#       tests read from the installed package), from outside the repository folder.
 # Usage: scripts/test_wheel.sh [PYTHON]   (PYTHON: the interpreter of .venv, which has build + twine)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,7 @@ echo "== build"
 wheel=$(ls "$work"/dist/*.whl)
 unzip -Z1 "$wheel" >"$work/files.txt"  # (a file: grep -q on a pipe would end unzip early under pipefail)
 grep -q "course_lib/grading/bank/ex01.py" "$work/files.txt" || { echo "question bank missing from the wheel"; exit 1; }
+grep -q "course_lib/grading/bank/hidden_tests.json" "$work/files.txt" || { echo "hidden tests missing from the wheel"; exit 1; }
 grep -q "licenses/LICENSE" "$work/files.txt" || { echo "LICENSE missing from the wheel"; exit 1; }
 echo "wheel: $(wc -l <"$work/files.txt") files, $(du -k "$wheel" | cut -f1) KB"
 
@@ -49,6 +52,11 @@ printf '{"task_id": "a", "passed": true}\n{"task_id": "a", "passed": false}\n{"t
 "$work/core/bin/passk" curve "$work/results.jsonl" --json "$work/curve.json" --resamples 200
 "$core" -c "import json; r = json.load(open('$work/curve.json')); assert r['files']['$work/results.jsonl']['pass_at_k']['1'] == 0.25, r"
 "$work/core/bin/passk" --help >/dev/null
+# a deliberate core install is a supported one: doctor names the layers and the extra that adds the rest, exit 0
+"$work/core/bin/passk" doctor >"$work/doctor.out" 2>&1 || { cat "$work/doctor.out"; echo "passk doctor failed on the core"; exit 1; }
+grep -q "install layers .*core; not installed: charts, lab, course" "$work/doctor.out" || { cat "$work/doctor.out"; exit 1; }
+grep -q 'pip install "passk-course\[course\] @ git+' "$work/doctor.out" || { cat "$work/doctor.out"; exit 1; }
+echo "core: passk doctor exits 0 and says: $(tail -1 "$work/doctor.out")"
 if "$work/core/bin/passk" lab run --help >"$work/lab.out" 2>&1; then echo "passk lab ran without torch?"; exit 1; fi
 grep -q 'passk-course\[lab\]' "$work/lab.out" || { cat "$work/lab.out"; exit 1; }
 echo "core: passk lab without torch says: $(cat "$work/lab.out")"
@@ -61,7 +69,7 @@ course="$work/course/bin/python"
 "$course" -m pip install -q "$wheel[course]" 2>&1 | grep -v "^WARNING: Location" || true
 mkdir -p "$work/run" && cp "$root/notebooks/01_pass_at_k_metric.ipynb" "$work/run/"
 cd "$work/run"
-"$course" - <<'PY'
+PASSK_ROOT="$root" "$course" - <<'PY'
 import time
 import nbformat
 from nbclient import NotebookClient
@@ -86,5 +94,21 @@ def pass_at_k(n, c, k):  # a learner's answer: the stable product form
 result = check("ex01.q2", pass_at_k)  # the bank of questions is read from the installed wheel
 assert result.passed, result.verdict
 print("course: exercise check ex01.q2 passed from the installed wheel")
+
+# an answered exercise without its hidden-test cells, graded here (no solutions/ folder anywhere near)
+nb = nbformat.read(__import__("os").environ["PASSK_ROOT"] + "/solutions/ex01_pass_at_k_metric.ipynb", as_version=4)
+nb.cells = [c for c in nb.cells if "BEGIN HIDDEN TESTS" not in c.source]
+nbformat.write(nb, "ex01_answered.ipynb")
+PY
+"$work/course/bin/passk" grade ex01_answered.ipynb --out grades.csv --jobs 1 2>"$work/grade.err" >"$work/grade.out" \
+    || { cat "$work/grade.err" "$work/grade.out"; exit 1; }
+grep -q "hidden tests: the course's own, shipped with course_lib" "$work/grade.err" || { cat "$work/grade.err"; exit 1; }
+"$course" - <<'PY'
+import csv
+rows = list(csv.DictReader(open("grades.csv", newline="")))
+assert rows and all(r["status"] == "passed" for r in rows), rows
+hidden = [r["message"] for r in rows if "hidden)" in r["message"]]
+assert hidden, [r["message"] for r in rows]
+print(f"course: passk grade from the installed wheel: {len(rows)}/{len(rows)} passed, {hidden[0]!r}")
 PY
 echo "wheel tests passed in $(( $(date +%s) - t0 )) s"

@@ -13,6 +13,7 @@ from course_lib import config, doctor, env
 from course_lib.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+REAL_VERSION_OF = env.version_of
 
 
 def _passk() -> str:
@@ -145,7 +146,42 @@ def test_a_command_whose_extra_is_missing_says_which_in_one_line():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == 'passk: this command needs torch: pip install "passk-course[lab]"'
+    assert proc.stderr.strip() == f"passk: this command needs torch: {config.pip_install('lab')}"
+    assert f"@ git+{config.REPO_URL}@" in proc.stderr  # no index serves the package: the repository URL
+
+
+def _installed_except(monkeypatch, *absent: str) -> None:
+    """Make ``env.version_of`` report the packages ``absent`` as not installed."""
+    real = REAL_VERSION_OF
+    monkeypatch.setattr(env, "version_of", lambda name: "not installed" if name in absent else real(name))
+    monkeypatch.setattr(doctor, "version_of", env.version_of)
+
+
+def test_doctor_on_a_core_install_names_the_layers_and_the_extra_and_exits_0(monkeypatch, capsys):
+    course = ["jupyterlab", "ipykernel", "ipywidgets", "anywidget", "sympy", "nbformat", "nbclient", "psutil"]
+    _installed_except(monkeypatch, "torch", "tqdm", "altair", "vl-convert-python", *course)
+    layers = {extra: sorted(missing) for extra, missing in env.install_layers().items()}
+    assert layers == {
+        "charts": ["altair", "vl-convert-python"],
+        "lab": ["torch", "tqdm"],
+        "course": sorted([*course, "torch", "tqdm", "altair", "vl-convert-python"]),
+    }
+    assert doctor.layers_line() == "core; not installed: charts, lab, course"
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "This is a core install" in out and config.pip_install("course") in out and "make" not in out
+    # core + charts (a `passk curve --out` user): still deliberate
+    _installed_except(monkeypatch, "torch", "tqdm", *course)
+    assert doctor.layers_line() == "core, charts; not installed: lab, course"
+    assert doctor.advice()[1] == 0
+
+
+def test_doctor_exits_1_for_a_half_installed_layer(monkeypatch, capsys):
+    _installed_except(monkeypatch, "tqdm")  # torch is there, the rest of [lab] is not
+    text, code = doctor.advice()
+    assert code == 1 and "[course] layer is incomplete (missing tqdm)" in text
+    assert text.endswith(config.pip_install("course"))
+    assert main(["doctor"]) == 1
 
 
 def test_version_has_one_home():
