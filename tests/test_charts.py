@@ -200,7 +200,7 @@ def test_advantage_tables_reject_bad_input(kwargs, match):
 def test_mixture_matches_the_jensen_example_exactly():
     t = explorers.mixture_tables([0.0, 0.5], [1, 1], k=4, names=["a", "b"])
     true, bound = t["mix_now"]["value"]
-    assert true == float(Fraction(1, 2) * (1 - Fraction(1, 2) ** 4))  # 15/32
+    assert true == pytest.approx(float(Fraction(1, 2) * (1 - Fraction(1, 2) ** 4)), abs=1e-15)  # 15/32
     assert bound == pytest.approx(float(1 - Fraction(3, 4) ** 4), rel=1e-15)  # 175/256
     curves = t["mix_curves"]
     lower, upper = (curves["value"][curves["curve"] == name] for name in explorers.MIX_CURVES)

@@ -160,7 +160,9 @@ def test_interval_covers_the_population_value_in_93_to_97_percent():
         hits += (ci[:, 0] <= truth) & (truth <= ci[:, 1])
     coverage = hits / reps
     assert ((0.93 <= coverage) & (coverage <= 0.97)).all(), coverage
-    assert coverage.tolist() == [0.948, 0.95, 0.953]  # the seeded run (documents the figures above)
+    # the seeded run (documents the figures above) to within 2 of the 1,000 repetitions: an interval's end can sit
+    # exactly on the truth (at k = 1 both are multiples of 1/1600 here), so the last bit of a float decides a hit
+    np.testing.assert_allclose(coverage, [0.948, 0.95, 0.953], atol=0.0025)
 
 
 def test_paired_difference_interval_covers_the_population_difference():

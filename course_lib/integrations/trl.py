@@ -84,8 +84,8 @@ def group_reward(
     >>> acc = lambda prompts, completions, **kw: [float(c == "4") for c in completions]
     >>> fn = group_reward("chen", acc, num_generations=4, k=2)
     >>> a = fn(prompts=["2+2="] * 4, completions=["4", "5", "3", "1"])  # n = 4, c = 1: R = 1/2
-    >>> [round(x, 4) for x in a], round(sum(a), 12)  # A_pos = 1, A_neg = -1/3: zero-sum
-    ([1.0, -0.3333, -0.3333, -0.3333], 0.0)
+    >>> [round(x, 4) for x in a], abs(sum(a)) < 1e-12  # A_pos = 1, A_neg = -1/3: zero-sum (to rounding)
+    ([1.0, -0.3333, -0.3333, -0.3333], True)
     """
     est = estimator(method)
     if method not in ZERO_SUM:
