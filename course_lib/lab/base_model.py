@@ -37,6 +37,15 @@ def _code_version() -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
+def warm_start_path(model_cfg: GPTConfig, task: DigitSumTask, warm: WarmStartConfig, threads: int = 1) -> Path:
+    """The cache file of :func:`warm_start` for these settings (it exists once the warm start has been trained)."""
+    key = json.dumps(
+        [asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version(), cpu_kernels()],
+        sort_keys=True,
+    )
+    return cache_dir() / f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+
+
 def warm_start(
     model_cfg: GPTConfig,
     task: DigitSumTask,
@@ -51,11 +60,7 @@ def warm_start(
     (:func:`course_lib.lab._runtime.cpu_kernels`) and the source of the code that trains it (model,
     task, this function), so a changed model never loads a stale checkpoint.
     """
-    key = json.dumps(
-        [asdict(model_cfg), asdict(task), asdict(warm), threads, torch.__version__, _code_version(), cpu_kernels()],
-        sort_keys=True,
-    )
-    path = cache_dir() / f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+    path = warm_start_path(model_cfg, task, warm, threads)
     model = GPT(model_cfg)
     if use_cache and path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))

@@ -3,7 +3,8 @@
 Examples::
 
     passk lab run --objective grpo --k 4 --steps 150 --seed 0 --out runs/grpo
-    passk lab run --objective chen --k 4 --steps 150 --seed 0 --out runs/chen
+    passk lab run --objective grpo --k 4 --steps 300 --seed 0 --out runs/grpo   # continue it to 300 steps
+    passk lab run --objective chen --k 4 --steps 150 --seed 0 --out runs/chen --png
     passk lab compare runs/grpo runs/chen --out runs/compare.html
     passk lab run --objective w_reinforce --param lam=0.1 --out runs/w_reinforce
     passk lab run --objective grpo --kl-coef 0.1 --ref-reset-every 20 --out runs/kl
@@ -13,7 +14,11 @@ Examples::
 ``passk lab run --help`` lists them with their one-line summaries.
 
 ``run`` writes ``config.json``, ``history.jsonl``, ``checkpoint.pt`` and ``chart.html`` (plus
-``chart.png`` with ``--png``) into ``--out``; running it again on the same folder resumes the run.
+``chart.png`` with ``--png``) into ``--out``. Running it again on the same folder resumes an
+interrupted run, says so when the run is already complete, and continues a complete run when only
+``--steps`` was raised (bit for bit the run a larger ``--steps`` would have given, except for the
+objectives that anneal k over the steps); any other change of settings is refused, naming it.
+The first run of a machine trains the base model (the warm start, seconds) and caches it.
 """
 
 from __future__ import annotations
@@ -24,18 +29,31 @@ import dataclasses
 import inspect
 import itertools
 import json
+import re
 import sys
+import time
 from pathlib import Path
 
 
+def _plain(text: str) -> str:
+    """Docstring text as a terminal shows it: Sphinx roles (``:mod:`x```) and double back-quotes removed."""
+    return re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", text).replace("``", "")
+
+
 def _field_docs(cls) -> dict:
-    """The one-line docstring under each dataclass field (they become ``--help``)."""
+    """The one-line docstring under each dataclass field (they become ``--help``), as plain text."""
     docs, tree = {}, ast.parse(inspect.getsource(cls))
     body = tree.body[0].body
     for node, nxt in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
-            docs[node.target.id] = str(nxt.value.value).strip()
+            docs[node.target.id] = _plain(str(nxt.value.value).strip())
     return docs
+
+
+def _examples(command: str) -> str:
+    """The examples of ``passk lab <command>`` in this module's docstring (their one home), for ``--help``."""
+    lines = [line.strip() for line in (__doc__ or "").splitlines() if line.strip().startswith(f"passk lab {command} ")]
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -100,9 +118,10 @@ def _fmt(x) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from course_lib.lab.base_model import warm_start, warm_start_path
     from course_lib.lab.charts import lab_chart
     from course_lib.lab.config import LabConfig, WarmStartConfig
-    from course_lib.lab.loop import read_history, train
+    from course_lib.lab.loop import continuation_problem, read_history, saved_run, train
 
     names = {f.name for f in dataclasses.fields(LabConfig)} - {"warm"}
     try:
@@ -114,6 +133,27 @@ def _run(args: argparse.Namespace) -> int:
         print(f"passk lab run: error: {err}", file=sys.stderr)
         return 2
     out = Path(args.out)
+    saved = saved_run(out)
+    done = saved[1] if saved else 0
+    if saved:
+        problem = continuation_problem(saved[0], cfg, done)
+        if problem:
+            print(f"passk lab run: error: {out} holds a run with a different config: {problem}", file=sys.stderr)
+            print("  pick another --out folder, or repeat the run's own settings (its config.json)", file=sys.stderr)
+            return 2
+        if done == cfg.steps and saved[0].steps == cfg.steps:
+            print(f"{out} already holds this run, complete ({done}/{cfg.steps} steps): nothing to train.")
+            print(f"  raise --steps to continue it (e.g. --steps {2 * cfg.steps}), or pick another --out folder")
+        elif saved[0].steps != cfg.steps:
+            print(f"continuing {out} from step {done} to {cfg.steps} (it was a {saved[0].steps}-step run)")
+        else:
+            print(f"resuming {out} at step {done} of {cfg.steps}")
+    warm_path = warm_start_path(cfg.model_config, cfg.task, cfg.warm, cfg.threads)
+    if not warm_path.exists():  # the first run: the base model is trained once, then read from the cache
+        print(f"warm start: training the base model ({cfg.warm.steps} supervised steps) ...", end="", flush=True)
+        t0 = time.perf_counter()
+        warm_start(cfg.model_config, cfg.task, cfg.warm, threads=cfg.threads)
+        print(f" done in {time.perf_counter() - t0:.1f} s (cached in {warm_path.parent} for the next runs)")
     state = train(cfg, out, progress=not args.quiet)
     last = [r for r in read_history(out) if "seen/pass@1" in r]
     chart = lab_chart({cfg.objective: state.history}, k=cfg.k)
@@ -121,9 +161,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.png:
         chart.save(str(out / "chart.png"))
     first, end = last[0], last[-1]
+    trained = state.step - done
+    when = "trained before" if trained == 0 else f"{trained} trained now"
     print(
-        f"{cfg.objective} seed {cfg.seed}: {state.step}/{cfg.steps} steps"
-        f"{' (interrupted)' if state.interrupted else ''} in {end['time/s']:.1f} s"
+        f"{cfg.objective} seed {cfg.seed}: {state.step}/{cfg.steps} steps ({when})"
+        f"{' (interrupted)' if state.interrupted else ''}, {end['time/s']:.1f} s of training in all"
     )
     for key in (
         "seen/pass@1",
@@ -138,7 +180,10 @@ def _run(args: argparse.Namespace) -> int:
         f"held/coverage@{cfg.k_cover}",
     ):
         print(f"  {key:24s} {_fmt(first.get(key))} -> {_fmt(end.get(key))}")
-    print(f"wrote {out}/history.jsonl, checkpoint.pt, chart.html")
+    files = ["config.json", "history.jsonl", "checkpoint.pt", "chart.html"] + (["chart.png"] if args.png else [])
+    print(f"wrote {', '.join(f'{out}/{name}' for name in files)}")
+    if state.interrupted:
+        print(f"interrupted: run the same command again to resume at step {state.step}")
     return 130 if state.interrupted else 0
 
 
@@ -226,7 +271,17 @@ def add_cli(subparsers) -> None:
     """Add ``lab run``, ``lab compare`` and ``lab compare-methods`` to the ``passk`` command."""
     lab = subparsers.add_parser("lab", help="policy-gradient lab on a tiny transformer (chapters 5 and 6)")
     sub = lab.add_subparsers(dest="lab_command", metavar="{run,compare,compare-methods}", required=True)
-    run = sub.add_parser("run", help="train one RL run (resumes if --out holds a checkpoint)")
+    run = sub.add_parser(
+        "run",
+        help="train one RL run (resumes if --out holds a checkpoint)",
+        description="Train one RL run of the lab (chapter 5) and write config.json, history.jsonl, checkpoint.pt "
+        "and chart.html (and chart.png with --png) into --out. The same command again resumes an interrupted run "
+        "and says so when it is complete; raising --steps continues a complete run (the same numbers as a run "
+        "started with that many steps, except for objectives that anneal k). The first run of a machine trains "
+        "and caches the base model (the warm start, seconds).",
+        epilog=_examples("run"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_config_flags(run)
     run.add_argument("--out", required=True, help="folder for config, history, checkpoint and chart")
     run.add_argument("--png", action="store_true", help="also save chart.png")

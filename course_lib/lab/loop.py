@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from course_lib import advantages
 from course_lib.lab._runtime import reproducible
 from course_lib.lab.config import LabConfig
 from course_lib.lab.step import LabState, evaluate, make_state, rl_step
@@ -58,6 +59,38 @@ def load_checkpoint(path, use_cache: bool = True) -> LabState:
     return state
 
 
+def saved_run(out) -> tuple[LabConfig, int] | None:
+    """The config and the number of steps done of the run saved in folder ``out``; None if it holds none."""
+    path = Path(out) / "checkpoint.pt"
+    if not path.exists():
+        return None
+    blob = torch.load(path, map_location="cpu", weights_only=False)
+    return LabConfig.from_dict(blob["cfg"]), int(blob["step"])
+
+
+def continuation_problem(saved: LabConfig, wanted: LabConfig, step: int) -> str | None:
+    """Why a run saved with ``saved`` at ``step`` cannot go on as ``wanted``; None when it can.
+
+    It can when the configs are equal, or differ only in ``steps`` (at least ``step`` of them) for an
+    objective whose k does not depend on the number of steps: the run then goes on bit for bit as if
+    it had been started with ``wanted.steps`` (the random generators are saved with it and the
+    evaluations draw nothing from them); only its history keeps the evaluation of the old last step.
+    """
+    changed = [f.name for f in dataclasses.fields(LabConfig) if getattr(saved, f.name) != getattr(wanted, f.name)]
+    if not changed:
+        return None
+    if changed != ["steps"]:
+        return ", ".join(f"{name} is {getattr(saved, name)!r} there, {getattr(wanted, name)!r} now" for name in changed)
+    if wanted.steps < step:
+        return f"steps is {saved.steps} there and {step} are done, fewer ({wanted.steps}) asked now"
+    if advantages.estimator(saved.objective).anneals_k:
+        return (
+            f"steps is {saved.steps} there, {wanted.steps} now, and {saved.objective} trains with k for the first "
+            f"anneal_frac of the steps: its k at every step depends on steps, so it cannot be continued"
+        )
+    return None
+
+
 def train(
     cfg: LabConfig | LabState,
     out=None,
@@ -86,8 +119,10 @@ def train(
         state = cfg
     elif out is not None and (out / "checkpoint.pt").exists():
         state = load_checkpoint(out / "checkpoint.pt", use_cache=use_cache)
-        if state.cfg != cfg:
-            raise ValueError(f"{out} holds a run with a different config; pick another out folder")
+        problem = continuation_problem(state.cfg, cfg, state.step)
+        if problem:
+            raise ValueError(f"{out} holds a run with a different config: {problem}; pick another out folder")
+        state.cfg = cfg  # the same run, maybe with more steps
     else:
         state = make_state(cfg, use_cache=use_cache)
     cfg = state.cfg
