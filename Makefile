@@ -1,5 +1,6 @@
 # The README's two commands:  `make course`  and  `make test`.
-# Both create .venv on first use (scripts/bootstrap.py), so a fresh machine needs only Python >= 3.10.
+# Both create .venv on first use (scripts/bootstrap.py), so a fresh machine needs only Python >= 3.10:
+# `make course` installs what the course needs (the [course] extra), `make test` adds the test and lint tools ([test]).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -7,10 +8,13 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup course test lint format test-wheel test-colab-pins test-binder test-verl site exercises bench clean
+.PHONY: setup setup-test course test test-simd lint format test-wheel test-colab-pins test-binder test-verl site measure exercises bench clean
 
 setup:
-	@$(PYTHON) scripts/bootstrap.py $(VENV)
+	@$(PYTHON) scripts/bootstrap.py $(VENV) --extras course
+
+setup-test:
+	@$(PYTHON) scripts/bootstrap.py $(VENV) --extras course,test
 
 ## Set up and open the course in JupyterLab.
 course: setup
@@ -18,25 +22,30 @@ course: setup
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## Set up and run the whole test suite (unit tests, notebooks, exercises, browser test).
-test: setup
+test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## The unit tests and doctests again with NumPy's (and PyTorch's) AVX-512 kernels switched off, where the CPU has
+## them (checked, not assumed); on a CPU without AVX-512 it says so and stops. No notebooks, no browser (CI runs it).
+test-simd: setup-test
+	$(PY) scripts/simd_pass.py $(PYTEST_ARGS)
+
 ## Lint and format check (ruff; configuration in pyproject.toml). `make format` applies the fixes.
-lint: setup
+lint: setup-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup
+format: setup-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 ## Build the sdist and wheel, check them, and test the wheel in fresh environments (core alone, and [course]).
-test-wheel: setup
+test-wheel: setup-test
 	bash scripts/test_wheel.sh $(PY)
 
 ## Execute the chapter, solution and exercise notebooks again, pinned to Colab's widget/chart versions.
 test-colab-pins:
-	@$(PYTHON) scripts/bootstrap.py .venv-colab
+	@$(PYTHON) scripts/bootstrap.py .venv-colab --extras course,test
 	$(VENV)-colab/bin/python -m pip install -q "ipywidgets==7.7.1" "altair==5.5.0"
 	$(VENV)-colab/bin/python -m pytest -m notebook tests/test_notebooks.py tests/test_exercises.py
 
@@ -75,6 +84,11 @@ test-verl:
 site: setup
 	@$(PY) -c "import sphinx, myst_nb, sphinx_book_theme" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e ".[site]"
 	$(PY) scripts/build_site.py $(SITE_ARGS)
+
+## Time each notebook and measure its peak memory (scripts/measure_notebooks.py, in .venv; the instructor guide's
+## tables). Options through MEASURE_ARGS, e.g. make measure MEASURE_ARGS="solutions/*.ipynb --json sol.json".
+measure: setup
+	$(PY) scripts/measure_notebooks.py $(MEASURE_ARGS)
 
 ## Regenerate exercises/ from solutions/.
 exercises: setup

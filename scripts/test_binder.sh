@@ -27,6 +27,9 @@ grep -v -e '^--extra-index-url' -e '^torch' "$root/binder/requirements.txt" >"$w
 echo "installing binder/requirements.txt without: $(grep -e '^--extra-index-url' -e '^torch' "$root/binder/requirements.txt" | tr '\n' ' ')"
 (cd "$root" && "$py" -m pip install -q -r "$work/requirements.txt" 2>&1 | grep -v "^WARNING: Location" || true)
 (cd "$root" && PATH="$work/env/bin:$PATH" bash binder/postBuild)
+settings="$work/env/share/jupyter/lab/settings/overrides.json"
+"$py" -c "import json, sys; s = json.load(open(sys.argv[1])); assert s['@jupyterlab/apputils-extension:notification']['fetchNews'] == 'false', s" "$settings" \
+    || { echo "postBuild did not install the course's JupyterLab settings ($settings)"; exit 1; }
 echo "environment: $(du -sh "$work/env" | cut -f1), built in $(( $(date +%s) - t0 )) s"
 
 echo "== smoke notebooks, server + kernel memory"

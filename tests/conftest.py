@@ -24,9 +24,25 @@ def output_dir() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter):
+    _skipped_summary(terminalreporter)
     if NOTEBOOK_TIMES:
         terminalreporter.section("notebook run times")
         for name, seconds in sorted(NOTEBOOK_TIMES.items()):
             terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
         OUTPUT.mkdir(exist_ok=True)
         (OUTPUT / "notebook_times.json").write_text(json.dumps(NOTEBOOK_TIMES, indent=2))
+
+
+def _skipped_summary(terminalreporter) -> None:
+    """What this run did not test, grouped by file and reason (the reasons say what to install or run)."""
+    groups: dict[tuple[str, str], int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and len(longrepr) == 3:
+            key = (report.nodeid.split("::")[0], str(longrepr[2]).removeprefix("Skipped: "))
+            groups[key] = groups.get(key, 0) + 1
+    if not groups:
+        return
+    terminalreporter.section("not tested in this run (skipped: what to install or run to test them)")
+    for (path, reason), n in sorted(groups.items()):
+        terminalreporter.write_line(f"{n:4d}  {path}: {reason}")

@@ -103,18 +103,23 @@ def test_setup_cell_does_nothing_outside_colab():
 
 
 def test_bootstrap_is_a_no_op_when_up_to_date():
-    """`make test`/`make course` call the bootstrap every time; on a ready venv it returns at once."""
-    venv_dir = Path(sys.prefix)
-    if not (venv_dir / ".passk-installed").exists():
-        pytest.skip("tests are not running inside a bootstrap-made environment")
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bootstrap.py"), str(venv_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert out.returncode == 0 and "pip" not in out.stdout, out.stdout + out.stderr
+    """`make test`/`make course` call the bootstrap every time; on a ready venv it returns at once.
+
+    Only for this checkout's own environment (``.venv`` beside it, as `make test` makes it), and with
+    ``--check``, which installs nothing: a test never rewrites an environment it was not made for.
+    """
+    venv_dir = Path(sys.prefix).resolve()
+    if venv_dir != (ROOT / ".venv").resolve() or not (venv_dir / ".passk-installed").exists():
+        pytest.skip("tests are not running in this checkout's bootstrap-made .venv")
+    for extras in ("course", "course,test"):  # `make course`, then `make test`: both up to date
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "bootstrap.py"), str(venv_dir), "--extras", extras, "--check"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+        assert out.returncode == 0 and "pip" not in out.stdout, out.stdout + out.stderr
 
 
 def _modules_after(code: str) -> list[str]:

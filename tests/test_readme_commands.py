@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -54,6 +55,11 @@ def test_make_course_serves_the_start_page(tmp_path):
         # the browser lands on the start page: the server's default URL is that notebook
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=10) as response:
             assert response.geturl().split("?")[0].endswith("/lab/tree/notebooks/00_start_here.ipynb")
+        # and no "get notified about official Jupyter news?" pop-up covers it: the course's settings are the defaults
+        news = f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
+        with urllib.request.urlopen(news, timeout=10) as response:
+            defaults = {k: v.get("default") for k, v in json.load(response)["schema"]["properties"].items()}
+        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
