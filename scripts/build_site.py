@@ -432,8 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"3/5 pages ({time.perf_counter() - t0:.0f} s)", flush=True)
     docs = sorted(p.stem for p in (ROOT / "docs").glob("*.md"))
     docs.sort(key=lambda d: d != "instructor_guide")  # the guide first
-    for d in docs:
-        shutil.copy(ROOT / "docs" / f"{d}.md", SRC / f"{d}.md")
+    for d in docs:  # a link to a repository file outside docs/ (right in a clone) points at GitHub on the site
+        text = (ROOT / "docs" / f"{d}.md").read_text(encoding="utf-8")
+        text = re.sub(r"\]\(\.\./([^)\s]+)\)", lambda m: f"]({config.REPO_URL}/blob/{config.BRANCH}/{m[1]})", text)
+        (SRC / f"{d}.md").write_text(text, encoding="utf-8")
     (SRC / "api").mkdir()
     api = api_pages()
     (SRC / "index.md").write_text(index_page(docs), encoding="utf-8")

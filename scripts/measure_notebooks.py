@@ -1,10 +1,11 @@
 """Execute course notebooks one at a time and print each one's wall time and peak kernel memory.
 
-    python scripts/measure_notebooks.py                      # the chapter notebooks (notebooks/)
-    python scripts/measure_notebooks.py solutions/*.ipynb    # any notebooks
-    python scripts/measure_notebooks.py --json out.json      # also write the figures as JSON
-    python scripts/measure_notebooks.py --table out.json     # print saved figures as a Markdown table
-    python scripts/measure_notebooks.py --server --limit-mb 2048   # Binder: JupyterLab server + kernel < 2 GB
+    make measure                                             # the chapter notebooks, with the course's .venv
+    .venv/bin/python scripts/measure_notebooks.py            # the same (it needs the [course] extra: psutil, nbclient)
+    .venv/bin/python scripts/measure_notebooks.py solutions/*.ipynb    # any notebooks
+    .venv/bin/python scripts/measure_notebooks.py --json out.json      # also write the figures as JSON
+    .venv/bin/python scripts/measure_notebooks.py --table out.json     # print saved figures as a Markdown table
+    .venv/bin/python scripts/measure_notebooks.py --server --limit-mb 2048   # Binder: JupyterLab server + kernel < 2 GB
 
 Each notebook runs exactly as tests/test_notebooks.py runs it (nbclient, a fresh ``python3``
 kernel, the notebook's own folder as working directory) and its executed copy is written to
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -210,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.table:
         print(markdown_table(json.loads(args.table.read_text())))
         return 0
+    missing_modules = [m for m in ("psutil", "nbclient", "nbformat") if importlib.util.find_spec(m) is None]
+    if missing_modules:
+        parser.error(
+            f"{', '.join(missing_modules)} not installed in {sys.executable}: run it with the course's environment, "
+            "`make measure` (MEASURE_ARGS=... for options) or `.venv/bin/python scripts/measure_notebooks.py ...`"
+        )
     paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:

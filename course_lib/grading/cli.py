@@ -168,7 +168,8 @@ def add_cli(subparsers) -> None:
         "each capped in memory, processes and CPU time together with everything it starts, by a control "
         "group (cgroup v2 or v1, as root) or, where none is writable, by polling. Not isolated: the file "
         "system and the network; submitted code runs with your rights. Grade an untrusted room inside a "
-        "throwaway container, e.g. docker run --rm --network none -v $PWD:/work IMAGE passk grade ...",
+        "throwaway container with no network (the repository's Dockerfile builds one: solutions/README.md). "
+        "The hidden tests are the course's own, shipped with the package, unless --solutions names others.",
     )
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebook files to grade")
     g.add_argument("--out", default="grades.csv", help="CSV file to write (default: grades.csv)")

@@ -128,6 +128,9 @@ chart comes from here (checked by tests/test_charts.py)."""
 HIGHLIGHT = PALETTE[5]
 """Colour of the marks that follow the sliders (vermilion)."""
 
+HIGHLIGHT_NAME = "orange-red"
+"""What legends and the notebooks' text call :data:`HIGHLIGHT` (one name, so prose matches the chart)."""
+
 NEUTRALS = ("black", "gray", "white", "#bbbbbb")
 """Greys, for reference marks (zero lines, the true value, answers that do not count)."""
 

@@ -32,6 +32,7 @@ from .._checks import as_int_array, as_positive_int, as_prob_array
 from .charts import (
     HEIGHT,
     HIGHLIGHT,
+    HIGHLIGHT_NAME,
     PALETTE,
     SEQUENTIAL,
     WIDTH,
@@ -213,7 +214,7 @@ def estimator_template() -> alt.VConcatChart:
     return alt.vconcat(*rows).properties(
         title=chart_title(
             "Exact sampling distribution of pass@k estimates (Chen et al., arXiv 2107.03374)",
-            "black dashed: true pass@k = 1 − (1 − p)^k; orange-red: mean of the estimator",
+            f"black dashed: true pass@k = 1 − (1 − p)^k; {HIGHLIGHT_NAME}: mean of the estimator",
         )
     )
 
