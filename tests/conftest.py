@@ -39,7 +39,8 @@ def _skipped_summary(terminalreporter) -> None:
     for report in terminalreporter.stats.get("skipped", []):
         longrepr = getattr(report, "longrepr", None)
         if isinstance(longrepr, tuple) and len(longrepr) == 3:
-            key = (report.nodeid.split("::")[0], str(longrepr[2]).removeprefix("Skipped: "))
+            where = report.nodeid.split("::")[0] or str(longrepr[0])  # (no node id outside the rootdir)
+            key = (where, str(longrepr[2]).removeprefix("Skipped: "))
             groups[key] = groups.get(key, 0) + 1
     if not groups:
         return
