@@ -25,8 +25,9 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   (chapter 7)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
 - :mod:`course_lib.integrations` -- the estimators in real trainers: ``verl`` (a verl advantage-estimator
-  plugin, ``passk_*`` names), ``verl_main`` (verl's PPO main with them registered), ``trl`` (the zero-sum
-  advantages as an exact TRL reward transform) (docs/real_model.md)
+  plugin, ``passk_*`` names), ``verl_register`` (registers them on import; verl imports it in each process),
+  ``verl_main`` (verl's PPO main with them registered), ``trl`` (the zero-sum advantages as an exact TRL
+  reward transform) (docs/real_model.md)
 - :mod:`course_lib.stats` -- paired comparisons of seeds: intervals, the paired t and sign tests, Holm's
   correction, power and the detectable effect (chapter 6's verdicts; chapter 8)
 - :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)

@@ -8,16 +8,26 @@ harmless), and the TRL reward transform refuses what it cannot reproduce.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from course_lib.advantages.registry import ESTIMATORS, loss_weights
-from course_lib.integrations import status
+from course_lib.config import pip_spec
+from course_lib.integrations import TRL_INSTALL, TRL_PIN, VERL_CPU, VERL_INSTALL, VERL_VERSION, status
 from course_lib.integrations import trl as trl_plugin
 from course_lib.integrations import verl as verl_plugin
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_integrations_import_no_trainer_or_torch():
@@ -52,7 +62,7 @@ def test_verl_adapter_groups_by_uid_and_scales_by_n():
     [
         ([1.0, np.nan, 0.0, 1.0], ["a", "a", "b", "b"], {"passk": {"k": 2}}, r"uid='a' has NaN"),
         ([1.0, 0.5, 0.0, 1.0], ["a", "a", "b", "b"], {"passk": {"k": 2}}, r"uid='a' \(n=2, rewards \[1, 0.5\]\)"),
-        ([1.0, 0.0], ["a", "a"], {"passk": {}}, r"set \+algorithm.passk.k"),
+        ([1.0, 0.0], ["a", "a"], {"passk": {}}, r"set \+\+algorithm.passk.k"),
         ([1.0, 0.0], ["a", "a"], {"passk": {"k": 2, "bogus": 1}}, r"unknown key\(s\) \['bogus'\]"),
         ([1.0, 0.0], ["a", "b"], {"passk": {"k": 1}}, "every group has one response"),
     ],
@@ -119,6 +129,43 @@ def test_trl_check_config():
     Args.num_generations_eval = 4
     with pytest.raises(ValueError, match="num_generations_eval=4"):
         trl_plugin.check_config(Args)
+
+
+def _verl_main(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "course_lib.integrations.verl_main", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.skipif(importlib.util.find_spec("verl") is not None, reason="verl is installed here (make test-verl)")
+def test_verl_main_without_verl_says_so_in_one_line():
+    """--help works without verl and ends with the install line; a run says it in one line (no traceback)."""
+    out = _verl_main("--help")
+    assert out.returncode == 0 and out.stderr == ""
+    assert out.stdout.startswith("usage: python -m course_lib.integrations.verl_main")
+    assert out.stdout.splitlines()[-1].endswith(VERL_INSTALL)
+    out = _verl_main("algorithm.adv_estimator=passk_chen", "++algorithm.passk.k=4")
+    assert out.returncode == 2 and out.stdout == ""
+    want = f"verl_main: error: verl is not installed in this Python ({sys.executable}): {VERL_INSTALL}"
+    assert out.stderr.splitlines() == [want]
+
+
+def test_install_lines_come_from_the_repository_url():
+    """The package is on no index: the lines install it from course_lib.config (REPO_URL), with verl's tested pins."""
+    spec = pip_spec()
+    assert VERL_INSTALL == f'pip install "passk-course[verl] @ {spec}" "verl[vllm]=={VERL_VERSION}"'
+    assert TRL_INSTALL == f'pip install "passk-course[trl] @ {spec}"'
+    rows = status()
+    if importlib.util.find_spec("verl") is None:
+        assert VERL_INSTALL in rows["verl integration"]
+    if importlib.util.find_spec("trl") is None:
+        assert TRL_INSTALL in rows["TRL integration"]
+    # the CPU environment of `make test-verl` installs the same releases
+    makefile = (ROOT / "Makefile").read_text()
+    pins = next(line for line in makefile.splitlines() if line.startswith("VERL_PINS"))
+    assert VERL_CPU in pins.split() and TRL_PIN in pins.split(), pins
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert TRL_PIN.replace("==", ">=") in "".join(extras["trl"]).replace(",<", " ")
 
 
 def test_verl_main_list_needs_no_verl(capsys):

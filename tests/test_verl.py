@@ -20,7 +20,7 @@ torch = pytest.importorskip("torch")
 
 from course_lib.advantages.registry import ESTIMATORS, loss_weights  # noqa: E402
 from course_lib.integrations import verl as plugin  # noqa: E402
-from course_lib.integrations.verl_main import HOOK, HOOK_KEY, with_hook  # noqa: E402
+from course_lib.integrations.verl_main import ENV, ENV_KEY, MODULE, with_registration  # noqa: E402
 
 K = 2
 SIZES = (4, 6, 8, 10)  # groups of different sizes in one batch (even, for chen_full; > K for PKPO loo)
@@ -199,7 +199,7 @@ def test_edge_cases_give_clear_errors_or_the_documented_fallback():
         _call("passk_chen", [1, 0, 0.5, 1], ["a", "a", "b", "b"], {"passk": {"k": 2}})
     with pytest.raises(ValueError, match=r"group uid='a' \(n=2.*k must be <= 2"):
         _call("passk_chen", [1, 0], ["a", "a"], {"passk": {"k": 3}})
-    with pytest.raises(ValueError, match=r"passk_chen is a pass@k method: set \+algorithm.passk.k"):
+    with pytest.raises(ValueError, match=r"passk_chen is a pass@k method: set \+\+algorithm.passk.k"):
         _call("passk_chen", [1, 0], ["a", "a"], None)
     with pytest.raises(ValueError, match=r"unknown key\(s\) \['beta'\]"):
         _call("passk_chen", [1, 0], ["a", "a"], {"passk": {"k": 2, "beta": 1}})
@@ -215,14 +215,20 @@ def test_edge_cases_give_clear_errors_or_the_documented_fallback():
 
 def test_hydra_overrides_reach_verl_config():
     """The guide's overrides compose with verl's own ppo_trainer config (no Ray, no GPU)."""
-    cfg = _compose(["algorithm.adv_estimator=passk_chen", "+algorithm.passk.k=4", "+algorithm.passk.eps=0"])
+    cfg = _compose(["algorithm.adv_estimator=passk_chen", "++algorithm.passk.k=4", "++algorithm.passk.eps=0"])
     assert cfg.algorithm.adv_estimator == "passk_chen"
     assert plugin._params(plugin.OFFERS["passk_chen"], cfg.algorithm) == (4, {"eps": 0})
-    assert cfg.ray_kwargs.ray_init.runtime_env.worker_process_setup_hook == HOOK
-    assert with_hook([f"{HOOK_KEY}=mine"]) == [f"{HOOK_KEY}=mine"]
+    assert cfg.ray_kwargs.ray_init.runtime_env.env_vars[ENV] == MODULE
+    # another plugin already named, on the command line or in the environment: kept, ours added once
+    for given, environ in ((["++" + ENV_KEY + "=my.plugin"], {}), ([], {ENV: "my.plugin"})):
+        cfg = _compose_raw(with_registration(["algorithm.adv_estimator=passk_chen", *given], environ=environ))
+        assert cfg.ray_kwargs.ray_init.runtime_env.env_vars[ENV] == f"my.plugin,{MODULE}"
+    twice = with_registration(with_registration([], environ={}), environ={})
+    assert twice == with_registration([], environ={})
 
 
-def _compose(overrides):
+def _compose_raw(overrides):
+    """verl's ppo_trainer config composed by Hydra with exactly these overrides."""
     import os
 
     from hydra import compose, initialize_config_dir
@@ -230,7 +236,12 @@ def _compose(overrides):
 
     config_dir = os.path.join(os.path.dirname(main_ppo.__file__), "config")
     with initialize_config_dir(config_dir=config_dir, version_base=None):
-        return compose(config_name="ppo_trainer", overrides=with_hook(overrides))
+        return compose(config_name="ppo_trainer", overrides=overrides)
+
+
+def _compose(overrides):
+    """The config verl_main gives verl for ``overrides``."""
+    return _compose_raw(with_registration(overrides, environ={}))
 
 
 @pytest.mark.parametrize("script", ["run_1gpu.sh", "run_multigpu.sh"])
@@ -255,26 +266,157 @@ def test_example_scripts_compose_with_verl_config(tmp_path, script):
     assert k <= cfg.actor_rollout_ref.rollout.n
 
 
+# ----------------------------------------------------------------------------- Ray workers with fake GPUs
+# A probe loaded by every Ray worker at interpreter start (sitecustomize on the workers' PYTHONPATH):
+# it records CUDA_VISIBLE_DEVICES at the first call of torch.cuda.is_available() in the process, the
+# call that initialises the CUDA driver on a GPU machine (the driver reads CUDA_VISIBLE_DEVICES then,
+# once). verl's verl/utils/device.py makes that call when verl is imported.
+_PROBE = """
+import json, os
+import torch
+
+_is_available = torch.cuda.is_available
+
+
+def _probed():
+    path = os.path.join(os.environ["PASSK_PROBE_DIR"], f"{os.getpid()}.json")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            json.dump({"CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES")}, f)
+    return _is_available()
+
+
+torch.cuda.is_available = _probed
+"""
+
+# A GPU actor as verl's workers are: its module imports verl at the top, so verl is imported when
+# Ray loads the class into the worker; and a TaskRunner for verl's own run_ppo that only looks up
+# the estimators in the actor where verl's trainer computes advantages.
+_ACTORS = """
+import json, os
+import ray
+import verl  # noqa: F401  (as verl's worker modules do)
+
+
+def _report():
+    from verl.trainer.ppo import core_algos
+
+    path = os.path.join(os.environ["PASSK_PROBE_DIR"], f"{os.getpid()}.json")
+    first = json.load(open(path)) if os.path.exists(path) else {}
+    found = sorted(n for n in core_algos.ADV_ESTIMATOR_REGISTRY if n.startswith("passk_"))
+    found = [n for n in found if core_algos.get_adv_estimator_fn(n).__name__ == f"{n}_advantage"]
+    return {
+        "pid": os.getpid(),
+        "gpu_ids": [str(g) for g in ray.get_gpu_ids()],
+        "visible_now": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "visible_at_first_cuda_call": first.get("CUDA_VISIBLE_DEVICES", "<never called>"),
+        "registered": found,
+    }
+
+
+class GpuWorker:
+    def report(self):
+        return _report()
+
+
+@ray.remote(num_cpus=1)
+class LookupRunner:
+    def run(self, config):
+        report = _report()
+        with open(os.path.join(os.environ["PASSK_PROBE_DIR"], "runner.json"), "w") as f:
+            json.dump(report, f)
+"""
+
+
+def _probe_files(tmp_path):
+    """The probe and the actors' module in a folder for the workers' PYTHONPATH; returns the env vars."""
+    probe = tmp_path / "probe"
+    (probe / "out").mkdir(parents=True)
+    (probe / "sitecustomize.py").write_text(_PROBE)
+    (probe / "passk_probe_actors.py").write_text(_ACTORS)
+    import os
+    import sys
+
+    sys.path.insert(0, str(probe))
+    here = os.pathsep.join(p for p in (str(probe), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": here, "PASSK_PROBE_DIR": str(probe / "out")}
+
+
 @pytest.mark.slow
-def test_ray_hook_registers_the_estimators_in_a_worker():
-    """verl computes advantages in a Ray actor: the setup hook must register the names there."""
+def test_every_gpu_actor_registers_after_ray_set_its_device(tmp_path, monkeypatch):
+    """Each Ray GPU actor sees its own device at its first CUDA call, and has the names registered.
+
+    The runtime_env is the one verl's run_ppo builds from verl_main's overrides (verl's defaults merged
+    with ``ray_kwargs.ray_init.runtime_env``); the driver's own environment is cleared of the plugin
+    variable, so what reaches the workers is what the runtime_env carries (as on a multi-node cluster).
+    Ray runs a worker_process_setup_hook when the worker starts, before it sets CUDA_VISIBLE_DEVICES
+    for a GPU actor: registering there imports verl, whose device module initialises CUDA with every
+    GPU visible, and every actor of a node would bind GPU 0.
+    """
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=1, include_dashboard=False, runtime_env={"worker_process_setup_hook": HOOK})
+    from omegaconf import OmegaConf
+    from verl.trainer.constants_ppo import get_ppo_ray_runtime_env
+
+    monkeypatch.delenv("VERL_USE_EXTERNAL_MODULES", raising=False)
+    env = _probe_files(tmp_path)
+    cfg = _compose(["algorithm.adv_estimator=passk_chen", "++algorithm.passk.k=4"])
+    runtime_env = OmegaConf.to_container(
+        OmegaConf.merge(get_ppo_ray_runtime_env(cfg), cfg.ray_kwargs.ray_init.runtime_env)
+    )  # as verl's run_ppo does
+    runtime_env.setdefault("env_vars", {}).update(env)
+    runtime_env = {key: value for key, value in runtime_env.items() if value is not None}
+    import passk_probe_actors
+
+    gpus = 3
+    ray.init(num_cpus=gpus, num_gpus=gpus, include_dashboard=False, runtime_env=runtime_env)
     try:
-
-        @ray.remote
-        def lookup():
-            from verl.trainer.ppo import core_algos
-
-            return core_algos.get_adv_estimator_fn("passk_chen").__name__
-
-        assert ray.get(lookup.remote(), timeout=120) == "passk_chen_advantage"
+        worker = ray.remote(num_gpus=1, num_cpus=1)(passk_probe_actors.GpuWorker)
+        actors = [worker.remote() for _ in range(gpus)]
+        reports = ray.get([a.report.remote() for a in actors], timeout=300)
     finally:
         ray.shutdown()
+    assert sorted(r["visible_now"] for r in reports) == [str(i) for i in range(gpus)], reports
+    for r in reports:
+        assert r["gpu_ids"] == [r["visible_now"]], r
+        assert r["visible_at_first_cuda_call"] == r["visible_now"], (
+            f"actor pid {r['pid']} (GPU {r['visible_now']}) first called torch.cuda.is_available() with "
+            f"CUDA_VISIBLE_DEVICES={r['visible_at_first_cuda_call']!r}: on a GPU machine it would bind the wrong GPU"
+        )
+        assert r["registered"] == sorted(plugin.OFFERS), r
 
 
-def test_verl_main_registers_then_runs_verl_main_with_the_hook(monkeypatch):
-    """The entry point: names registered in the driver, Ray's hook appended, verl's own main called."""
+@pytest.mark.slow
+def test_verl_run_ppo_finds_the_names_in_its_trainer_actor(tmp_path, monkeypatch):
+    """verl's own run_ppo (its ray.init from the config, its TaskRunner actor) with verl_main's overrides."""
+    pytest.importorskip("ray")
+    from verl.trainer import main_ppo
+
+    monkeypatch.delenv("VERL_USE_EXTERNAL_MODULES", raising=False)
+    env = _probe_files(tmp_path)
+    import passk_probe_actors
+
+    overrides = [
+        "algorithm.adv_estimator=passk_chen",
+        "++algorithm.passk.k=4",
+        "ray_kwargs.ray_init.num_cpus=2",
+        *(f"++ray_kwargs.ray_init.runtime_env.env_vars.{key}={value}" for key, value in env.items()),
+    ]
+    cfg = _compose(overrides)
+    import ray
+
+    try:
+        main_ppo.run_ppo(cfg, task_runner_class=passk_probe_actors.LookupRunner)
+    finally:
+        ray.shutdown()
+    import json
+
+    report = json.loads((tmp_path / "probe" / "out" / "runner.json").read_text())
+    assert report["registered"] == sorted(plugin.OFFERS), report
+
+
+def test_verl_main_sets_the_variable_then_runs_verls_main(monkeypatch):
+    """The entry point: the variable set in the driver and in Ray's env vars, verl's own main called."""
+    import os
     import sys
 
     from verl.trainer import main_ppo
@@ -284,7 +426,27 @@ def test_verl_main_registers_then_runs_verl_main_with_the_hook(monkeypatch):
     seen = {}
     monkeypatch.setattr(main_ppo, "main", lambda: seen.setdefault("argv", list(sys.argv)))
     monkeypatch.setattr(sys, "argv", ["verl_main"])
-    verl_main.main(["algorithm.adv_estimator=passk_chen", "+algorithm.passk.k=4"])
-    assert seen["argv"][1:] == with_hook(["algorithm.adv_estimator=passk_chen", "+algorithm.passk.k=4"])
+    monkeypatch.setenv(ENV, "my.plugin")
+    args = ["algorithm.adv_estimator=passk_chen", "++algorithm.passk.k=4"]
+    assert verl_main.main(args) == 0
+    assert seen["argv"][1:] == with_registration(args, environ={ENV: "my.plugin"})
+    assert os.environ[ENV] == f"my.plugin,{MODULE}"
     get = _api("verl.trainer.ppo.core_algos:get_adv_estimator_fn")
     assert get("passk_chen") is plugin.adapter("passk_chen")
+
+
+def test_importing_verl_with_the_variable_registers_in_a_fresh_process():
+    """verl's own mechanism: `import verl` with VERL_USE_EXTERNAL_MODULES set registers every name."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import verl\n"
+        "from verl.trainer.ppo import core_algos\n"
+        "print(sorted(n for n in core_algos.ADV_ESTIMATOR_REGISTRY if n.startswith('passk_')))"
+    )
+    env = {**os.environ, ENV: MODULE}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == str(sorted(plugin.OFFERS))

@@ -33,11 +33,12 @@ The course's ``grpo`` uses the population std; verl's built-in ``grpo`` uses the
 
 Hyper-parameters: ``algorithm.passk``
 -------------------------------------
-Hydra overrides add them to verl's ``algorithm`` section (``+`` because verl's schema lacks them):
+Hydra overrides add them to verl's ``algorithm`` section (``++``: add the key, or replace it when a
+launch script already set it; a single ``+`` fails on a key that exists):
 
-- ``+algorithm.passk.k=<int>`` -- k of the pass@k methods (required by them, ``k <= n``; the
+- ``++algorithm.passk.k=<int>`` -- k of the pass@k methods (required by them, ``k <= n``; the
   other methods ignore it, so one launch script serves every name);
-- ``+algorithm.passk.<param>=<value>`` -- the method's own parameters, with the course's
+- ``++algorithm.passk.<param>=<value>`` -- the method's own parameters, with the course's
   defaults (``passk_chen``: ``eps``; ``passk_risk_seeking``: ``beta``; ``passk_w_reinforce``:
   ``lam``; ``passk_chen_bootstrap``: ``num_groups``, ``rng``; ...; :func:`offers` lists them).
   A key the method does not accept is an error, so a typo cannot go unnoticed.
@@ -81,7 +82,7 @@ _PKPO_BASELINES = {"loo": "loo", "loo1": "loo-1", "none": None}
 
 _ANNEALED_ONLY = {
     "chen_then_pass1": "its recipe anneals k to 1 during training and verl does not pass the step to an "
-    "advantage estimator: train with passk_chen, then resume from the checkpoint with +algorithm.passk.k=1",
+    "advantage estimator: train with passk_chen, then resume from the checkpoint with ++algorithm.passk.k=1",
 }
 
 
@@ -158,7 +159,7 @@ def _params(offer: Offer, config: Any) -> tuple[int | None, dict]:
     k = given.pop("k", None)
     if ESTIMATORS[offer.method].uses_k and k is None:
         raise ValueError(
-            f"{offer.name} is a pass@k method: set +algorithm.{CONFIG_KEY}.k=<k> (k <= actor_rollout_ref.rollout.n)"
+            f"{offer.name} is a pass@k method: set ++algorithm.{CONFIG_KEY}.k=<k> (k <= actor_rollout_ref.rollout.n)"
         )
     return (None if k is None else int(k)), {**given, **offer.fixed}
 
@@ -264,8 +265,9 @@ _ADAPTERS = {name: _make_adapter(o) for name, o in OFFERS.items()}
 def register_all() -> list[str]:
     """Register every :data:`OFFERS` name with verl (idempotent); return the names.
 
-    Runs in each process that computes advantages: :mod:`course_lib.integrations.verl_main` calls it
-    in the driver and installs it as Ray's ``worker_process_setup_hook`` for verl's trainer actor.
+    Runs in each process that imports verl: importing :mod:`course_lib.integrations.verl_register`
+    calls it, and :mod:`course_lib.integrations.verl_main` makes verl import that module in the driver
+    and in every Ray worker (``VERL_USE_EXTERNAL_MODULES``).
 
     Raises
     ------
@@ -275,9 +277,9 @@ def register_all() -> list[str]:
     try:
         from verl.trainer.ppo import core_algos
     except ImportError as exc:
-        raise RuntimeError(
-            f"verl is not importable ({exc}); pip install 'passk-course[verl]' 'verl[verl-core]==0.9.1'"
-        ) from exc
+        from . import VERL_INSTALL
+
+        raise RuntimeError(f"verl is not importable ({exc}); {VERL_INSTALL}") from exc
     register = getattr(core_algos, "register_adv_est", None)
     if register is None:
         raise RuntimeError("verl.trainer.ppo.core_algos.register_adv_est is missing: the plugin expects verl 0.9's API")
