@@ -168,6 +168,16 @@ def test_install_lines_come_from_the_repository_url():
     assert TRL_PIN.replace("==", ">=") in "".join(extras["trl"]).replace(",<", " ")
 
 
+@pytest.mark.parametrize("path", ["examples/verl/run_1gpu.sh", "examples/verl/run_multigpu.sh", "docs/real_model.md"])
+def test_install_lines_are_the_courses(path):
+    """Every line that pip-installs the course is one of course_lib.integrations' (REPO_URL of course_lib.config)."""
+    text = (ROOT / path).read_text()
+    assert VERL_INSTALL in text, path
+    for line in text.splitlines():
+        if "pip install" in line and "passk-course" in line:
+            assert VERL_INSTALL in line or TRL_INSTALL in line, f"{path}: {line.strip()}"
+
+
 def test_verl_main_list_needs_no_verl(capsys):
     from course_lib.integrations import verl_main
 

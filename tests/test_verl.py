@@ -244,26 +244,74 @@ def _compose(overrides):
     return _compose_raw(with_registration(overrides, environ={}))
 
 
-@pytest.mark.parametrize("script", ["run_1gpu.sh", "run_multigpu.sh"])
-def test_example_scripts_compose_with_verl_config(tmp_path, script):
-    """The example launch scripts: their overrides are valid keys of verl's config (a stand-in `python`)."""
-    import os
-    import subprocess
-    from pathlib import Path
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
-    root = Path(__file__).resolve().parent.parent
-    fake = tmp_path / "python"
+
+def _documented_commands() -> list[str]:
+    """Every command line of docs/real_model.md's bash blocks that launches verl (scripts or verl_main)."""
+    import re
+
+    text = (ROOT / "docs" / "real_model.md").read_text()
+    lines = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            if line and not line.startswith("#") and ("examples/verl/" in line or "verl_main" in line):
+                lines.append(line)
+    return lines
+
+
+def _verl_args(command: str, tmp_path) -> list[str]:
+    """The arguments ``command`` gives ``python`` (the scripts run with a stand-in ``python`` that records them)."""
+    import os
+    import shlex
+    import subprocess
+
+    words = shlex.split(command)
+    env = {"HOME": str(tmp_path / "home")}
+    while "=" in words[0] and not words[0].startswith("-"):
+        key, _, value = words.pop(0).partition("=")
+        env[key] = value
+    if words[0] == "python":
+        return words[1:]
+    assert words[0] == "bash" and words[1].startswith("examples/verl/"), command
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir(exist_ok=True)
     fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$ARGS_OUT"\n')
     fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "ARGS_OUT": str(tmp_path / "args")}
-    subprocess.run(["bash", str(root / "examples" / "verl" / script)], env=env, check=True, timeout=60)
-    args = (tmp_path / "args").read_text().splitlines()
-    assert args[:2] == ["-m", "course_lib.integrations.verl_main"]
+    env = {**os.environ, **env, "PATH": f"{fake.parent}:{os.environ['PATH']}", "ARGS_OUT": str(tmp_path / "args")}
+    subprocess.run(["bash", str(ROOT / words[1]), *words[2:]], env=env, check=True, timeout=60, cwd=ROOT)
+    return (tmp_path / "args").read_text().splitlines()
+
+
+def test_the_guide_shows_the_commands_it_should():
+    commands = _documented_commands()
+    assert any(c == "bash examples/verl/run_1gpu.sh" for c in commands), commands
+    assert any(c.startswith("NNODES=2 bash examples/verl/run_multigpu.sh") for c in commands), commands
+    assert any("++algorithm.passk." in c for c in commands), commands
+    assert any(c.startswith("LOGGER=") for c in commands), commands
+
+
+@pytest.mark.parametrize("command", _documented_commands())
+def test_every_documented_command_composes_with_verl_config(tmp_path, command):
+    """Each launch line of the guide, through its script, composes with verl's own Hydra config."""
+    args = _verl_args(command, tmp_path)
+    assert args[:2] == ["-m", "course_lib.integrations.verl_main"], args[:2]
+    if args[2:] in (["--list"], ["--help"]):
+        return
     cfg = _compose(args[2:])
     name = cfg.algorithm.adv_estimator
     assert name in plugin.OFFERS, name
     k, _ = plugin._params(plugin.OFFERS[name], cfg.algorithm)
     assert k <= cfg.actor_rollout_ref.rollout.n
+    assert k <= cfg.actor_rollout_ref.rollout.val_kwargs.n
+    # the run leaves the dumps that `passk monitor` reads, on a validation set sized for pass@k
+    home = str(tmp_path / "home")
+    assert cfg.trainer.validation_data_dir.startswith(home) and cfg.trainer.validation_data_dir.endswith("/validation")
+    assert cfg.trainer.rollout_data_dir.startswith(home) and cfg.trainer.rollout_data_dir.endswith("/rollouts")
+    assert 100 <= cfg.data.val_max_samples <= 1000 and cfg.data.seed == 0
+    assert list(cfg.trainer.logger) == (["console", "wandb"] if "LOGGER=" in command else ["console"])
+    assert cfg.ray_kwargs.ray_init.runtime_env.env_vars[ENV] == MODULE
 
 
 # ----------------------------------------------------------------------------- Ray workers with fake GPUs
