@@ -116,6 +116,50 @@ def test_trl_reward_transform_refuses_what_trl_would_change():
         )
 
 
+def test_trl_check_trainer_on_a_stand_in_trainer():
+    """The three silent failures of TRL, refused from the trainer's own attributes (the real trainer: test_trl.py)."""
+
+    class Args:
+        scale_rewards, multi_objective_aggregation = "none", "sum_then_normalize"
+        per_device_train_batch_size, steps_per_generation, num_generations = 8, 1, 4
+
+    class Trainer:
+        args, num_generations = Args, 4
+        reward_funcs = [trl_plugin.group_reward("chen", _acc, num_generations=4, k=2)]
+        reward_funcs.append(trl_plugin.verifier_reward(reward_funcs[0]))
+        reward_weights = [1.0, 0.0]
+
+    trl_plugin.check_trainer(Trainer)
+    Trainer.reward_weights = [2.0, 0.0]
+    with pytest.raises(ValueError, match="passk_chen has reward weight 2"):
+        trl_plugin.check_trainer(Trainer)
+    Trainer.reward_weights = [1.0, 0.5]
+    with pytest.raises(ValueError, match=r"non-zero weight: passk_verifier \(weight 0.5\)"):
+        trl_plugin.check_trainer(Trainer)
+    Trainer.reward_weights, Trainer.num_generations = [1.0, 0.0], 8
+    with pytest.raises(ValueError, match="built for groups of 4 completions but the trainer's num_generations is 8"):
+        trl_plugin.check_trainer(Trainer)
+    Trainer.reward_funcs = [_acc]
+    with pytest.raises(ValueError, match=r"hold 0 course transforms"):
+        trl_plugin.check_trainer(Trainer)
+
+
+def test_trl_verifier_copy_reuses_the_transforms_rewards():
+    calls = []
+
+    def acc(prompts, completions, **kw):
+        calls.append(len(completions))
+        return _acc(prompts, completions)
+
+    transform = trl_plugin.group_reward("rloo", acc, num_generations=2)
+    logged = trl_plugin.verifier_reward(transform)
+    completions = ["right", "wrong"]
+    transform(prompts=["p", "p"], completions=completions)
+    assert logged(prompts=["p", "p"], completions=completions) == [1.0, 0.0] and calls == [2]
+    assert logged(prompts=["p", "p"], completions=["wrong", "right"]) == [0.0, 1.0] and calls == [2, 2]
+    assert logged.__name__ == trl_plugin.VERIFIER == "passk_verifier"
+
+
 def test_trl_check_config():
     class Args:
         scale_rewards = "group"

@@ -1,10 +1,13 @@
-"""The TRL reward transform (course_lib.integrations.trl) inside TRL's own GRPOTrainer, on CPU.
+"""The TRL path (course_lib.integrations.trl) inside TRL's own GRPOTrainer, on CPU.
 
 Runs only where TRL is installed (``make test-verl`` installs it into ``.venv-verl``). A tiny,
 randomly initialised Llama (one layer, d = 16) and a word-level tokenizer built here (no download)
-train for one step; the advantages TRL computes inside ``_generate_and_score_completions`` (recorded,
-not replaced) must equal the course's advantage of the rewards the verifier gave, group by group,
-up to TRL's float32.
+train for one step. The claims: the advantages TRL computes inside ``_generate_and_score_completions``
+(recorded, not replaced) equal the course's advantage of the rewards the verifier gave, group by
+group, up to TRL's float32; TRL logs the verifier's mean (the accuracy) and writes it in its completions
+table through the zero-weight ``passk_verifier`` reward; and each set-up that TRL accepts but that
+would train on another advantage is refused, by the entry point at construction and, for a trainer
+built by hand, at its first reward call, before any update.
 """
 
 from __future__ import annotations
@@ -32,6 +35,25 @@ def _tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
 
 
+def _model():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(WORDS),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=32,
+        pad_token_id=0,
+        eos_token_id=1,
+        bos_token_id=None,
+    )
+    return LlamaForCausalLM(config)
+
+
 def _verifier(prompts, completions, **kw):
     """A stand-in verifier: in each group of N, 1 <= c <= N - 2 correct at seeded random places.
 
@@ -47,30 +69,10 @@ def _verifier(prompts, completions, **kw):
     return out
 
 
-@pytest.mark.parametrize(("method", "k"), [("chen", 2), ("rloo", None)])
-def test_trl_advantages_are_the_course_advantages(tmp_path, monkeypatch, method, k):
-    from datasets import Dataset
-    from transformers import LlamaConfig, LlamaForCausalLM
-    from trl import GRPOConfig, GRPOTrainer
+def _args(tmp_path, **overrides):
+    from trl import GRPOConfig
 
-    torch.manual_seed(0)
-    tokenizer = _tokenizer()
-    model = LlamaForCausalLM(
-        LlamaConfig(
-            vocab_size=len(WORDS),
-            hidden_size=16,
-            intermediate_size=32,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            num_key_value_heads=2,
-            max_position_embeddings=32,
-            pad_token_id=0,
-            eos_token_id=1,
-            bos_token_id=None,
-        )
-    )
-    prompts = [f"{a} + {b} =" for a in range(4) for b in range(4)]
-    args = GRPOConfig(
+    settings = dict(
         output_dir=str(tmp_path),
         per_device_train_batch_size=2 * N,  # two groups per reward call
         num_generations=N,
@@ -87,7 +89,30 @@ def test_trl_advantages_are_the_course_advantages(tmp_path, monkeypatch, method,
         seed=0,
         dataloader_num_workers=0,
     )
-    plugin.check_config(args)
+    return GRPOConfig(**{**settings, **overrides})
+
+
+def _dataset():
+    from datasets import Dataset
+
+    return Dataset.from_dict({"prompt": [f"{a} + {b} =" for a in range(4) for b in range(4)]})
+
+
+def _by_hand(tmp_path, reward_funcs, **overrides):
+    """A GRPOTrainer built without the entry point: TRL accepts every set-up used below."""
+    from trl import GRPOTrainer
+
+    return GRPOTrainer(
+        model=_model(),
+        reward_funcs=reward_funcs,
+        args=_args(tmp_path, **overrides),
+        train_dataset=_dataset(),
+        processing_class=_tokenizer(),
+    )
+
+
+@pytest.mark.parametrize(("method", "k"), [("chen", 2), ("rloo", None)])
+def test_trl_advantages_are_the_course_advantages_and_the_accuracy_is_logged(tmp_path, monkeypatch, method, k):
     seen = {"rewards": []}
 
     def verifier(prompts, completions, **kw):
@@ -95,13 +120,17 @@ def test_trl_advantages_are_the_course_advantages(tmp_path, monkeypatch, method,
         seen["rewards"].append(r)
         return r
 
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=plugin.group_reward(method, verifier, num_generations=N, k=k),
-        args=args,
-        train_dataset=Dataset.from_dict({"prompt": prompts}),
-        processing_class=tokenizer,
+    trainer = plugin.grpo_trainer(
+        method,
+        verifier,
+        k=k,
+        args=_args(tmp_path, log_completions=True),
+        model=_model(),
+        train_dataset=_dataset(),
+        processing_class=_tokenizer(),
     )
+    assert [f.__name__ for f in trainer.reward_funcs] == [f"passk_{method}", plugin.VERIFIER]
+    assert trainer.reward_weights.tolist() == [1.0, 0.0]
     inner = type(trainer)._generate_and_score_completions
 
     def record(self, inputs):
@@ -114,8 +143,84 @@ def test_trl_advantages_are_the_course_advantages(tmp_path, monkeypatch, method,
 
     assert seen["advantages"], "TRL never computed advantages"
     assert any(np.abs(a).max() > 0.1 for a in seen["advantages"]), "only all-equal groups: the test saw no signal"
+    assert len(seen["rewards"]) == len(seen["advantages"]), "the verifier ran more than once per batch"
     for r, adv in zip(seen["rewards"], seen["advantages"], strict=True):
         r = np.asarray(r)
         want = np.concatenate([N * loss_weights(method, r[i : i + N], k=k) for i in range(0, len(r), N)])
         # TRL: float32 rewards, minus the group mean (zero here, up to float32 rounding)
         np.testing.assert_allclose(adv, want, rtol=0, atol=2e-6, err_msg=f"{method}: rewards {r.tolist()}")
+    # TRL's own log: its "reward" is the mean advantage (about 0); the accuracy is the verifier's mean
+    log = next(row for row in trainer.state.log_history if f"rewards/{plugin.VERIFIER}/mean" in row)
+    accuracy = float(np.mean(np.concatenate(seen["rewards"])))
+    assert log[f"rewards/{plugin.VERIFIER}/mean"] == pytest.approx(accuracy, abs=1e-6)
+    assert abs(log["reward"]) < 1e-5 and accuracy > 0.1
+    # ... and its completions table holds the verifier's values of the last generation batch
+    import pandas as pd
+
+    table = pd.read_parquet(tmp_path / "completions" / "completions_00001.parquet")
+    assert table[plugin.VERIFIER].tolist() == seen["rewards"][-1]
+    np.testing.assert_allclose(table["advantage"], seen["advantages"][-1], rtol=0, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- the three silent failures
+def test_a_transform_for_another_group_size_is_refused(tmp_path):
+    """group_reward(num_generations=2) in a trainer of 4: TRL would take each group of 4 as two of 2."""
+    transform = plugin.group_reward("chen", _verifier, num_generations=2, k=2)
+    trainer = _by_hand(tmp_path, [transform])  # TRL accepts it
+    with pytest.raises(ValueError, match=r"built for groups of 2 completions but the trainer's num_generations is 4"):
+        trainer.train()
+    assert trainer.state.global_step == 0
+
+
+def test_a_weight_other_than_one_is_refused(tmp_path):
+    transform = plugin.group_reward("chen", _verifier, num_generations=N, k=2)
+    trainer = _by_hand(tmp_path, [transform], reward_weights=[0.5])
+    with pytest.raises(ValueError, match=r"passk_chen has reward weight 0.5; TRL multiplies the advantage by it"):
+        trainer.train()
+    assert trainer.state.global_step == 0
+    with pytest.raises(ValueError, match=r"args.reward_weights = \[0.5, 0.0\]"):
+        plugin.grpo_trainer(
+            "chen",
+            _verifier,
+            k=2,
+            args=_args(tmp_path, reward_weights=[0.5, 0.0]),
+            model=_model(),
+            train_dataset=_dataset(),
+            processing_class=_tokenizer(),
+        )
+
+
+def test_another_reward_with_weight_is_refused(tmp_path):
+    def length(prompts, completions, **kw):
+        return [float(len(c)) for c in completions]
+
+    transform = plugin.group_reward("chen", _verifier, num_generations=N, k=2)
+    trainer = _by_hand(tmp_path, [transform, length])  # TRL's default weights: 1 and 1
+    with pytest.raises(ValueError, match=r"other reward functions with non-zero weight: length \(weight 1\)"):
+        trainer.train()
+    assert trainer.state.global_step == 0
+    with pytest.raises(ValueError, match=r"args.reward_weights = \[1.0, 0.0, 1.0\]"):
+        plugin.grpo_trainer(
+            "chen",
+            _verifier,
+            k=2,
+            log_rewards=[length],
+            args=_args(tmp_path, reward_weights=[1.0, 0.0, 1.0]),
+            model=_model(),
+            train_dataset=_dataset(),
+            processing_class=_tokenizer(),
+        )
+    # weight 0: logged, not trained on
+    trainer = plugin.grpo_trainer(
+        "chen",
+        _verifier,
+        k=2,
+        log_rewards=[length],
+        args=_args(tmp_path),
+        model=_model(),
+        train_dataset=_dataset(),
+        processing_class=_tokenizer(),
+    )
+    assert trainer.reward_weights.tolist() == [1.0, 0.0, 0.0]
+    trainer.train()
+    assert trainer.state.global_step == 1
