@@ -60,7 +60,8 @@ test-binder:
 ## pip's log: $(VERL_VENV)/pip.log.
 ## CPU torch first (the local wheel, as scripts/bootstrap.py does); verl's extra [verl-core] brings TransferQueue,
 ## which its default (v1) trainer imports; ray_trainer also needs cachetools, uvicorn and fastapi, which verl 0.9.1
-## does not declare; TRL for tests/test_trl.py; the course package goes in editable, without deps.
+## does not declare; TRL for tests/test_trl.py; the course package goes in editable, without deps. Then
+## scripts/monitor_fixtures.py checks that tests/data/monitor/ is what verl's and TRL's own writers write now.
 VERL_PINS  := verl[verl-core]==0.9.1 trl==1.16.0 cachetools uvicorn fastapi pytest
 VERL_VENV  := $(VENV)-verl
 VERL_STAMP := $(VERL_VENV)/.passk-verl-installed
@@ -77,6 +78,7 @@ test-verl:
 	fi
 	$(VERL_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning \
 		tests/test_verl.py tests/test_verl_grpo_passk.py tests/test_trl.py $(PYTEST_ARGS)
+	$(VERL_VENV)/bin/python scripts/monitor_fixtures.py
 
 ## Build the course site (static HTML, readable offline) into build/site/ (scripts/build_site.py): the chapters
 ## executed by the notebook test (test-output/notebooks/) are reused when current, else executed here; the [site]

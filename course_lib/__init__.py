@@ -14,12 +14,13 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   ``dependent`` (pass@k without replacement), ``entropy`` (the covariance identity) (chapter 6)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
   ``step``, ``metrics``, ``diagnostics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5);
-  ``methods`` (chapter 6's comparison at matched pass@1)
+  ``methods`` (chapter 6's comparison at matched pass@1); ``dumps`` (``--dump-dir``, for ``passk monitor``)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
 - :mod:`course_lib.evaluation` -- pass@k on real evaluation results: ``readers``, ``harnesses``, ``records``
   (human-eval, EvalPlus, CRUXEval, lm-eval, CSV/JSONL, n-c tables), ``runs`` (verl's training dumps),
+  ``completions`` (TRL's completions tables), ``monitor`` (``passk monitor``: pass@k of a live training run),
   ``bootstrap``, ``metrics`` (pass^k, Cover@τ), ``curve`` (intervals, crossings), ``forecast`` (beyond n),
   ``groups``, ``plan`` (GRPO group sizes), ``charts``, ``report``, ``cli`` (``passk curve``, ``passk plan``)
   (chapter 7)

@@ -19,6 +19,7 @@ from . import __version__
 _SUBCOMMAND_MODULES: list[str] = [
     "course_lib.grading.cli",
     "course_lib.evaluation.cli",
+    "course_lib.evaluation.monitor.cli",
 ]
 """Light modules that contribute subcommands (``add_cli(subparsers)``) when the parser is built."""
 

@@ -57,6 +57,7 @@ __all__ = [
     "expected_distinct_correct",
     "DeltaChange",
     "delta_change_split",
+    "delta_change_split_counts",
 ]
 
 
@@ -1001,7 +1002,11 @@ def delta_change_split(p_start: ArrayLike, p_end: ArrayLike, k: int, weights: Ar
     w = np.ones_like(start) if weights is None else np.asarray(weights, dtype=np.float64)
     _weighted_mean("p", start, w)  # the rules for weights
     change = w * (np.asarray(delta_k(end, k)) - np.asarray(delta_k(start, k))) / w.sum()
-    rose, fell = end > start, end < start
+    return _split(change, end > start, end < start)
+
+
+def _split(change: np.ndarray, rose: np.ndarray, fell: np.ndarray) -> DeltaChange:
+    """Per-prompt changes (already weighted) summed over the prompts whose pass@1 rose, and over the rest."""
     part_rose, part_fell = math.fsum(change[rose]), math.fsum(change[~rose])
     return DeltaChange(
         total=part_rose + part_fell,
@@ -1011,6 +1016,62 @@ def delta_change_split(p_start: ArrayLike, p_end: ArrayLike, k: int, weights: Ar
         n_fell=int(fell.sum()),
         n_same=int((~rose & ~fell).sum()),
     )
+
+
+def delta_change_split_counts(
+    n_start: ArrayLike, c_start: ArrayLike, n_end: ArrayLike, c_end: ArrayLike, k: int
+) -> DeltaChange:
+    r"""The split of :func:`delta_change_split` estimated from samples: ``(n, c)`` per prompt, before and after.
+
+    Parameters
+    ----------
+    n_start, c_start, n_end, c_end : array_like of int, shape (m,)
+        Samples and correct samples of the same m prompts under two policies (e.g. two
+        validations of a training run); ``k <= n`` everywhere.
+    k : int
+        Attempts, ``k >= 1``.
+
+    Returns
+    -------
+    DeltaChange
+        As :func:`delta_change_split`, with each prompt's gap estimated without bias and its
+        pass@1 by ``c / n``: ``total`` equals the change of (dataset pass@k - dataset pass@1),
+        both from :func:`pass_at_k`, up to float rounding.
+
+    Raises
+    ------
+    ValueError
+        Invalid counts (the rules of :func:`pass_at_k`), shapes that differ, or ``k > n``.
+
+    Notes
+    -----
+    Per prompt, :math:`\hat g = \widehat{\text{pass@}k}(n, c) - c/n` is unbiased for the gap
+    :math:`g(J_1) = 1 - (1 - J_1)^k - J_1` (the plug-in :math:`g(c/n)` is biased low, as the plug-in
+    pass@k is). The change :math:`\delta(x) = \hat g_{end}(x) - \hat g_{start}(x)` is averaged over
+    the prompts and split by the sign of :math:`c_{end}/n_{end} - c_{start}/n_{start}`.
+    Plain text: ``total = rose + fell``, each the mean over all m prompts of the per-prompt change,
+    restricted to the prompts whose sampled pass rate rose (or did not).
+
+    References
+    ----------
+    Y. Yu, arXiv 2511.16231, Sec. 3 (the gap); M. Chen et al., arXiv 2107.03374 (the estimator).
+
+    Examples
+    --------
+    >>> d = delta_change_split_counts([4, 4], [2, 2], [4, 4], [4, 1], 2)  # one prompt solved, one fell
+    >>> d.total == d.rose + d.fell, round(d.rose, 12), round(d.fell, 12), (d.n_rose, d.n_fell)
+    (True, -0.166666666667, -0.041666666667, (1, 1))
+    """
+    k = as_positive_int("k", k)
+    n0, c0, n1, c1 = (as_int_array(name, x) for name, x in (("n", n_start), ("c", c_start), ("n", n_end), ("c", c_end)))
+    if not (n0.shape == c0.shape == n1.shape == c1.shape) or n0.ndim != 1 or n0.size == 0:
+        raise ValueError("n_start, c_start, n_end and c_end must be non-empty 1-D arrays over the same prompts")
+    if min(int(n0.min()), int(n1.min())) < k:
+        raise ValueError(f"k = {k} is above some prompt's n: no unbiased estimate of pass@{k} from fewer samples")
+    p0, p1 = c0 / n0, c1 / n1
+    gap0 = np.asarray(pass_at_k(n0, c0, k)) - p0
+    gap1 = np.asarray(pass_at_k(n1, c1, k)) - p1
+    return _split((gap1 - gap0) / n0.size, p1 > p0, p1 < p0)
 
 
 def _listed(x: ArrayLike) -> ArrayLike:

@@ -1,8 +1,8 @@
 """The TRL path (course_lib.integrations.trl) inside TRL's own GRPOTrainer, on CPU.
 
 Runs only where TRL is installed (``make test-verl`` installs it into ``.venv-verl``). A tiny,
-randomly initialised Llama (one layer, d = 16) and a word-level tokenizer built here (no download)
-train for one step. The claims: the advantages TRL computes inside ``_generate_and_score_completions``
+randomly initialised Llama (one layer, d = 16) and a word-level tokenizer (tests/tiny_trl.py, no
+download) train for one step. The claims: the advantages TRL computes inside ``_generate_and_score_completions``
 (recorded, not replaced) equal the course's advantage of the rewards the verifier gave, group by
 group, up to TRL's float32; TRL logs the verifier's mean (the accuracy) and writes it in its completions
 table through the zero-weight ``passk_verifier`` reward; and each set-up that TRL accepts but that
@@ -19,83 +19,12 @@ trl = pytest.importorskip("trl")
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from tiny_trl import N, dataset, model, tokenizer  # noqa: E402  (tests/tiny_trl.py)
+from tiny_trl import args as make_args  # noqa: E402
+from tiny_trl import verifier as _verifier  # noqa: E402
+
 from course_lib.advantages.registry import loss_weights  # noqa: E402
 from course_lib.integrations import trl as plugin  # noqa: E402
-
-N = 4  # num_generations
-WORDS = ["<pad>", "<eos>", "<unk>", "+", "=", *[str(d) for d in range(10)]]
-
-
-def _tokenizer():
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
-
-
-def _model():
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(WORDS),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=32,
-        pad_token_id=0,
-        eos_token_id=1,
-        bos_token_id=None,
-    )
-    return LlamaForCausalLM(config)
-
-
-def _verifier(prompts, completions, **kw):
-    """A stand-in verifier: in each group of N, 1 <= c <= N - 2 correct at seeded random places.
-
-    A random model's answers mean nothing, so the rewards are drawn (seeded by the call's text) such
-    that every group carries signal for both methods (Chen's advantage is 0 once c > n - k).
-    """
-    rng = np.random.default_rng(sum(map(ord, "".join(completions))))
-    out = []
-    for _ in range(0, len(completions), N):
-        r = np.zeros(N)
-        r[rng.permutation(N)[: rng.integers(1, N - 1)]] = 1.0
-        out.extend(r.tolist())
-    return out
-
-
-def _args(tmp_path, **overrides):
-    from trl import GRPOConfig
-
-    settings = dict(
-        output_dir=str(tmp_path),
-        per_device_train_batch_size=2 * N,  # two groups per reward call
-        num_generations=N,
-        max_completion_length=3,
-        max_steps=1,
-        learning_rate=1e-4,
-        scale_rewards="none",
-        beta=0.0,
-        use_cpu=True,
-        bf16=False,
-        report_to=[],
-        save_strategy="no",
-        logging_steps=1,
-        seed=0,
-        dataloader_num_workers=0,
-    )
-    return GRPOConfig(**{**settings, **overrides})
-
-
-def _dataset():
-    from datasets import Dataset
-
-    return Dataset.from_dict({"prompt": [f"{a} + {b} =" for a in range(4) for b in range(4)]})
 
 
 def _by_hand(tmp_path, reward_funcs, **overrides):
@@ -103,11 +32,11 @@ def _by_hand(tmp_path, reward_funcs, **overrides):
     from trl import GRPOTrainer
 
     return GRPOTrainer(
-        model=_model(),
+        model=model(),
         reward_funcs=reward_funcs,
-        args=_args(tmp_path, **overrides),
-        train_dataset=_dataset(),
-        processing_class=_tokenizer(),
+        args=make_args(tmp_path, **overrides),
+        train_dataset=dataset(),
+        processing_class=tokenizer(),
     )
 
 
@@ -124,10 +53,10 @@ def test_trl_advantages_are_the_course_advantages_and_the_accuracy_is_logged(tmp
         method,
         verifier,
         k=k,
-        args=_args(tmp_path, log_completions=True),
-        model=_model(),
-        train_dataset=_dataset(),
-        processing_class=_tokenizer(),
+        args=make_args(tmp_path, log_completions=True),
+        model=model(),
+        train_dataset=dataset(),
+        processing_class=tokenizer(),
     )
     assert [f.__name__ for f in trainer.reward_funcs] == [f"passk_{method}", plugin.VERIFIER]
     assert trainer.reward_weights.tolist() == [1.0, 0.0]
@@ -183,10 +112,10 @@ def test_a_weight_other_than_one_is_refused(tmp_path):
             "chen",
             _verifier,
             k=2,
-            args=_args(tmp_path, reward_weights=[0.5, 0.0]),
-            model=_model(),
-            train_dataset=_dataset(),
-            processing_class=_tokenizer(),
+            args=make_args(tmp_path, reward_weights=[0.5, 0.0]),
+            model=model(),
+            train_dataset=dataset(),
+            processing_class=tokenizer(),
         )
 
 
@@ -205,10 +134,10 @@ def test_another_reward_with_weight_is_refused(tmp_path):
             _verifier,
             k=2,
             log_rewards=[length],
-            args=_args(tmp_path, reward_weights=[1.0, 0.0, 1.0]),
-            model=_model(),
-            train_dataset=_dataset(),
-            processing_class=_tokenizer(),
+            args=make_args(tmp_path, reward_weights=[1.0, 0.0, 1.0]),
+            model=model(),
+            train_dataset=dataset(),
+            processing_class=tokenizer(),
         )
     # weight 0: logged, not trained on
     trainer = plugin.grpo_trainer(
@@ -216,10 +145,10 @@ def test_another_reward_with_weight_is_refused(tmp_path):
         _verifier,
         k=2,
         log_rewards=[length],
-        args=_args(tmp_path),
-        model=_model(),
-        train_dataset=_dataset(),
-        processing_class=_tokenizer(),
+        args=make_args(tmp_path),
+        model=model(),
+        train_dataset=dataset(),
+        processing_class=tokenizer(),
     )
     assert trainer.reward_weights.tolist() == [1.0, 0.0, 0.0]
     trainer.train()

@@ -12,6 +12,7 @@ A tiny GPT, warm-started on a digit-sum task, trained with any method of the est
   Yu's gradient identity;
 - :mod:`.diagnostics` -- what a run measured: Delta(k) split by prompt, matched pass@1, seeds;
 - :mod:`.loop` -- runs: files, resume, Ctrl-C, several seeds;
+- :mod:`.dumps` -- ``--dump-dir``: a run's samples in verl's dump format, for ``passk monitor``;
 - :mod:`.methods` -- chapter 6: every exploration method at matched pass@1, exact pass@k curves up to
   k = 1024, the crossover k* against the base model, the results file and its provenance;
 - :mod:`.charts`, :mod:`.cli` -- the live chart and ``passk lab`` (import Altair; not imported here);

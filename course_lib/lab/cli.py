@@ -154,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         warm_start(cfg.model_config, cfg.task, cfg.warm, threads=cfg.threads)
         print(f" done in {time.perf_counter() - t0:.1f} s (cached in {warm_path.parent} for the next runs)")
-    state = train(cfg, out, progress=not args.quiet)
+    state = train(cfg, out, progress=not args.quiet, dump_dir=args.dump_dir)
     last = [r for r in read_history(out) if "seen/pass@1" in r]
     chart = lab_chart({cfg.objective: state.history}, k=cfg.k)
     chart.save(str(out / "chart.html"), inline=True)
@@ -182,6 +182,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {key:24s} {_fmt(first.get(key))} -> {_fmt(end.get(key))}")
     files = ["config.json", "history.jsonl", "checkpoint.pt", "chart.html"] + (["chart.png"] if args.png else [])
     print(f"wrote {', '.join(f'{out}/{name}' for name in files)}")
+    if args.dump_dir:
+        print(f"wrote {args.dump_dir}/rollouts/ and validation/ (verl's dump format): passk monitor {args.dump_dir}")
     if state.interrupted:
         print(f"interrupted: run the same command again to resume at step {state.step}")
     return 130 if state.interrupted else 0
@@ -286,6 +288,9 @@ def add_cli(subparsers) -> None:
     run.add_argument("--out", required=True, help="folder for config, history, checkpoint and chart")
     run.add_argument("--png", action="store_true", help="also save chart.png")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--dump-dir", default=None, help="also write every step's samples as verl does, for `passk monitor DUMP_DIR`"
+    )
     run.set_defaults(func=_run)
     cmp_ = sub.add_parser("compare", help="one comparison chart of several runs")
     cmp_.add_argument("runs", nargs="+", help="run folders written by `passk lab run`")

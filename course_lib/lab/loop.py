@@ -21,6 +21,7 @@ import torch
 from course_lib import advantages
 from course_lib.lab._runtime import reproducible
 from course_lib.lab.config import LabConfig
+from course_lib.lab.dumps import write_step
 from course_lib.lab.step import LabState, evaluate, make_state, rl_step
 
 
@@ -99,6 +100,7 @@ def train(
     progress: bool = True,
     checkpoint_every: int = 50,
     use_cache: bool = True,
+    dump_dir=None,
 ) -> LabState:
     """Run (or continue) an RL run; returns its state, whose ``history`` holds one dict per step.
 
@@ -110,6 +112,8 @@ def train(
         checkpoint there is resumed.
     callback : called as ``callback(history)`` after each evaluation (live charts).
     progress : show a tqdm progress bar.
+    dump_dir : folder or None. When given, every step's samples in verl's dump format, for
+        ``passk monitor`` (:mod:`course_lib.lab.dumps`).
 
     Ctrl-C (KeyboardInterrupt) stops the run cleanly: the state so far is saved (when ``out`` is
     given) and returned with ``interrupted = True``.
@@ -140,12 +144,16 @@ def train(
         with reproducible(cfg.threads):
             if state.step == 0 and not state.history:
                 state.history.append({"step": 0, **evaluate(state), "time/s": 0.0})
+                if dump_dir is not None:
+                    write_step(dump_dir, state, validation=True)
             while state.step < cfg.steps:
                 row = rl_step(state)
                 if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
                     row.update(evaluate(state))
                 row["time/s"] = time.perf_counter() - t0
                 state.history.append(row)
+                if dump_dir is not None:
+                    write_step(dump_dir, state, validation="seen/pass@1" in row)
                 if bar is not None:
                     bar.update(1)
                 if "seen/pass@1" in row:

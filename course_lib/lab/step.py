@@ -53,6 +53,8 @@ class LabState:
     """The objective's own state across steps (``advantages.Group.state``; empty for most methods)."""
     ref_model: GPT | None = None
     """Frozen reference policy of the KL term (None when ``kl_coef`` is 0)."""
+    last_rollout: tuple | None = None
+    """(step, targets, answers, rewards) of the last RL step, for ``--dump-dir`` (:mod:`course_lib.lab.dumps`)."""
 
 
 def make_state(cfg: LabConfig, use_cache: bool = True) -> LabState:
@@ -166,6 +168,7 @@ def rl_step(state: LabState) -> dict:
     # Adam divides by a running RMS of each gradient entry, so its step is not the gradient rescaled
     update_norm = total_norm([p.detach() - b for p, b in zip(model.parameters(), before, strict=True)])
     state.step += 1
+    state.last_rollout = (state.step, targets, roll.answers.detach(), r)
     extra = {} if kl is None else {"train/kl": kl}
     return {
         "step": state.step,
