@@ -318,3 +318,25 @@ def test_dataclass_fields_are_in_the_json(capsys):
 
     rows = _json(capsys, VERL / "rollouts")
     assert set(rows[0]) == {f.name for f in dataclasses.fields(StepReport)}
+
+
+def test_the_guides_monitor_commands_run(tmp_path, monkeypatch, capsys):
+    """docs/real_model.md's `passk monitor` lines, on the fixture run folder in place of ~/passk_runs/<run>."""
+    import re
+    import shlex
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "real_model.md").read_text()
+    lines = [
+        line.split("  #")[0].strip()
+        for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+        for line in block.splitlines()
+        if line.strip().startswith("passk monitor")
+    ]
+    assert len(lines) >= 2, lines
+    monkeypatch.chdir(tmp_path)
+    for line in lines:
+        words = [re.sub(r"^~/passk_runs/[^/\s]+", str(VERL), w) for w in shlex.split(line)[2:]]
+        extra = ["--max-polls", "2", "--interval", "0"] if "--follow" in words else []
+        assert main(["monitor", *words, *extra, "--resamples", "100"]) == 0, line
+    assert "validation step    20" in capsys.readouterr().out
+    assert (tmp_path / "monitor.json").exists() and (tmp_path / "monitor.html").exists()

@@ -65,7 +65,7 @@ def format_line(r, with_run: bool = False) -> str:
         f"zero-adv@{r.k} {r.zero_advantage:.0%}",
         f"distinct {r.distinct_correct:.2f}",
     ]
-    return "  ".join(parts) + ("  (may still grow)" if r.may_grow else "")
+    return "  ".join(parts) + ("  (still being written: its cut last line left out)" if r.may_grow else "")
 
 
 def _options(args):

@@ -76,7 +76,7 @@ class StepReport:
     zero_advantage: float
     distinct_correct: float
     may_grow: bool = False
-    """The newest file of a live run: it may still be growing."""
+    """The newest file of a run had a cut last line (left out): the trainer was still writing it."""
     baseline_step: int | None = None
     """The first validation's step (validation steps after it)."""
     shared: int = 0
@@ -187,7 +187,7 @@ def step_report(
         zero_signal=zero_signal,
         zero_advantage=zero_adv,
         distinct_correct=distinct,
-        may_grow=step.may_grow,
+        may_grow=step.partial_line,
     )
     if baseline is not None and baseline.groups:
         ia, ib = align([g.id for g in baseline.groups], [g.id for g in step.groups])
