@@ -6,7 +6,9 @@
 #   2. the lab benchmark on the GPU: RL steps of benchmarks/bench_lab.py's reference setting
 #      (32 prompts x 8 samples, GRPO) at d = 64 and d = 128, KV cache on, best of short repeats;
 #   3. a short `passk lab run` of notebook 05's full-size configuration (d = 128, the GPU setting);
-#   4. one summary table.
+#   4. with verl and Ray installed: one Ray actor per GPU registers the verl plugin on its own GPU
+#      (scripts/verl_gpu_check.py);
+#   5. one summary table.
 # Usage: bash scripts/gpu_check.sh [OUT_DIR]     (env: PY=python, LAB_STEPS=40, THREADS=8, STEP_TIMEOUT=420;
 #        DEVICE=cpu runs steps 2-3 on the CPU: a dry run of this script on a machine without a GPU)
 set -uo pipefail
@@ -110,5 +112,11 @@ else
     row "passk lab run d=128 ($device)" "FAILED, exit $status after $dt s (124: over ${step_timeout} s; see $out/lab_run.log)"
 fi
 
-echo "== 4. summary"
+echo "== 4. verl plugin on the GPUs (one Ray actor per GPU: its own device, every passk_* name registered)"
+timeout "$step_timeout" "$py" scripts/verl_gpu_check.py >"$out/verl_gpu.log" 2>&1
+status=$?
+grep -P "^verl (actor|GPU check)\t" "$out/verl_gpu.log" | tee -a "$summary"
+[ $status -eq 0 ] || row "verl GPU check" "FAILED, exit $status (see $out/verl_gpu.log)"
+
+echo "== 5. summary"
 column -t -s $'\t' "$summary" 2>/dev/null || cat "$summary"
