@@ -40,6 +40,20 @@ def _by_hand(tmp_path, reward_funcs, **overrides):
     )
 
 
+def _entry(tmp_path, verifier=_verifier, *, method="chen", k=2, log_rewards=(), **overrides):
+    """A GRPOTrainer built by the course's entry point."""
+    return plugin.grpo_trainer(
+        method,
+        verifier,
+        k=k,
+        log_rewards=log_rewards,
+        args=make_args(tmp_path, **overrides),
+        model=model(),
+        train_dataset=dataset(),
+        processing_class=tokenizer(),
+    )
+
+
 @pytest.mark.parametrize(("method", "k"), [("chen", 2), ("rloo", None)])
 def test_trl_advantages_are_the_course_advantages_and_the_accuracy_is_logged(tmp_path, monkeypatch, method, k):
     seen = {"rewards": []}
@@ -49,15 +63,7 @@ def test_trl_advantages_are_the_course_advantages_and_the_accuracy_is_logged(tmp
         seen["rewards"].append(r)
         return r
 
-    trainer = plugin.grpo_trainer(
-        method,
-        verifier,
-        k=k,
-        args=make_args(tmp_path, log_completions=True),
-        model=model(),
-        train_dataset=dataset(),
-        processing_class=tokenizer(),
-    )
+    trainer = _entry(tmp_path, verifier, method=method, k=k, log_completions=True)
     assert [f.__name__ for f in trainer.reward_funcs] == [f"passk_{method}", plugin.VERIFIER]
     assert trainer.reward_weights.tolist() == [1.0, 0.0]
     inner = type(trainer)._generate_and_score_completions
@@ -108,15 +114,7 @@ def test_a_weight_other_than_one_is_refused(tmp_path):
         trainer.train()
     assert trainer.state.global_step == 0
     with pytest.raises(ValueError, match=r"args.reward_weights = \[0.5, 0.0\]"):
-        plugin.grpo_trainer(
-            "chen",
-            _verifier,
-            k=2,
-            args=make_args(tmp_path, reward_weights=[0.5, 0.0]),
-            model=model(),
-            train_dataset=dataset(),
-            processing_class=tokenizer(),
-        )
+        _entry(tmp_path, reward_weights=[0.5, 0.0])
 
 
 def test_another_reward_with_weight_is_refused(tmp_path):
@@ -129,27 +127,9 @@ def test_another_reward_with_weight_is_refused(tmp_path):
         trainer.train()
     assert trainer.state.global_step == 0
     with pytest.raises(ValueError, match=r"args.reward_weights = \[1.0, 0.0, 1.0\]"):
-        plugin.grpo_trainer(
-            "chen",
-            _verifier,
-            k=2,
-            log_rewards=[length],
-            args=make_args(tmp_path, reward_weights=[1.0, 0.0, 1.0]),
-            model=model(),
-            train_dataset=dataset(),
-            processing_class=tokenizer(),
-        )
+        _entry(tmp_path, log_rewards=[length], reward_weights=[1.0, 0.0, 1.0])
     # weight 0: logged, not trained on
-    trainer = plugin.grpo_trainer(
-        "chen",
-        _verifier,
-        k=2,
-        log_rewards=[length],
-        args=make_args(tmp_path),
-        model=model(),
-        train_dataset=dataset(),
-        processing_class=tokenizer(),
-    )
+    trainer = _entry(tmp_path, log_rewards=[length])
     assert trainer.reward_weights.tolist() == [1.0, 0.0, 0.0]
     trainer.train()
     assert trainer.state.global_step == 1
