@@ -144,6 +144,16 @@ def test_trl_check_trainer_on_a_stand_in_trainer():
         trl_plugin.check_trainer(Trainer)
 
 
+@pytest.mark.skipif(importlib.util.find_spec("trl") is not None, reason="TRL is installed here (make test-verl)")
+def test_trl_entry_point_without_trl_says_how_to_install():
+    class Args:
+        scale_rewards, multi_objective_aggregation, reward_weights = "none", "sum_then_normalize", None
+        per_device_train_batch_size, steps_per_generation, num_generations = 8, 1, 4
+
+    with pytest.raises(ImportError, match=r"TRL is not importable .*pip install \"passk-course\[trl\] @ git\+"):
+        trl_plugin.grpo_trainer("chen", _acc, k=2, args=Args)
+
+
 def test_trl_verifier_copy_reuses_the_transforms_rewards():
     calls = []
 

@@ -290,7 +290,12 @@ def grpo_trainer(
             f"(passk_{method}, {VERIFIER}, then the logged rewards): leave it unset"
         )
     args.reward_weights = weights
-    from trl import GRPOTrainer
+    try:
+        from trl import GRPOTrainer
+    except ImportError as exc:
+        from . import TRL_INSTALL
+
+        raise ImportError(f"TRL is not importable ({exc}); {TRL_INSTALL}") from None
 
     trainer = GRPOTrainer(reward_funcs=funcs, args=args, **trainer_kwargs)
     check_trainer(trainer)
