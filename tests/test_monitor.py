@@ -340,3 +340,11 @@ def test_the_guides_monitor_commands_run(tmp_path, monkeypatch, capsys):
         assert main(["monitor", *words, *extra, "--resamples", "100"]) == 0, line
     assert "validation step    20" in capsys.readouterr().out
     assert (tmp_path / "monitor.json").exists() and (tmp_path / "monitor.html").exists()
+
+
+def test_following_a_run_that_has_not_written_yet_waits_for_it(tmp_path, capsys):
+    assert main(["monitor", str(tmp_path / "not-yet"), "--follow", "--interval", "0", "--max-polls", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "waiting for samples" in err and err.strip().splitlines()[-1].endswith(
+        "no such folder (give a verl dump folder, a run folder or a TRL output_dir)"
+    )

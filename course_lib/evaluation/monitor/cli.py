@@ -189,9 +189,30 @@ def _save_chart(out: Path, reports: list, level: float) -> str | None:
     return None
 
 
-def _monitor(args: argparse.Namespace) -> int:
-    from course_lib.evaluation.monitor.sources import find_sources
+def _sources(args, stop) -> list | None:
+    """The sample folders of every RUN_DIR; with --follow, waits for a run that has not written any yet."""
+    import time
 
+    from course_lib.evaluation.monitor.sources import find_sources
+    from course_lib.evaluation.records import ReadError
+
+    while True:
+        try:
+            return [s for path in args.runs for s in find_sources(path, args.kind)]
+        except ReadError as exc:
+            if not args.follow:
+                raise
+            if stop():
+                print(f"passk: {exc}", file=sys.stderr)
+                return None
+            print(f"waiting for samples ({exc}); Ctrl-C to stop", file=sys.stderr)
+            try:
+                time.sleep(args.interval)
+            except KeyboardInterrupt:
+                return None
+
+
+def _monitor(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.out and not args.follow:  # check the chart extra before reading anything
         from course_lib.evaluation.cli import _chart_missing
@@ -200,13 +221,16 @@ def _monitor(args: argparse.Namespace) -> int:
         if problem:
             print(f"passk: {problem}", file=sys.stderr)
             return 2
-    sources = [s for path in args.runs for s in find_sources(path, args.kind)]
-    print(f"passk monitor: {LEGEND}")
     polls = [0]
 
     def stop() -> bool:  # --max-polls (tests); otherwise until Ctrl-C
         polls[0] += 1
         return args.max_polls is not None and polls[0] >= args.max_polls
+
+    sources = _sources(args, stop)
+    if sources is None:
+        return 1
+    print(f"passk monitor: {LEGEND}")
 
     reports = _follow(args, sources, settings, stop) if args.follow else _once(args, sources, settings)
     if args.json:
