@@ -27,6 +27,7 @@ import pytest
 from course_lib import passk
 from course_lib.cli import main
 from course_lib.evaluation.completions import read_trl_step
+from course_lib.evaluation.curve import default_ks
 from course_lib.evaluation.monitor import find_sources, read_source, run_reports
 from course_lib.evaluation.monitor.cli import format_line
 from course_lib.evaluation.monitor.sources import Follower
@@ -80,7 +81,7 @@ def test_verl_validation_numbers_are_the_courses_estimators(capsys):
         assert (row["prompts"], row["samples"], row["k_max"], row["k"]) == (6, 48, 8, 4)
         assert row["pass_at_k"][0] == pytest.approx(want["pass1"], abs=1e-12)
         assert row["pass_at_k"][-1] == pytest.approx(want["pass_k_max"], abs=1e-12)
-        assert row["ks"] == [1, 2, 4, 8]
+        assert row["ks"] == sorted(set(default_ks(8)) | {8})  # the grid of passk curve, and k_max
         for k, value in zip(row["ks"], row["pass_at_k"], strict=True):
             assert value == pytest.approx(float(np.mean(passk.pass_at_k(want["n"], want["c"], k))), abs=1e-12)
         lo, hi = row["pass_at_k_max_ci"]

@@ -44,11 +44,10 @@ def _parquet():
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        from ..config import pip_spec
+        from ..config import pip_install
 
         raise ReadError(
-            "reading TRL's completions tables (.parquet) needs pyarrow: "
-            f'pip install "passk-course[monitor] @ {pip_spec()}"'
+            f"reading TRL's completions tables (.parquet) needs pyarrow: {pip_install('monitor')}"
         ) from None
     return pq
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from ..config import pip_spec
+from ..config import pip_install
 from ..env import version_of
 
 __all__ = ["VERL_VERSION", "VERL_GPU", "VERL_CPU", "TRL_PIN", "VERL_INSTALL", "TRL_INSTALL", "status"]
@@ -35,9 +35,9 @@ TRL_PIN = "trl==1.16.0"
 
 # The course is not on a package index: pip takes it from the repository (course_lib.config.REPO_URL),
 # or from a clone: `pip install -e ".[verl]" "verl[vllm]==0.9.1"`.
-VERL_INSTALL = f'pip install "passk-course[verl] @ {pip_spec()}" "{VERL_GPU}"'
+VERL_INSTALL = f'{pip_install("verl")} "{VERL_GPU}"'
 """The one install line of the verl plugin (docs, example scripts, ``passk doctor``, error messages)."""
-TRL_INSTALL = f'pip install "passk-course[trl] @ {pip_spec()}"'
+TRL_INSTALL = pip_install("trl")
 """The one install line of the TRL path (its extra pins :data:`TRL_PIN`)."""
 
 

@@ -165,28 +165,16 @@ def _follow(args, sources, settings, stop) -> list:
     return reports
 
 
-def _save_chart(out: Path, reports: list, level: float) -> str | None:
-    from course_lib.evaluation.cli import _chart_missing
-
-    if out.suffix.lower() not in (".png", ".svg", ".pdf", ".html", ".json"):
-        return f"--out must end in .png, .svg, .pdf, .html or .json, got {out.name!r}"
-    missing = _chart_missing(out)
-    if missing:
-        return missing
+def _save_chart(out: Path, reports: list, level: float) -> None:
     from course_lib.evaluation.monitor.charts import monitor_chart
 
-    chart = monitor_chart(reports, level)
     out.parent.mkdir(parents=True, exist_ok=True)
-    inline = {}
-    if out.suffix.lower() == ".html":
-        try:
-            import vl_convert  # noqa: F401
-
-            inline = {"inline": True}  # offline HTML
-        except ImportError:
-            pass
-    chart.save(str(out), **inline)
-    return None
+    html = out.suffix.lower() == ".html"
+    try:  # offline HTML (the Vega bundle inside the file) when vl-convert is there
+        import vl_convert  # noqa: F401
+    except ImportError:
+        html = False
+    monitor_chart(reports, level).save(str(out), **({"inline": True} if html else {}))
 
 
 def _sources(args, stop) -> list | None:
@@ -214,10 +202,10 @@ def _sources(args, stop) -> list | None:
 
 def _monitor(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if args.out and not args.follow:  # check the chart extra before reading anything
-        from course_lib.evaluation.cli import _chart_missing
+    if args.out:  # a bad suffix or a missing extra is said before anything is read
+        from course_lib.evaluation.cli import chart_problem
 
-        problem = _chart_missing(Path(args.out))
+        problem = chart_problem(Path(args.out))
         if problem:
             print(f"passk: {problem}", file=sys.stderr)
             return 2
@@ -246,10 +234,7 @@ def _monitor(args: argparse.Namespace) -> int:
         if not reports:
             print("passk: no step to chart yet", file=sys.stderr)
             return 1
-        problem = _save_chart(Path(args.out), reports, settings["level"])
-        if problem:
-            print(f"passk: {problem}", file=sys.stderr)
-            return 2
+        _save_chart(Path(args.out), reports, settings["level"])
         print(f"wrote {args.out}")
     return 0
 
