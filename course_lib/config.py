@@ -140,8 +140,8 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "pass@k as a diagnostic",
         "Two checkpoints compared across k on real-format result files: bootstrap intervals (population vs fixed "
         "benchmark), every crossing, coverage losses, pass^k and Cover@τ beside a uniform guesser, a beta-binomial "
-        "forecast beyond n checked by subsampling; GRPO group sizes planned from pass rates (`passk curve`, "
-        "`passk plan`)",
+        "forecast beyond n checked by subsampling; GRPO group sizes planned from pass rates; a training run "
+        "watched from its own samples (`passk curve`, `passk plan`, `passk monitor`)",
         30,
     ),
 ]
