@@ -94,12 +94,20 @@ def test_the_guides_table_command_runs(tmp_path):
     assert "| `notebooks/00_start_here.ipynb` | 3 | 200 |" in out
 
 
-def test_the_zero_signal_snippet_reads_where_the_example_scripts_write():
+def test_the_guides_monitor_lines_read_where_the_example_scripts_write():
+    """docs/real_model.md's `passk monitor ~/passk_runs/<run>` lines name the folder run_1gpu.sh writes by default."""
     guide = (ROOT / "docs" / "real_model.md").read_text(encoding="utf-8")
-    (path,) = re.findall(r'open\(os\.path\.expanduser\("([^"]+)"\)\)', guide)
-    for script in sorted((ROOT / "examples" / "verl").glob("run_*.sh")):
-        (default,) = re.findall(r'rollout_data_dir="\$\{ROLLOUTS:-\$HOME/([^}]+)\}/\$ESTIMATOR"', script.read_text())
-        assert path.startswith(f"~/{default}/passk_chen/"), (script.name, default, path)
+    paths = set(re.findall(r"passk monitor (~/\S+)", guide))
+    assert paths, "the guide shows no passk monitor line"
+    script = (ROOT / "examples" / "verl" / "run_1gpu.sh").read_text()
+    (estimator,) = re.findall(r"^ESTIMATOR=\$\{ESTIMATOR:-(\w+)\}", script, flags=re.M)
+    (experiment,) = re.findall(r"^EXPERIMENT=\$\{EXPERIMENT:-([^}]+)\}", script, flags=re.M)
+    (out,) = re.findall(r"^OUT=\$\{OUT:-\$HOME/([^}]+)\}", script, flags=re.M)
+    default = "~/" + out.replace("$EXPERIMENT", experiment).replace("$ESTIMATOR", estimator)
+    assert paths == {default}, (paths, default)
+    for name in ("run_1gpu.sh", "run_multigpu.sh"):
+        text = (ROOT / "examples" / "verl" / name).read_text()
+        assert 'trainer.rollout_data_dir="$OUT/rollouts"' in text, name
 
 
 def test_chapter_1_names_the_estimator_charts_colours_as_its_legend_does():
