@@ -8,9 +8,10 @@ Steps:
 
 1. **Executed chapters.** The chapter notebooks (``course_lib.config.CHAPTERS``) executed by the
    notebook test (``tests/test_notebooks.py``) or by ``scripts/measure_notebooks.py`` are in
-   ``test-output/notebooks/``. A copy is reused when its cells have the same sources as the
-   notebook in ``notebooks/`` and it holds no error; otherwise the chapter is executed here
-   (the same way, and the copy is saved there for next time).
+   ``test-output/notebooks/``. A copy is reused when it is current (its execution key: the same
+   notebook, ``course_lib``, ``results/`` and package versions, see ``measure_notebooks.current``)
+   and holds no error; otherwise the chapter is executed here (the same way, and the copy is kept
+   there, so that the notebook test and the browser test reuse it in turn).
 2. **Static charts.** Charts are anywidget widgets (offline charts in JupyterLab), which a static
    page cannot run. Their state is saved in the executed notebook (the Vega-Lite ``spec``, and
    for the explorers' :class:`~course_lib.viz.widgets.VegaPane` its datasets too), so each chart
@@ -51,7 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from measure_notebooks import EXECUTED, execute  # noqa: E402  (sibling script: one way to execute)
+from measure_notebooks import current, execute  # noqa: E402  (sibling script: one way to execute)
 
 from course_lib import config  # noqa: E402
 
@@ -81,17 +82,6 @@ NOTE = (
 # ---------------------------------------------------------------- 1. executed chapters
 
 
-def _sources(nb: dict) -> list[tuple[str, str]]:
-    def text(src):
-        return "".join(src) if isinstance(src, list) else src
-
-    return [(c["cell_type"], text(c["source"])) for c in nb["cells"]]
-
-
-def _has_error(nb: dict) -> bool:
-    return any(o.get("output_type") == "error" for c in nb["cells"] for o in c.get("outputs", []))
-
-
 def executed_chapters(force: bool, jobs: int, allow_errors: bool = False) -> dict[str, Path]:
     """Stem -> executed copy of each chapter: reused when current, else executed (``jobs`` at a time).
 
@@ -99,24 +89,25 @@ def executed_chapters(force: bool, jobs: int, allow_errors: bool = False) -> dic
     the failing cell, error shown) goes on the site and the manifest counts its errors.
     """
     found, todo = {}, []
+    t0 = time.perf_counter()
     for stem, *_ in config.CHAPTERS:
-        src, copy = ROOT / "notebooks" / f"{stem}.ipynb", EXECUTED / f"{stem}.ipynb"
-        if not force and copy.exists():
-            nb = json.loads(copy.read_text(encoding="utf-8"))
-            current = _sources(nb) == _sources(json.loads(src.read_text(encoding="utf-8")))
-            if current and (allow_errors or not _has_error(nb)):
-                age = (time.time() - copy.stat().st_mtime) / 60
-                print(f"  reuse   {copy.relative_to(ROOT)} (executed {age:.0f} min ago)", flush=True)
-                found[stem] = copy
-                continue
-        todo.append(src)
+        src = ROOT / "notebooks" / f"{stem}.ipynb"
+        record, why = (None, "--execute") if force else current(src, allow_errors=allow_errors)
+        if record is not None:
+            print(f"  reuse   {Path(record['output']).relative_to(ROOT)}: {why}", flush=True)
+            found[stem] = Path(record["output"])
+        else:
+            print(f"  execute {src.relative_to(ROOT)} ({why})", flush=True)
+            todo.append(src)
     if todo:
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+        jobs = max(1, min(jobs, len(todo)))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
             for row in pool.map(execute, todo):
-                print(f"  execute {row['notebook']}: {row['seconds']:.0f} s, peak {row['peak_mb']} MB", flush=True)
+                print(f"  executed {row['notebook']}: {row['seconds']:.0f} s, peak {row['peak_mb']} MB", flush=True)
                 if (row["errors"] or row["failure"]) and not allow_errors:
                     raise SystemExit(f"{row['notebook']} raised while executing:\n{row['failure']}")
                 found[Path(row["output"]).stem] = Path(row["output"])
+        print(f"  {len(todo)} chapter(s) executed in {time.perf_counter() - t0:.0f} s ({jobs} at a time)", flush=True)
     return found
 
 

@@ -9,8 +9,14 @@
 
 Each notebook runs exactly as tests/test_notebooks.py runs it (nbclient, a fresh ``python3``
 kernel, the notebook's own folder as working directory) and its executed copy is written to
-``test-output/notebooks/`` -- the folder the test writes and the course site
-(``scripts/build_site.py``) reuses, so one run serves all three. Peak memory is the largest
+``test-output/notebooks/`` (``$PASSK_EXECUTED`` if set: another environment keeps its own).
+
+**One execution per environment.** Each executed copy carries its *execution key* in its metadata
+(:func:`execution_key`: digests of the notebook file, of the ``course_lib`` that the kernel
+imports, of ``results/``, and of the environment's package versions and Python). A copy whose key
+matches is current: the notebook test, the browser test's saved-state checks and the course
+site reuse it (:func:`executed`) instead of running the notebook again, and any change to one of
+those inputs runs it again. This script always executes (it measures). Peak memory is the largest
 resident set size (RSS) of the kernel and every process it started, summed, polled every
 0.1 s; with ``--server`` a JupyterLab server runs alongside and its process tree counts too:
 the sum is the figure to hold against Binder's 2 GB (scripts/test_binder.sh). The instructor guide's timings
@@ -22,6 +28,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
+import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -36,8 +45,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXECUTED = ROOT / "test-output" / "notebooks"
-"""Where executed copies go (the same folder as tests/test_notebooks.py)."""
+EXECUTED = ROOT / os.environ.get("PASSK_EXECUTED", "test-output/notebooks")
+"""Where executed copies go, and where tests/test_notebooks.py, the browser test and the site find them."""
+KEY = "passk_execution"
+"""Notebook metadata field of an executed copy: its execution key and figures (see :func:`executed`)."""
 
 
 class PeakMemory:
@@ -81,14 +92,88 @@ class PeakMemory:
         self._thread.join()
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _tree_digest(folder: Path) -> str:
+    """Digest of every file under ``folder`` (names and bytes; caches left out); '' if there is none."""
+    if not folder.is_dir():
+        return ""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def _packages() -> str:
+    """Digest of this environment's installed distributions (name==version, sorted) and its Python."""
+    dists = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in importlib.metadata.distributions()})
+    return _digest("\n".join([platform.python_version(), *dists]).encode())
+
+
+def execution_key(path: Path) -> dict:
+    """What an executed copy of notebook ``path`` depends on, as digests (equal digests: reuse the copy).
+
+    ``notebook``: the file; ``course_lib``: the package the kernel imports (found as this interpreter
+    finds it: ``PYTHONPATH`` counts); ``results``: the committed results that chapters read;
+    ``packages``: this environment's package versions and Python version.
+    """
+    spec = importlib.util.find_spec("course_lib")
+    lib = Path(next(iter(spec.submodule_search_locations))) if spec else ROOT / "course_lib"
+    return {
+        "notebook": _digest(Path(path).read_bytes()),
+        "course_lib": _tree_digest(lib),
+        "results": _tree_digest(ROOT / "results"),
+        "packages": _packages(),
+    }
+
+
+def current(path: Path, out_dir: Path = EXECUTED, allow_errors: bool = False) -> tuple[dict | None, str]:
+    """The figures of the executed copy of ``path`` in ``out_dir`` if it is current, else None; and why.
+
+    Current: its execution key equals :func:`execution_key` now, and it ran without an error
+    (unless ``allow_errors``).
+    """
+    copy = Path(out_dir) / Path(path).name
+    if not copy.exists():
+        return None, "not executed yet"
+    try:
+        record = json.loads(copy.read_text(encoding="utf-8"))["metadata"].get(KEY)
+    except (OSError, ValueError, KeyError):
+        return None, "unreadable copy"
+    if not isinstance(record, dict) or not isinstance(record.get("key"), dict):
+        return None, "copy without an execution key"
+    now = execution_key(path)
+    changed = [name for name in now if record["key"].get(name) != now[name]]
+    if changed:
+        return None, f"changed since it ran: {', '.join(changed)}"
+    if (record["errors"] or record["failure"]) and not allow_errors:
+        return None, "it raised when it ran"
+    return {**record, "output": str(copy), "reused": True}, f"current (executed {record['executed_at']})"
+
+
+def executed(path: Path, out_dir: Path = EXECUTED, allow_errors: bool = False, **kwargs) -> dict:
+    """The figures of a current executed copy of ``path``: reused if there is one, else executed now.
+
+    Returns :func:`execute`'s dict; ``reused`` tells which. ``kwargs`` go to :func:`execute`.
+    """
+    record, _why = current(path, out_dir, allow_errors)
+    return record if record is not None else execute(path, out_dir, **kwargs)
+
+
 def execute(path: Path, out_dir: Path = EXECUTED, timeout: int = 600, server_pid: int | None = None) -> dict:
     """Run notebook ``path`` top to bottom, save the executed copy in ``out_dir``; return its figures.
 
     Returns a dict with ``notebook``, ``seconds`` (wall time, kernel start included),
     ``peak_mb`` (kernel + children RSS, plus the process tree of ``server_pid`` when given: what a
-    Binder container holds while a learner runs the chapter), ``errors`` (number of error outputs)
-    and ``output``.
+    Binder container holds while a learner runs the chapter), ``errors`` (number of error outputs),
+    ``failure`` (the end of the error of the cell that raised, or None), ``executed_at``, ``key``
+    (:func:`execution_key`, also saved in the copy's metadata), ``reused`` (False) and ``output``.
     """
+    key = execution_key(path)
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -109,23 +194,29 @@ def execute(path: Path, out_dir: Path = EXECUTED, timeout: int = 600, server_pid
         try:
             client.execute()
         except CellExecutionError as exc:
-            failed = str(exc)[-2000:]
+            failed = str(exc)[-3000:]
             client.set_widgets_metadata()  # keep the charts drawn before the error (nbclient skips this)
     seconds = time.perf_counter() - start
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / path.name
-    nbformat.write(nb, out)
     errors = sum(
         o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
-    return {
+    record = {
         "notebook": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
         "seconds": round(seconds, 1),
         "peak_mb": round(monitor.peak / 2**20),
         "errors": errors,
         "failure": failed,
-        "output": str(out),
+        "executed_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "key": key,
     }
+    nb.metadata[KEY] = record
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / path.name
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(out)  # whole or not at all: a reader never finds half a copy
+    return {**record, "reused": False, "output": str(out)}
 
 
 def machine() -> dict:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,18 @@ OUTPUT = ROOT / "test-output"
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-NOTEBOOK_TIMES: dict[str, float] = {}
+NOTEBOOK_TIMES: dict[str, dict] = {}
+"""Notebook name -> figures of its execution (scripts/measure_notebooks.py's dict), printed at the end."""
+
+
+def script(name: str):
+    """Module ``scripts/<name>.py`` (the scripts are not a package), imported once per session."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +40,12 @@ def pytest_terminal_summary(terminalreporter):
     _skipped_summary(terminalreporter)
     if NOTEBOOK_TIMES:
         terminalreporter.section("notebook run times")
-        for name, seconds in sorted(NOTEBOOK_TIMES.items()):
-            terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
+        for name, row in sorted(NOTEBOOK_TIMES.items()):
+            reused = f"  (reused: executed {row['executed_at']}, its inputs unchanged)" if row["reused"] else ""
+            terminalreporter.write_line(f"{row['seconds']:7.1f} s  {row['peak_mb']:5d} MB  {name}{reused}")
         OUTPUT.mkdir(exist_ok=True)
-        (OUTPUT / "notebook_times.json").write_text(json.dumps(NOTEBOOK_TIMES, indent=2))
+        times = {name: row["seconds"] for name, row in NOTEBOOK_TIMES.items()}
+        (OUTPUT / "notebook_times.json").write_text(json.dumps(times, indent=2))
 
 
 def _skipped_summary(terminalreporter) -> None:

@@ -1,24 +1,38 @@
-"""Real-browser test: JupyterLab + headless Chromium run every chapter notebook that draws charts.
+"""Real-browser test: JupyterLab + headless Chromium show every chapter notebook that draws charts.
 
 It starts JupyterLab from this test's Python environment on 127.0.0.1 (free port, no token,
 temporary settings, workspace, runtime and config folders) serving temporary copies of the
 chart notebooks (:data:`CHART_NOTEBOOKS`: those whose code calls ``setup_notebook()``), opens
 each once in Debian's Chromium through Playwright at a 1280 px wide window (JupyterLab's
-default layout: file browser open), runs all cells, and checks:
+default layout: file browser open), and checks:
 
 - no cell produced an error and no chart reported one;
 - every chart is drawn *whole* (:func:`_check_whole`): it holds a canvas or SVG, it is no
   wider than its output area (so not cut at the notebook's right edge), no ancestor clips it
   or scrolls it sideways, and it is not a sliver (at least :data:`MIN_SIDE` px each way); it
   has a text alternative (``aria-label``, from the chart's description);
-  the lab's live chart (chapter 5) is measured after the training run has finished;
 - chapter 3: every explorer drew a chart, and so did the static chart of the last section;
   moving a slider with the keyboard changes the chart, *in place* (the same ``<canvas>`` is
   updated: no re-display, hence no flicker), the numeric readout and the chart's text
   alternative; the same on the drawing
-  path chosen for Colab (HTML renderer redrawn into Output widgets).
+  path chosen for Colab (HTML renderer redrawn into Output widgets);
+- the lab's live chart (chapter 5's :class:`~course_lib.lab.charts.LiveChart`), drawn empty and
+  then filled in place as a run goes, has grown to its full size when the run ends.
 
-Each notebook runs once, in one page of one browser shared by the module. Screenshots of every
+**Saved state or a live kernel.** The charts are widgets (anywidget), saved with the executed
+notebook. JupyterLab draws them again from that saved state when the notebook is opened: the
+widget manager restores the notebook's widget state once the notebook has a kernel session
+(a fresh kernel that runs nothing is enough; with "No Kernel" they stay "Loading widget..."),
+and only in a trusted notebook (else JupyterLab shows the text form). So the drawn-whole checks
+of chapters other than 3 run on the executed copy that the notebook test keeps
+(``scripts/measure_notebooks.py``'s :func:`executed`: the same execution, not a second one),
+signed as trusted, opened with an idle kernel that executes nothing. What needs Python to answer
+runs with a live kernel, all cells run in the browser: chapter 3 on both drawing paths (key
+presses, in-place redraws, the text alternative that follows them, the Colab path's
+Output widgets) and the live chart being filled in place (a small notebook that feeds
+:class:`LiveChart` as chapter 5's training loop does).
+
+One page per notebook, one browser shared by the module. Screenshots of every
 chart go to ``test-output/browser/``. Without Chromium or Playwright the test is skipped
 locally but fails in CI (``CI=true``), where ``.ci/run`` installs Chromium.
 """
@@ -36,12 +50,30 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from conftest import IN_CI, ROOT
+from conftest import IN_CI, ROOT, script
 
 NOTEBOOK = "03_explorers.ipynb"
 COLAB_COPY = "03_explorers_colab_path.ipynb"
+LIVE_CHART = "live_chart.ipynb"
+LIVE_CHART_CELLS = [
+    "from course_lib.viz.rendering import setup_notebook\n\nsetup_notebook()",
+    "import time\n\nfrom course_lib.lab.charts import DEFAULT_METRICS, LiveChart\n\n"
+    "live = LiveChart(k=4, interval=0.0)  # chapter 5's live chart: displayed empty",
+    "# filled in place, one update per evaluation, as chapter 5's run_many(..., callback=live.update) does\n"
+    "histories = {(run, seed): [] for run in ('grpo', 'chen') for seed in (0, 1)}\n"
+    "for step in range(0, 101, 10):\n"
+    "    for (run, seed), rows in histories.items():\n"
+    "        value = 0.1 + (0.004 if run == 'grpo' else 0.006) * step + 0.05 * seed\n"
+    "        metrics = {key.format(k=4): value / (1 + j) for j, (key, _) in enumerate(DEFAULT_METRICS)}\n"
+    "        rows.append({'step': step, **metrics})\n"
+    "    live.update(histories)\n"
+    "    time.sleep(0.3)\n"
+    "live.finish()",
+]
+"""A notebook that feeds the lab's live chart as a training run does (no training: the chart is what is tested)."""
 EXPLORERS = 5
 VIEWPORT = {"width": 1280, "height": 1000}
 MIN_SIDE = 80
@@ -102,15 +134,35 @@ def _wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float
     raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+class Lab(NamedTuple):
+    """The throw-away JupyterLab: its URL, the folder it serves, and its notary's files (trust)."""
+
+    url: str
+    root: Path
+    notary: dict
+
+    def add_executed(self, name: str) -> None:
+        """Serve the current executed copy of chapter ``name`` (executed now if there is none), signed as trusted.
+
+        The copy is the notebook test's (scripts/measure_notebooks.py): one execution serves both tests.
+        """
+        from nbformat import read
+        from nbformat.sign import NotebookNotary
+
+        row = script("measure_notebooks").executed(ROOT / "notebooks" / name)
+        assert not row["failure"] and not row["errors"], f"{name} raised while executing:\n{row['failure']}"
+        shutil.copy(row["output"], self.root / name)
+        NotebookNotary(**self.notary).sign(read(self.root / name, as_version=4))  # JupyterLab trusts it
+
+
 @pytest.fixture(scope="module")
 def lab():
-    """URL of a throw-away JupyterLab serving copies of the chart notebooks; stopped afterwards."""
+    """A throw-away JupyterLab (:class:`Lab`) serving copies of the notebooks run live here; stopped afterwards."""
     _chromium()
     tmp = Path(tempfile.mkdtemp(prefix="passk-lab-"))
     root, settings = tmp / "notebooks", tmp / "settings"
     root.mkdir()
-    for name in CHART_NOTEBOOKS:
-        shutil.copy(ROOT / "notebooks" / name, root / name)
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
     # The kernels run in the copies' folder; a notebook that reads ../results (chapter 6) finds the repository's.
     if (ROOT / "results").is_dir():
         (tmp / "results").symlink_to(ROOT / "results", target_is_directory=True)
@@ -118,6 +170,12 @@ def lab():
     text = (ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8")
     assert "setup_notebook()" in text
     (root / COLAB_COPY).write_text(text.replace("setup_notebook()", 'setup_notebook(\\"colab\\")', 1), encoding="utf-8")
+    import nbformat
+
+    cells = [nbformat.v4.new_code_cell(source) for source in LIVE_CHART_CELLS]
+    kernel = {"kernelspec": json.loads(text)["metadata"]["kernelspec"]}  # chapter 3's: the python3 kernel
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), root / LIVE_CHART)
+    notary = {"db_file": str(tmp / "nbsignatures.db"), "secret_file": str(tmp / "notebook_secret")}
     # Render every cell, even off-screen ones, so that all explorers are drawn and checked.
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
@@ -150,6 +208,8 @@ def lab():
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--NotebookNotary.db_file={notary['db_file']}",
+        f"--NotebookNotary.secret_file={notary['secret_file']}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
         cmd.append("--allow-root")
@@ -158,7 +218,7 @@ def lab():
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_server(url, proc, log)
-        yield url
+        yield Lab(url, root, notary)
     finally:
         proc.terminate()
         try:
@@ -348,16 +408,29 @@ def shots(output_dir) -> Path:
     return folder
 
 
-def _run_all(page, lab: str, name: str) -> None:
-    """Open notebook ``name`` in a workspace of its own, run all cells, fail on any error output."""
-    page.goto(lab + f"lab/workspaces/{Path(name).stem}/tree/{name}?reset", wait_until="domcontentloaded")
-    state = _wait(
+def _open(page, lab: Lab, name: str) -> dict:
+    """Open notebook ``name`` in a workspace of its own; its state once its kernel is idle."""
+    page.goto(lab.url + f"lab/workspaces/{Path(name).stem}/tree/{name}?reset", wait_until="domcontentloaded")
+    return _wait(
         page,
         f"n => {{ const s = ({_STATE_JS})(n); return s && s.kernel === 'idle' && s; }}",
         120,
         "the notebook to open with an idle kernel",
         name,
     )
+
+
+def _open_saved(page, lab: Lab, name: str) -> None:
+    """Open the executed copy of chapter ``name`` (saved outputs and widget state), running nothing."""
+    lab.add_executed(name)
+    state = _open(page, lab, name)
+    assert state["counts"] and all(c is not None for c in state["counts"]), f"{name}: not an executed copy"
+    assert not state["errors"], state["errors"]
+
+
+def _run_all(page, lab: Lab, name: str) -> None:
+    """Open notebook ``name`` in a workspace of its own, run all cells, fail on any error output."""
+    state = _open(page, lab, name)
     n_code = len(state["counts"])
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     state = _wait(
@@ -479,14 +552,26 @@ def test_colab_drawing_path_draws_and_responds(lab, browser, shots):
 
 @pytest.mark.parametrize("name", [n for n in CHART_NOTEBOOKS if n != NOTEBOOK])
 def test_every_chart_is_drawn_whole(lab, browser, shots, name):
-    """Every other chart notebook (chapter 3 is checked above): run once, every chart drawn whole.
+    """Every other chart notebook (chapter 3 is checked above), as executed: every chart drawn whole.
 
-    In chapter 5 this includes the lab's live chart, first drawn empty and then filled in
-    place while training runs: it must have grown to its full size when the run ends.
+    Drawn from the executed copy's saved widget state (the notebook test's execution); in chapter 5
+    this includes the lab's live chart as the training run left it.
     """
     page = browser.new_page(viewport=VIEWPORT)
     try:
-        _run_all(page, lab, name)
+        _open_saved(page, lab, name)
         _check_whole(page, shots, name[:3])
+    finally:
+        _close(page)
+
+
+def test_live_chart_grows_in_place_to_full_size(lab, browser, shots):
+    """The lab's live chart, first drawn empty and then filled in place while a run goes (chapter 5's
+    training cell), has grown to its full size when the run ends (it once stayed a ~50 px strip)."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        _run_all(page, lab, LIVE_CHART)
+        charts = _check_whole(page, shots, "live_chart_")
+        assert len(charts) == 1, charts
     finally:
         _close(page)

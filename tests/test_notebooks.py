@@ -1,21 +1,23 @@
 """Every course notebook executes top to bottom in a fresh kernel, without errors.
 
-The notebooks are committed without outputs; here they run on a copy (the executed
-copy is written to test-output/notebooks/ for inspection), with the notebook's own
-folder as working directory, exactly as a learner's "Run All" would.
+The notebooks are committed without outputs; here they run on a copy, with the notebook's own
+folder as working directory, exactly as a learner's "Run All" would, through
+``scripts/measure_notebooks.py`` (one way to execute: time and peak memory are recorded). The
+executed copy is kept in test-output/notebooks/ with its execution key (the notebook, the
+``course_lib`` it imports, ``results/``, the environment's packages): a copy whose key is current
+was executed from these very inputs in this environment -- by this test earlier, by ``make site``
+or ``make measure`` -- and is checked instead of running the notebook a second time (CI executes
+each chapter once per environment; delete test-output/notebooks/ to run them all again). The
+browser test and the course site draw their charts from the same copies.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
-import nbformat
 import pytest
-from conftest import NOTEBOOK_TIMES, OUTPUT, ROOT
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from conftest import NOTEBOOK_TIMES, ROOT, script
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -28,24 +30,11 @@ def test_course_has_its_chapters():
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path):
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=600,  # per cell; chapter budgets are printed in the timing summary
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        pytest.fail(f"{path.name} raised while executing:\n{str(exc)[-3000:]}", pytrace=False)
-    finally:
-        NOTEBOOK_TIMES[path.name] = time.perf_counter() - start
-        (OUTPUT / "notebooks").mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, OUTPUT / "notebooks" / path.name)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
-    assert not errors, errors
+    row = script("measure_notebooks").executed(path)  # per cell at most 600 s; budgets: the timing summary
+    NOTEBOOK_TIMES[path.name] = row
+    if row["failure"]:
+        pytest.fail(f"{path.name} raised while executing:\n{row['failure']}", pytrace=False)
+    assert not row["errors"], f"{path.name}: {row['errors']} error output(s), see {row['output']}"
 
 
 def test_notebooks_are_committed_clean():
