@@ -8,7 +8,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup setup-test course test test-simd lint format test-wheel test-colab-pins test-binder test-verl site measure exercises bench clean
+.PHONY: setup setup-test course test test-fast test-simd lint format test-wheel test-colab-pins test-binder test-verl site measure exercises bench clean
 
 setup:
 	@$(PYTHON) scripts/bootstrap.py $(VENV) --extras course
@@ -24,6 +24,11 @@ course: setup
 ## Set up and run the whole test suite (unit tests, notebooks, exercises, browser test).
 test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The edit-test loop: the unit tests and doctests only (pytest --fast: no notebook execution, no browser, no test that
+## starts kernels, servers or environments). About 2 minutes; `make test` is the full suite.
+test-fast: setup-test
+	$(PY) -m pytest --fast $(PYTEST_ARGS)
 
 ## The unit tests and doctests again with NumPy's (and PyTorch's) AVX-512 kernels switched off, where the CPU has
 ## them (checked, not assumed); on a CPU without AVX-512 it says so and stops. No notebooks, no browser (CI runs it).
@@ -43,11 +48,16 @@ format: setup-test
 test-wheel: setup-test
 	bash scripts/test_wheel.sh $(PY)
 
-## Execute the chapter, solution and exercise notebooks again, pinned to Colab's widget/chart versions.
+## Execute the chapter, solution and exercise notebooks once in an environment pinned to Colab's widget/chart versions
+## (checked there before they run); its executed copies are kept apart (test-output/notebooks-colab/).
+COLAB_PINS := ipywidgets==7.7.1 altair==5.5.0
 test-colab-pins:
 	@$(PYTHON) scripts/bootstrap.py .venv-colab --extras course,test
-	$(VENV)-colab/bin/python -m pip install -q "ipywidgets==7.7.1" "altair==5.5.0"
-	$(VENV)-colab/bin/python -m pytest -m notebook tests/test_notebooks.py tests/test_exercises.py
+	$(VENV)-colab/bin/python -m pip install -q $(COLAB_PINS)
+	$(VENV)-colab/bin/python -c "import importlib.metadata as m, sys; bad = [p for p in sys.argv[1:] \
+		if m.version(p.split('==')[0]) != p.split('==')[1]]; sys.exit(f'Colab pins not in effect: {bad}' if bad else 0)" $(COLAB_PINS)
+	PASSK_EXECUTED=test-output/notebooks-colab $(VENV)-colab/bin/python -m pytest -m notebook \
+		tests/test_notebooks.py tests/test_exercises.py $(PYTEST_ARGS)
 
 ## Binder's set-up rehearsed: binder/requirements.txt + postBuild in a fresh environment (local CPU torch standing
 ## in for the CPU index), then every chapter with a JupyterLab server up: server + kernel memory < 2 GB.

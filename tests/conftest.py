@@ -16,6 +16,9 @@ OUTPUT = ROOT / "test-output"
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+NOT_FAST = ("test_grading_room.py", "test_grading_grade.py", "test_readme_commands.py")
+"""Test files that drive kernels, servers or `make`, left out by ``--fast`` (with the notebook and browser tests)."""
+
 NOTEBOOK_TIMES: dict[str, dict] = {}
 """Notebook name -> figures of its execution (scripts/measure_notebooks.py's dict), printed at the end."""
 
@@ -28,6 +31,28 @@ def script(name: str):
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the unit tests and doctests only (make test-fast, the SIMD pass): no notebook or browser test, "
+        f"none of {', '.join(NOT_FAST)} (they start kernels, servers, environments)",
+    )
+
+
+def _not_fast(item) -> bool:
+    in_file = item.path.name in NOT_FAST and item.path.parent == ROOT / "tests"
+    return in_file or item.get_closest_marker("notebook") is not None or item.get_closest_marker("browser") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--fast"):
+        slow = [i for i in items if _not_fast(i)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [i for i in items if i not in slow]
 
 
 @pytest.fixture(scope="session")

@@ -141,3 +141,22 @@ def test_ci_runs_the_simd_pass():
     assert "make test-simd" in (ROOT / ".ci" / "run").read_text()
     live = _simd_pass().probe()  # this machine, as the pass sees it
     assert set(live["numpy"]) and all(isinstance(on, bool) for on in live["numpy"].values())
+
+
+def test_make_test_fast_runs_the_unit_tests_and_doctests_only_and_the_readme_says_so():
+    """`make test-fast` (pytest --fast, also the SIMD pass): no notebook or browser test, no kernel-driving file."""
+    assert "$(PY) -m pytest --fast" in (ROOT / "Makefile").read_text()
+    assert '"--fast"' in (ROOT / "scripts" / "simd_pass.py").read_text()  # one selection for both
+    contributing = (ROOT / "README.md").read_text().split("## Contributing", 1)[1].split("\n## ", 1)[0]
+    assert "`make test-fast`" in contributing and "`make test`" in contributing
+    files = ["tests/test_notebooks.py", "tests/test_browser.py", "tests/test_grading_grade.py", "tests/test_make.py"]
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--fast", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    ids = [line for line in out.splitlines() if "::" in line]
+    assert any(i.startswith("tests/test_make.py::") for i in ids), out
+    assert "tests/test_notebooks.py::test_notebooks_are_committed_clean" in ids  # a unit test of that file stays
+    assert not [i for i in ids if "test_notebook_executes" in i or "test_browser.py" in i or "test_grading_grade" in i]
