@@ -8,7 +8,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup setup-test course test test-fast test-simd lint format test-wheel test-colab-pins test-binder test-verl site measure exercises bench clean
+.PHONY: setup setup-test course test test-fast test-simd lint format test-wheel test-colab-pins colab-env test-binder test-verl site measure exercises bench clean
 
 setup:
 	@$(PYTHON) scripts/bootstrap.py $(VENV) --extras course
@@ -51,13 +51,16 @@ test-wheel: setup-test
 ## Execute the chapter, solution and exercise notebooks once in an environment pinned to Colab's widget/chart versions
 ## (checked there before they run); its executed copies are kept apart (test-output/notebooks-colab/).
 COLAB_PINS := ipywidgets==7.7.1 altair==5.5.0
-test-colab-pins:
+test-colab-pins: colab-env
+	PASSK_EXECUTED=test-output/notebooks-colab $(VENV)-colab/bin/python -m pytest -m notebook \
+		tests/test_notebooks.py tests/test_exercises.py $(PYTEST_ARGS)
+
+## The Colab-pinned environment alone (.venv-colab): [course,test], then Colab's pins, checked.
+colab-env:
 	@$(PYTHON) scripts/bootstrap.py .venv-colab --extras course,test
 	$(VENV)-colab/bin/python -m pip install -q $(COLAB_PINS)
 	$(VENV)-colab/bin/python -c "import importlib.metadata as m, sys; bad = [p for p in sys.argv[1:] \
 		if m.version(p.split('==')[0]) != p.split('==')[1]]; sys.exit(f'Colab pins not in effect: {bad}' if bad else 0)" $(COLAB_PINS)
-	PASSK_EXECUTED=test-output/notebooks-colab $(VENV)-colab/bin/python -m pytest -m notebook \
-		tests/test_notebooks.py tests/test_exercises.py $(PYTEST_ARGS)
 
 ## Binder's set-up rehearsed: binder/requirements.txt + postBuild in a fresh environment (local CPU torch standing
 ## in for the CPU index), then every chapter with a JupyterLab server up: server + kernel memory < 2 GB.
@@ -91,7 +94,8 @@ test-verl:
 	$(VERL_VENV)/bin/python scripts/monitor_fixtures.py
 
 ## Build the course site (static HTML, readable offline) into build/site/ (scripts/build_site.py): the chapters
-## executed by the notebook test (test-output/notebooks/) are reused when current, else executed here; the [site]
+## executed by the notebook test (test-output/notebooks/) are reused when current (same notebook, course_lib, results/
+## and packages), else executed here, and kept there for the notebook and browser tests to reuse; the [site]
 ## extra (Sphinx, MyST-NB, sphinx-book-theme) is installed on first use. Read it: python -m http.server -d build/site
 site: setup
 	@$(PY) -c "import sphinx, myst_nb, sphinx_book_theme" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e ".[site]"
