@@ -13,9 +13,11 @@ browser test and the course site draw their charts from the same copies.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
+import nbformat
 import pytest
 from conftest import NOTEBOOK_TIMES, ROOT, script
 
@@ -46,3 +48,49 @@ def test_notebooks_are_committed_clean():
         cwd=ROOT,
     )
     assert result.returncode == 0, f"run `python scripts/sync_notebooks.py`:\n{result.stdout}{result.stderr}"
+
+
+def test_an_executed_copy_is_reused_only_while_its_inputs_are_unchanged(tmp_path, monkeypatch):
+    """The execution key: the notebook, course_lib, results/ and the packages; a copy that raised is not reused."""
+    m = script("measure_notebooks")
+    src, out = tmp_path / "ch.ipynb", tmp_path / "executed"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), src)
+    assert m.current(src, out) == (None, "not executed yet")
+
+    def executed_copy(**record):
+        nb = nbformat.read(src, as_version=4)
+        nb.metadata[m.KEY] = {"key": m.execution_key(src), "errors": 0, "failure": None, "executed_at": "now"} | record
+        out.mkdir(exist_ok=True)
+        nbformat.write(nb, out / src.name)
+
+    executed_copy(seconds=1.0)
+    record, why = m.current(src, out)
+    assert record["reused"] and record["seconds"] == 1.0 and why == "current (executed now)"
+    assert m.executed(src, out) == record  # reused: nothing runs
+    executed_copy(errors=1)
+    assert m.current(src, out) == (None, "it raised when it ran")
+    assert m.current(src, out, allow_errors=True)[0]["errors"] == 1  # the site's --allow-errors
+    executed_copy()
+    tree = m._tree_digest
+    monkeypatch.setattr(m, "_tree_digest", lambda folder: "edited" if folder.name == "course_lib" else tree(folder))
+    assert m.current(src, out) == (None, "changed since it ran: course_lib")
+    monkeypatch.setattr(m, "_tree_digest", lambda folder: "new run" if folder.name == "results" else tree(folder))
+    monkeypatch.setattr(m, "_packages", lambda: "altair==5.5.0")
+    assert m.current(src, out) == (None, "changed since it ran: results, packages")
+    monkeypatch.undo()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 2")]), src)
+    assert m.current(src, out) == (None, "changed since it ran: notebook")
+    (out / src.name).write_text(json.dumps({"cells": [], "metadata": {}}))
+    assert m.current(src, out) == (None, "copy without an execution key")
+
+
+def test_the_digest_of_a_folder_follows_its_files_and_not_its_caches(tmp_path):
+    m = script("measure_notebooks")
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    first = m._tree_digest(tmp_path / "pkg")
+    (tmp_path / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")
+    assert m._tree_digest(tmp_path / "pkg") == first
+    (tmp_path / "pkg" / "data.json").write_text("{}")
+    assert m._tree_digest(tmp_path / "pkg") != first
+    assert m._tree_digest(tmp_path / "missing") == ""
