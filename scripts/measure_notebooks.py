@@ -13,7 +13,8 @@ kernel, the notebook's own folder as working directory) and its executed copy is
 
 **One execution per environment.** Each executed copy carries its *execution key* in its metadata
 (:func:`execution_key`: digests of the notebook file, of the ``course_lib`` that the kernel
-imports, of ``results/``, and of the environment's package versions and Python). A copy whose key
+imports, of ``results/``, of the environment's package versions and Python, and for chapter 8
+of the real model's copy). A copy whose key
 matches is current: the notebook test, the browser test's saved-state checks and the course
 site reuse it (:func:`executed`) instead of running the notebook again, and any change to one of
 those inputs runs it again. This script always executes (it measures). Peak memory is the largest
@@ -114,21 +115,46 @@ def _packages() -> str:
     return _digest("\n".join([platform.python_version(), *dists]).encode())
 
 
+MODEL_USERS = "course_lib.realmodel"
+"""A notebook whose text names this package loads chapter 8's real model: its key also holds the model copy."""
+
+
+def _model_digest() -> str:
+    """Digest of the record of chapter 8's model copy in the course's cache; '' if there is none.
+
+    The record (``passk-model.json``, written last by ``passk model fetch``) holds the SHA-256 of the
+    copy's weights and the transformers and torch that converted it: the model files that matter.
+    The folder and the record's name come from ``course_lib.realmodel.fetch`` (their one home).
+    """
+    try:
+        from course_lib.realmodel.fetch import MANIFEST, model_dir
+    except ImportError:  # a course without chapter 8's package
+        return ""
+    record = model_dir() / MANIFEST
+    return _digest(record.read_bytes()) if record.is_file() else ""
+
+
 def execution_key(path: Path) -> dict:
     """What an executed copy of notebook ``path`` depends on, as digests (equal digests: reuse the copy).
 
     ``notebook``: the file; ``course_lib``: the package the kernel imports (found as this interpreter
     finds it: ``PYTHONPATH`` counts); ``results``: the committed results that chapters read;
-    ``packages``: this environment's package versions and Python version.
+    ``packages``: this environment's package versions and Python version; and, only for a notebook
+    that uses the real model (its text names :data:`MODEL_USERS`), ``model``: :func:`_model_digest`
+    (the other chapters' copies do not depend on it, and stay current when the model is fetched).
     """
     spec = importlib.util.find_spec("course_lib")
     lib = Path(next(iter(spec.submodule_search_locations))) if spec else ROOT / "course_lib"
-    return {
-        "notebook": _digest(Path(path).read_bytes()),
+    text = Path(path).read_bytes()
+    key = {
+        "notebook": _digest(text),
         "course_lib": _tree_digest(lib),
         "results": _tree_digest(ROOT / "results"),
         "packages": _packages(),
     }
+    if MODEL_USERS.encode() in text:
+        key["model"] = _model_digest()
+    return key
 
 
 def current(path: Path, out_dir: Path = EXECUTED, allow_errors: bool = False) -> tuple[dict | None, str]:
@@ -197,6 +223,8 @@ def execute(path: Path, out_dir: Path = EXECUTED, timeout: int = 600, server_pid
             failed = str(exc)[-3000:]
             client.set_widgets_metadata()  # keep the charts drawn before the error (nbclient skips this)
     seconds = time.perf_counter() - start
+    if "model" in key:  # the copy this run used: fetched by the notebook itself on a fresh machine
+        key["model"] = _model_digest()
     errors = sum(
         o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )

@@ -94,3 +94,39 @@ def test_the_digest_of_a_folder_follows_its_files_and_not_its_caches(tmp_path):
     (tmp_path / "pkg" / "data.json").write_text("{}")
     assert m._tree_digest(tmp_path / "pkg") != first
     assert m._tree_digest(tmp_path / "missing") == ""
+
+
+def test_only_a_notebook_that_loads_the_real_model_is_keyed_on_its_copy(tmp_path, monkeypatch):
+    """Chapter 8's key holds the model copy's record (fetched or re-converted: executed again); the others do not."""
+    m = script("measure_notebooks")
+    plain, real, out = tmp_path / "ch.ipynb", tmp_path / "real.ipynb", tmp_path / "executed"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), plain)
+    cell = nbformat.v4.new_code_cell(f"import {m.MODEL_USERS}.fetch as F  # noqa")
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), real)
+    monkeypatch.setattr(m, "_model_digest", lambda: "")  # not fetched yet
+    assert "model" not in m.execution_key(plain) and m.execution_key(real)["model"] == ""
+    for src in (plain, real):
+        nb = nbformat.read(src, as_version=4)
+        nb.metadata[m.KEY] = {"key": m.execution_key(src), "errors": 0, "failure": None, "executed_at": "now"}
+        out.mkdir(exist_ok=True)
+        nbformat.write(nb, out / src.name)
+    monkeypatch.setattr(m, "_model_digest", lambda: "fetched")
+    assert m.current(plain, out)[0] is not None
+    assert m.current(real, out) == (None, "changed since it ran: model")
+
+
+def test_the_model_digest_follows_the_copys_record(tmp_path, monkeypatch):
+    """Without chapter 8's package: ''; with it, the digest of passk-model.json in the course's cache."""
+    m = script("measure_notebooks")
+    try:
+        from course_lib.realmodel.fetch import MANIFEST, model_dir
+    except ImportError:
+        assert m._model_digest() == ""
+        return
+    monkeypatch.setenv("PASSK_CACHE", str(tmp_path))
+    assert m._model_digest() == ""
+    model_dir().mkdir(parents=True)
+    (model_dir() / MANIFEST).write_text('{"safetensors_sha256": "a"}')
+    first = m._model_digest()
+    (model_dir() / MANIFEST).write_text('{"safetensors_sha256": "b"}')
+    assert first and m._model_digest() not in ("", first)
