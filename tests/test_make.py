@@ -143,6 +143,14 @@ def test_ci_runs_the_simd_pass():
     assert set(live["numpy"]) and all(isinstance(on, bool) for on in live["numpy"].values())
 
 
+def test_ci_calls_the_readmes_make_test_last():
+    """.ci/run's last command is `make test` (its output ends with pytest's summary line)."""
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    commands = [line for line in lines if line and not line.startswith("#")]
+    assert commands[-1].split()[:2] == ["make", "test"], commands[-1]
+    assert "make test" in (ROOT / "README.md").read_text()
+
+
 def test_make_test_fast_runs_the_unit_tests_and_doctests_only_and_the_readme_says_so():
     """`make test-fast` (pytest --fast, also the SIMD pass): no notebook or browser test, no kernel-driving file."""
     assert "$(PY) -m pytest --fast" in (ROOT / "Makefile").read_text()
