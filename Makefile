@@ -8,7 +8,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root (containers, CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup setup-test course test test-fast test-simd lint format test-wheel test-colab-pins colab-env test-binder test-verl site measure exercises bench clean
+.PHONY: setup setup-test course test test-fast test-simd lint format test-wheel test-colab-pins colab-env test-binder test-verl site site-env measure exercises bench clean
 
 setup:
 	@$(PYTHON) scripts/bootstrap.py $(VENV) --extras course
@@ -97,9 +97,13 @@ test-verl:
 ## executed by the notebook test (test-output/notebooks/) are reused when current (same notebook, course_lib, results/
 ## and packages), else executed here, and kept there for the notebook and browser tests to reuse; the [site]
 ## extra (Sphinx, MyST-NB, sphinx-book-theme) is installed on first use. Read it: python -m http.server -d build/site
-site: setup
-	@$(PY) -c "import sphinx, myst_nb, sphinx_book_theme" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e ".[site]"
+site: site-env
 	$(PY) scripts/build_site.py $(SITE_ARGS)
+
+## The [site] extra in .venv alone (make site runs it first; CI runs it with the environment, so that the site stage
+## builds nothing in the source tree while the verl environment is built beside it).
+site-env: setup
+	@$(PY) -c "import sphinx, myst_nb, sphinx_book_theme" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e ".[site]"
 
 ## Time each notebook and measure its peak memory (scripts/measure_notebooks.py, in .venv; the instructor guide's
 ## tables). Options through MEASURE_ARGS, e.g. make measure MEASURE_ARGS="solutions/*.ipynb --json sol.json".
