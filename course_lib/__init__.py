@@ -24,6 +24,10 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   ``bootstrap``, ``metrics`` (pass^k, Cover@τ), ``curve`` (intervals, crossings), ``forecast`` (beyond n),
   ``groups``, ``plan`` (GRPO group sizes), ``charts``, ``report``, ``cli`` (``passk curve``, ``passk plan``)
   (chapter 7)
+- :mod:`course_lib.realmodel` -- a real pretrained model on a CPU: ``fetch`` (SmolLM2-135M from a pinned PyPI
+  wheel, verified, a plain float32 copy), ``sampler`` (prefill once, repeat the KV cache), ``task`` (few-shot
+  addition, blind baseline), ``evaluate``, ``rl`` (top-layer RL with the registry's estimators, verl-style dumps),
+  ``compare`` (paired seeds, Holm), ``cli`` (``passk model``) (chapter 8)
 - :mod:`course_lib.grading` -- auto-graded exercises: ``check``, ``passk build-exercises``, ``passk grade``
 - :mod:`course_lib.integrations` -- the estimators in real trainers: ``verl`` (a verl advantage-estimator
   plugin, ``passk_*`` names), ``verl_register`` (registers them on import; verl imports it in each process),

@@ -25,6 +25,7 @@ _SUBCOMMAND_MODULES: list[str] = [
 
 _LAZY: dict[str, tuple[str, str]] = {
     "lab": ("course_lib.lab.cli", "policy-gradient lab on a tiny transformer (chapter 5; needs PyTorch)"),
+    "model": ("course_lib.realmodel.cli", "the real model of chapter 8: fetch, evaluate, compare (needs [realmodel])"),
 }
 """Subcommands whose module (and its heavy imports) loads only when the subcommand runs."""
 
@@ -41,6 +42,10 @@ EXTRAS: dict[str, str] = {
     "jupyterlab": "course",
     "IPython": "course",
     "verl": "verl",
+    "transformers": "realmodel",
+    "gguf": "realmodel",
+    "accelerate": "realmodel",
+    "safetensors": "realmodel",
 }
 """Top-level module -> the extra of ``passk-course`` that installs it."""
 

@@ -27,7 +27,18 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MODEL", "ModelSource", "model_dir", "is_fetched", "fetch", "load", "manifest", "sha256_file", "FetchError"]
+__all__ = [
+    "MODEL",
+    "ModelSource",
+    "model_dir",
+    "is_fetched",
+    "fetch",
+    "load",
+    "manifest",
+    "extra_requirements",
+    "sha256_file",
+    "FetchError",
+]
 
 
 @dataclass(frozen=True)
@@ -284,6 +295,34 @@ def load(device: str = "cpu", cache: str | Path | None = None, fetch_missing: bo
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     tokenizer.padding_side = "left"  # batched prompts must end where the answer starts
     return model, tokenizer
+
+
+def extra_requirements() -> list[str]:
+    """The ``[realmodel]`` extra's requirements as pip takes them, read from the installed package's metadata.
+
+    One home (pyproject.toml): notebook 08 installs these on Colab, where the course package is installed
+    without its dependencies. Requirements on the course package itself are left out.
+    """
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        reqs = requires("passk-course") or []
+    except PackageNotFoundError:
+        reqs = []
+    out = []
+    for req in reqs:
+        spec, _, marker = req.partition(";")
+        if "realmodel" in marker and "extra" in marker and not spec.strip().startswith("passk-course"):
+            out.append(spec.strip().replace(" ", ""))
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    if not out and pyproject.exists():  # a source checkout whose installed metadata predates the extra
+        try:
+            import tomllib  # Python >= 3.11
+        except ImportError:
+            return out
+        extra = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"].get("realmodel", [])
+        out = [r.replace(" ", "") for r in extra if not r.startswith("passk-course")]
+    return out
 
 
 def manifest(cache: str | Path | None = None) -> dict:

@@ -35,7 +35,6 @@ import torch
 from course_lib.advantages import loss_weights
 from course_lib.advantages.registry import estimator
 from course_lib.realmodel.sampler import (
-    answer_logprobs,
     answer_logprobs_prompts,
     answer_mask,
     encode_prefix,
@@ -150,17 +149,23 @@ class Policy:
         A lower bound on pass@1 (other spellings of the sum, e.g. ``" 24 \\n"``, also pass), exact
         for the canonical form; one short forward pass per prompt, no sampling noise.
         """
-        out = []
+        answers = [self.tokenizer(self.task.canonical(a, b)).input_ids for a, b in pairs]
+        width = max(map(len, answers))  # " 8\n" is 3 tokens, " 24\n" 4: pad, and mask the padding out
+        padded = [torch.tensor([ids + [self.tokenizer.eos_token_id] * (width - len(ids))]) for ids in answers]
+        masks = [torch.tensor([[True] * len(ids) + [False] * (width - len(ids))]) for ids in answers]
+        out = np.empty(len(pairs))
         with torch.no_grad():
-            prefix = self.prefix()
-            for a, b in pairs:
-                answer = torch.tensor([self.tokenizer(self.task.canonical(a, b)).input_ids])
-                out.append(
-                    answer_logprobs(self.model, self.ids[(a, b)], answer, temperature=temperature, prefix=prefix)
-                    .exp()
-                    .item()
-                )
-        return np.array(out)
+            calls = answer_logprobs_prompts(
+                self.model,
+                [self.ids[p] for p in pairs],
+                padded,
+                temperature=temperature,
+                masks=masks,
+                prefix=self.prefix(),
+            )
+            for idx, logp in calls:
+                out[idx] = logp[:, 0].exp().numpy()
+        return out
 
 
 def rl_step(policy: Policy, opt: torch.optim.Optimizer, cfg: RLConfig, step: int) -> tuple[dict, list[dict]]:
@@ -244,3 +249,90 @@ def write_dump(folder: str | Path, step: int, lines: list[dict]) -> Path:
 def config_dict(cfg: RLConfig) -> dict:
     """The config as a plain dict (for results files)."""
     return asdict(cfg)
+
+
+# ----------------------------------------------------------------------------- a run
+def held_out_reading(policy: Policy, samples: int, temperature: float, seed: int) -> tuple[dict, list[dict]]:
+    """The held-out set read by sampling: per-prompt ``n, c``, the blind baseline's, distinct answers; dump lines.
+
+    The generator's seed depends only on ``seed``, so a base model and the runs trained from it are read
+    with the same random stream (paired readings).
+    """
+    from course_lib.realmodel.task import blind_counts
+
+    task = policy.task
+    gen = torch.Generator().manual_seed(int(np.random.default_rng([seed, 7]).integers(2**62)))
+    groups = policy.sample(task.held_out, samples, temperature, gen)
+    c = np.array([int(g["rewards"].sum()) for g in groups])
+    blind_n, blind_c = blind_counts([g["answers"] for g in groups], [str(task.answer(*g["pair"])) for g in groups])
+    reading = {
+        "ids": [task.task_id(*g["pair"]) for g in groups],
+        "n": [samples] * len(groups),
+        "c": c.tolist(),
+        "blind_n": blind_n.tolist(),
+        "blind_c": blind_c.tolist(),
+        "distinct_answers": [len(set(g["answers"])) for g in groups],
+    }
+    return reading, dump_lines(task, groups, 0)
+
+
+def run(policy: Policy, cfg: RLConfig, out: str | Path | None = None, progress=None) -> dict:
+    """Train the policy's model with ``cfg`` from its current weights; the record of the run.
+
+    Writes ``out/rollouts/{step}.jsonl.gz`` for steps 1..steps and ``out/validation/{steps}.jsonl.gz``
+    (held-out samples after training) when ``out`` is given. The caller restores the base weights
+    between runs (:func:`base_state`, :func:`restore`). ``progress(step, record)`` is called after each step.
+    """
+    from course_lib.lab._runtime import adam, reproducible
+
+    model = policy.model
+    device = next(model.parameters()).device
+    params = trainable_parameters(model, cfg.train_layers)
+    opt = adam(params, cfg.lr, device)
+    history, t0 = [], time.perf_counter()
+    with reproducible(cfg.threads):
+        for step in range(1, cfg.steps + 1):
+            record, lines = rl_step(policy, opt, cfg, step)
+            if out is not None:
+                write_dump(Path(out) / "rollouts", step, lines)
+            if step % cfg.eval_every == 0 or step == cfg.steps:
+                final = {
+                    f"canonical_{w}": policy.canonical_probs(policy.task.prompts(w), cfg.temperature).tolist()
+                    for w in ("seen", "held_out")
+                }
+                record.update({key: float(np.mean(value)) for key, value in final.items()})
+            history.append(record)
+            if progress is not None:
+                progress(step, record)
+        reading, lines = held_out_reading(policy, cfg.eval_samples, cfg.temperature, cfg.seed)
+        if out is not None:
+            write_dump(Path(out) / "validation", cfg.steps, [{**line, "step": cfg.steps} for line in lines])
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return {
+        "config": config_dict(cfg),
+        "history": history,
+        "final": {**final, "held_out": reading},
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+
+
+def base_state(model, layers: int) -> dict:
+    """A copy of the weights a run with ``layers`` trained blocks can change (to restore them after the run)."""
+    keep = {f"model.layers.{i}." for i in range(len(model.model.layers) - layers, len(model.model.layers))}
+    return {
+        k: v.detach().clone()
+        for k, v in model.state_dict().items()
+        if any(k.startswith(p) for p in keep) or k.startswith("model.norm.")
+    }
+
+
+def restore(model, state: dict) -> None:
+    """Put back the weights saved by :func:`base_state`."""
+    missing = set(state) - set(model.state_dict())
+    if missing:
+        raise ValueError(f"state holds unknown weights: {sorted(missing)[:3]}")
+    with torch.no_grad():
+        params = dict(model.named_parameters())
+        for k, v in state.items():
+            params[k].copy_(v)
