@@ -73,9 +73,10 @@ test-binder:
 ## pip's log: $(VERL_VENV)/pip.log.
 ## CPU torch first (the local wheel, as scripts/bootstrap.py does); verl's extra [verl-core] brings TransferQueue,
 ## which its default (v1) trainer imports; ray_trainer also needs cachetools, uvicorn and fastapi, which verl 0.9.1
-## does not declare; TRL for tests/test_trl.py; the course package goes in editable, without deps. Then
+## does not declare; TRL for tests/test_trl.py; gguf for tests/test_trl_realmodel.py (passk model fetch converts
+## the real model's GGUF file when the cache lacks it); the course package goes in editable, without deps. Then
 ## scripts/monitor_fixtures.py checks that tests/data/monitor/ is what verl's and TRL's own writers write now.
-VERL_PINS  := verl[verl-core]==0.9.1 trl==1.16.0 cachetools uvicorn fastapi pytest
+VERL_PINS  := verl[verl-core]==0.9.1 trl==1.16.0 cachetools uvicorn fastapi pytest gguf
 VERL_VENV  := $(VENV)-verl
 VERL_STAMP := $(VERL_VENV)/.passk-verl-installed
 VERL_PIP   := $(VERL_VENV)/bin/python -m pip install --disable-pip-version-check
@@ -90,7 +91,7 @@ test-verl:
 		echo "$(VERL_VENV) ready in $$(( $$(date +%s) - t0 )) s ($$(du -sh $(VERL_VENV) | cut -f1))"; \
 	fi
 	$(VERL_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning \
-		tests/test_verl.py tests/test_verl_grpo_passk.py tests/test_trl.py $(PYTEST_ARGS)
+		tests/test_verl.py tests/test_verl_grpo_passk.py tests/test_trl.py tests/test_trl_realmodel.py $(PYTEST_ARGS)
 	$(VERL_VENV)/bin/python scripts/monitor_fixtures.py
 
 ## Build the course site (static HTML, readable offline) into build/site/ (scripts/build_site.py): the chapters

@@ -202,8 +202,8 @@ def test_gradient_through_the_shared_prefix_is_the_full_forward_gradient(model_t
         for p in model.parameters():
             p.requires_grad_(False)
         restore(model, state)
-    for g, r in zip(ours, ref, strict=True):
-        assert torch.allclose(g, r, rtol=1e-3, atol=1e-6), (g - r).abs().max()
+    for g, r in zip(ours, ref, strict=True):  # float32 sums in other orders: equal to ~1e-6 relative
+        assert float((g - r).norm() / r.norm()) < 1e-4, float((g - r).norm() / r.norm())
     assert sum(float(g.abs().sum()) for g in ours) > 0
 
 

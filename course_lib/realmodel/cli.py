@@ -79,13 +79,13 @@ def _policy(threads: int):
 
 
 def _evaluate(args) -> int:
-    from course_lib.realmodel.compare import provenance
+    from course_lib.realmodel.compare import code_hash, provenance
     from course_lib.realmodel.evaluate import EvalConfig, evaluate
 
-    t0 = time.perf_counter()
+    t0, code = time.perf_counter(), code_hash()
     cfg = EvalConfig(temperatures=args.temperatures, samples=args.samples, seed=args.seed, threads=args.threads)
     summary = evaluate(_policy(args.threads), cfg, args.out, progress=_say)
-    summary["provenance"] = provenance("passk " + shlex.join(sys.argv[1:]), t0, [args.seed], args.threads)
+    summary["provenance"] = provenance("passk " + shlex.join(sys.argv[1:]), t0, [args.seed], args.threads, code)
     with open(f"{args.out}/summary.json", "w") as f:
         json.dump(summary, f, indent=1)
         f.write("\n")

