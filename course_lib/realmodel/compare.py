@@ -46,21 +46,35 @@ READINGS = (
 """Readings of a run compared between methods (the verdict family, with the methods)."""
 
 
+NUMERIC_SOURCES = (
+    "realmodel/sampler.py",
+    "realmodel/task.py",
+    "realmodel/rl.py",
+    "realmodel/evaluate.py",
+    "realmodel/compare.py",
+    "advantages/*.py",
+    "passk.py",
+    "_checks.py",
+    "stats.py",
+)
+"""The library files the committed numbers depend on (the fetch, the CLI and the docs change none)."""
+
+
 def code_hash() -> str:
-    """SHA-256 (16 hex digits) of the code the numbers depend on: this package (but its CLI), the estimators, pass@k."""
+    """SHA-256 (16 hex digits) of :data:`NUMERIC_SOURCES`, each file's relative path hashed with its bytes."""
     root = Path(__file__).resolve().parents[1]
-    files = sorted(
-        [*root.glob("realmodel/*.py"), *root.glob("advantages/*.py"), root / "passk.py", root / "_checks.py"]
-    )
+    files = sorted({f for pattern in NUMERIC_SOURCES for f in root.glob(pattern)})
     h = hashlib.sha256()
     for f in files:
-        if f.name != "cli.py":
-            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
-def provenance(command: str, t0: float, seeds, threads: int) -> dict:
-    """What made a results file: command, model SHA-256 values, code hash, versions, CPU kernels, seeds, wall time."""
+def provenance(command: str, t0: float, seeds, threads: int, code: str | None = None) -> dict:
+    """What made a results file: command, model SHA-256 values, code hash, versions, CPU kernels, seeds, wall time.
+
+    ``code`` is the :func:`code_hash` taken when the run started (default: now).
+    """
     import torch
     import transformers
 
@@ -74,7 +88,7 @@ def provenance(command: str, t0: float, seeds, threads: int) -> dict:
         "model_package": model["package"],
         "gguf_sha256": model["gguf_sha256"],
         "safetensors_sha256": model["safetensors_sha256"],
-        "code_hash": code_hash(),
+        "code_hash": code_hash() if code is None else code,
         "cpu_kernels": cpu_kernels(),
         "threads": threads,
         "seeds": list(seeds),
@@ -163,12 +177,12 @@ def run_comparison(
     A run whose record (``out/<method>-s<seed>/record.json``) exists with the same config and code
     hash is read, not run again, so an interrupted comparison resumes.
     """
-    t0, out = time.perf_counter(), Path(out)
+    t0, out, code = time.perf_counter(), Path(out), code_hash()
     base = RLConfig() if base is None else base
     say = progress or (lambda message: None)
     state = base_state(policy.model, base.train_layers)
     base_file = out / "base" / "reading.json"
-    if base_file.exists() and json.loads(base_file.read_text()).get("code_hash") == code_hash():
+    if base_file.exists() and json.loads(base_file.read_text()).get("code_hash") == code:
         base_reading = json.loads(base_file.read_text())["reading"]
     else:
         t = time.perf_counter()
@@ -179,7 +193,7 @@ def run_comparison(
             "held_out": reading,
         }
         write_dump(out / "base" / "validation", 0, lines)
-        base_file.write_text(json.dumps({"code_hash": code_hash(), "reading": base_reading}) + "\n")
+        base_file.write_text(json.dumps({"code_hash": code, "reading": base_reading}) + "\n")
         say(f"base model read in {time.perf_counter() - t:.0f} s: {readings(base_reading)}")
     runs = []
     for seed in seeds:
@@ -189,7 +203,7 @@ def run_comparison(
             saved = folder / "record.json"
             if saved.exists():
                 record = json.loads(saved.read_text())
-                if record.get("code_hash") == code_hash() and record["config"] == dataclasses.asdict(cfg):
+                if record.get("code_hash") == code and record["config"] == dataclasses.asdict(cfg):
                     runs.append(record)
                     say(f"{method} seed {seed}: read from {saved}")
                     continue
@@ -203,11 +217,11 @@ def run_comparison(
                 ),
             )
             restore(policy.model, state)
-            record["code_hash"] = code_hash()
+            record["code_hash"] = code
             saved.write_text(json.dumps(record) + "\n")
             runs.append(record)
     results = {
-        "provenance": provenance(command, t0, seeds, base.threads),
+        "provenance": provenance(command, t0, seeds, base.threads, code),
         "base_config": dataclasses.asdict(base),
         "methods": list(methods),
         "base": {"reading": base_reading, "readings": readings(base_reading)},
