@@ -74,6 +74,7 @@ def install_markdown() -> str:
         ("", "core: NumPy only"),
         ("[charts]", "+ `passk curve --out` charts"),
         ("[lab]", "+ PyTorch for `passk lab`"),
+        ("[realmodel]", "+ the real model of chapter 8 (`passk model`)"),
         ("[course]", "everything the notebooks need"),
     ]
     lines = [f"{pip_install(extra.strip('[]'))}   # {what}" for extra, what in layers]
@@ -142,6 +143,14 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "benchmark), every crossing, coverage losses, pass^k and Cover@τ beside a uniform guesser, a beta-binomial "
         "forecast beyond n checked by subsampling; GRPO group sizes planned from pass rates; a training run "
         "watched from its own samples (`passk curve`, `passk plan`, `passk monitor`)",
+        30,
+    ),
+    (
+        "08_real_model",
+        "A real language model",
+        "SmolLM2-135M from PyPI on a CPU (`passk model`): a prefill-once sampler, few-shot addition with a "
+        "question-blind baseline, pass@k curves and the temperature crossover, Yu's identity on real parameters, "
+        "GRPO vs Chen vs grpo_alpha on paired seeds; which earlier readings held",
         30,
     ),
 ]
