@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from course_lib.realmodel.task import blind_counts
 
@@ -90,7 +89,7 @@ def evaluate(policy, cfg: EvalConfig, out: str | Path, progress=None) -> dict:
             summary["seconds"][f"canonical_{which}"] = round(time.perf_counter() - t0, 1)
             for j, T in enumerate(cfg.temperatures):
                 t0 = time.perf_counter()
-                gen = torch.Generator().manual_seed(int(np.random.default_rng([cfg.seed, s, j]).integers(2**62)))
+                gen = policy.generator([cfg.seed, s, j])
                 groups = policy.sample(pairs, cfg.samples, T, gen)
                 lines = [
                     {"task_id": task.task_id(*g["pair"]), "completion": text, "answer": ans, "passed": bool(r)}

@@ -119,6 +119,15 @@ class Policy:
         self.ids = dict(zip(pairs, ids, strict=True))
         self.stop = stop_token_ids(tokenizer)
 
+    @property
+    def device(self) -> torch.device:
+        """Where the model is (sampling and the loss run there)."""
+        return next(self.model.parameters()).device
+
+    def generator(self, seed) -> torch.Generator:
+        """A torch generator on the model's device, seeded from ``seed`` (an int or a list of ints) through NumPy."""
+        return torch.Generator(self.device).manual_seed(int(np.random.default_rng(seed).integers(2**62)))
+
     def prefix(self):
         """The few-shot prefix encoded once (with gradients when they are enabled)."""
         return encode_prefix(self.model, self.prefix_ids)
@@ -164,7 +173,7 @@ class Policy:
                 prefix=self.prefix(),
             )
             for idx, logp in calls:
-                out[idx] = logp[:, 0].exp().numpy()
+                out[idx] = logp[:, 0].exp().cpu().numpy()
         return out
 
 
@@ -173,7 +182,7 @@ def rl_step(policy: Policy, opt: torch.optim.Optimizer, cfg: RLConfig, step: int
     task = policy.task
     rng = np.random.default_rng([cfg.seed, step])
     pairs = [task.seen[i] for i in rng.choice(len(task.seen), size=cfg.prompts_per_step, replace=False)]
-    gen = torch.Generator().manual_seed(int(np.random.default_rng([cfg.seed, step, 1]).integers(2**62)))
+    gen = policy.generator([cfg.seed, step, 1])
     t0 = time.perf_counter()
     groups = policy.sample(pairs, cfg.group_size, cfg.temperature, gen)  # 1-2. sample
     t1 = time.perf_counter()
@@ -192,7 +201,7 @@ def rl_step(policy: Policy, opt: torch.optim.Optimizer, cfg: RLConfig, step: int
             masks=[answer_mask(groups[b]["tokens"], policy.stop) for b in active],
             prefix=prefix,
         )
-        weights = torch.as_tensor(w[active], dtype=torch.float32)
+        weights = torch.as_tensor(w[active], dtype=torch.float32, device=policy.device)
         for idx, logp in calls:
             loss = -(weights[idx] * logp).sum() / len(groups)
             loss.backward(retain_graph=True)  # the prefix's graph is shared by every call
@@ -261,7 +270,7 @@ def held_out_reading(policy: Policy, samples: int, temperature: float, seed: int
     from course_lib.realmodel.task import blind_counts
 
     task = policy.task
-    gen = torch.Generator().manual_seed(int(np.random.default_rng([seed, 7]).integers(2**62)))
+    gen = policy.generator([seed, 7])
     groups = policy.sample(task.held_out, samples, temperature, gen)
     c = np.array([int(g["rewards"].sum()) for g in groups])
     blind_n, blind_c = blind_counts([g["answers"] for g in groups], [str(task.answer(*g["pair"])) for g in groups])
