@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import json
 import platform
+import shutil
 import time
 from pathlib import Path
 
@@ -217,6 +218,9 @@ def run_comparison(
                 ),
             )
             restore(policy.model, state)
+            # the base model's validation as the run's step 0 (verl's validation before training), so that
+            # `passk monitor` reads each run folder alone: its paired change since step 0 is the run's effect
+            shutil.copy(out / "base" / "validation" / "0.jsonl.gz", folder / "validation" / "0.jsonl.gz")
             record["code_hash"] = code
             saved.write_text(json.dumps(record) + "\n")
             runs.append(record)

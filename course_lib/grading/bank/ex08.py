@@ -1,4 +1,4 @@
-"""Exercise 8, the real model (notebooks/08_real_model.ipynb): verifier, blind baseline, zero-signal groups, verdicts."""
+"""Exercise 8, the real model (notebooks/08_real_model.ipynb): verifier, blind baseline, groups without signal."""
 
 from __future__ import annotations
 
