@@ -315,3 +315,94 @@ def test_committed_evaluation_files_read_as_passk_curve_inputs():
             assert np.mean(passk.pass_at_k(blind.n, blind.c, 1)) == pytest.approx(
                 summary["sets"][which]["blind_pass_at_1"][f"{t:g}"]
             )
+
+
+def test_committed_evaluation_reproduces_its_first_prompts(model_tok):
+    """The first prompts of a committed samples file, sampled again with the recorded seed: the same answers."""
+    from course_lib.lab._runtime import cpu_kernels, reproducible
+    from course_lib.realmodel.evaluate import samples_file
+    from course_lib.realmodel.rl import Policy
+
+    folder = ROOT / "results" / "ch08_eval"
+    summary = json.loads((folder / "summary.json").read_text())
+    prov, cfg = summary["provenance"], summary["config"]
+    if prov["cpu_kernels"] != cpu_kernels():
+        pytest.skip(f"the file was made with {prov['cpu_kernels']} kernels, this machine runs {cpu_kernels()}")
+    model, tok = model_tok
+    policy = Policy(model, tok, AdditionTask(**summary["task"]))
+    which, j = "held_out", 1  # T = 1.0, the second temperature
+    lines = [
+        json.loads(x)
+        for x in gzip.decompress(samples_file(folder, which, cfg["temperatures"][j]).read_bytes()).splitlines()
+    ]
+    pairs = policy.task.prompts(which)[:3]
+    with reproducible(prov["threads"]):
+        groups = policy.sample(pairs, cfg["samples"], cfg["temperatures"][j], policy.generator([cfg["seed"], 1, j]))
+    again = [text for g in groups for text in g["texts"]]
+    assert again == [line["completion"] for line in lines[: len(again)]]
+
+
+def test_committed_rl_results_carry_provenance_verdicts_and_dumps():
+    from course_lib.evaluation.monitor import find_sources, read_source, run_reports
+    from course_lib.realmodel.compare import readings, verdicts
+
+    results = json.loads((ROOT / "results" / "ch08_rl.json").read_text())
+    prov = results["provenance"]
+    assert (
+        prov["gguf_sha256"] == F.MODEL.gguf_sha256 and prov["safetensors_sha256"] == F.manifest()["safetensors_sha256"]
+    )
+    assert {"code_hash", "cpu_kernels", "seeds", "wall_s", "run_wall_s", "command", "torch", "transformers"} <= set(
+        prov
+    )
+    runs = results["runs"]
+    assert {(r["config"]["method"], r["config"]["seed"]) for r in runs} == {
+        (m, s) for m in results["methods"] for s in prov["seeds"]
+    } and len(prov["seeds"]) >= 3
+    # the verdicts and readings in the file are what the code computes from the runs it holds (Holm included)
+    assert verdicts(runs, results["methods"]) == results["verdicts"]
+    assert all(readings(r) == r["readings"] for r in runs)
+    steps = results["base_config"]["steps"]
+    for r in runs:
+        folder = ROOT / "results" / "ch08_rl" / f"{r['config']['method']}-s{r['config']['seed']}"
+        assert len(r["history"]) == steps and {p.name for p in (folder / "validation").iterdir()} == {
+            "0.jsonl.gz",
+            f"{steps}.jsonl.gz",
+        }
+        assert len(list((folder / "rollouts").iterdir())) == steps
+    # passk monitor reads a run folder: the rollouts' zero-signal share is the one the run recorded
+    folder = ROOT / "results" / "ch08_rl" / f"grpo-s{prov['seeds'][0]}"
+    reports = {s.kind: run_reports(read_source(s), kind=s.kind, k=4) for s in find_sources(folder)}
+    grpo = next(r for r in runs if r["config"]["method"] == "grpo" and r["config"]["seed"] == prov["seeds"][0])
+    assert [round(x.zero_signal, 12) for x in reports["rollouts"]] == [
+        round(h["zero_signal"], 12) for h in grpo["history"]
+    ]
+    final = reports["validation"][-1]
+    assert final.pass1 == pytest.approx(readings(grpo)["held_out_pass@1"]) and final.pass1_change is not None
+
+
+def test_committed_rl_run_reproduces_its_first_step(model_tok):
+    """Step 1 of the first GRPO run, from the base weights with the recorded seed: the committed rollout dump."""
+    from course_lib.lab._runtime import adam, cpu_kernels, reproducible
+    from course_lib.realmodel import rl
+
+    results = json.loads((ROOT / "results" / "ch08_rl.json").read_text())
+    prov = results["provenance"]
+    if prov["cpu_kernels"] != cpu_kernels():
+        pytest.skip(f"the runs were made with {prov['cpu_kernels']} kernels, this machine runs {cpu_kernels()}")
+    model, tok = model_tok
+    cfg = rl.RLConfig(**{**results["base_config"], "method": "grpo", "seed": prov["seeds"][0]})
+    policy = rl.Policy(model, tok)
+    state = rl.base_state(model, cfg.train_layers)
+    try:
+        opt = adam(rl.trainable_parameters(model, cfg.train_layers), cfg.lr, torch.device("cpu"))
+        with reproducible(cfg.threads):
+            record, lines = rl.rl_step(policy, opt, cfg, 1)
+    finally:
+        for p in model.parameters():
+            p.requires_grad_(False)
+        rl.restore(model, state)
+    dump = ROOT / "results" / "ch08_rl" / f"grpo-s{cfg.seed}" / "rollouts" / "1.jsonl.gz"
+    committed = [json.loads(x) for x in gzip.decompress(dump.read_bytes()).splitlines()]
+    assert [(x["input"], x["output"], x["score"]) for x in lines] == [
+        (x["input"], x["output"], x["score"]) for x in committed
+    ]
