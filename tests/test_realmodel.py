@@ -297,6 +297,57 @@ def test_canonical_probability_is_the_product_of_token_probabilities(model_tok, 
 
 
 # ---------------------------------------------------------------------------------------------- results
+def _record(method, seed, seen, held_out_c, distinct):
+    """A run's record as compare.readings reads it: 4 held-out prompts x 32 samples, ``held_out_c`` correct."""
+    n = [32] * 4
+    return {
+        "config": {"method": method, "seed": seed},
+        "final": {
+            "canonical_seen": [seen],
+            "canonical_held_out": [seen / 2],
+            "held_out": {"n": n, "c": held_out_c, "blind_n": n, "blind_c": [1] * 4, "distinct_answers": [distinct]},
+        },
+    }
+
+
+def test_verdicts_are_holm_over_the_family_with_a_sign_and_a_detectable_effect():
+    """Paired t-tests, Holm's step-down adjustment and its rejections, recomputed by hand from three seeds.
+
+    With 3 seeds the t-test has 2 degrees of freedom, whose two-sided tail is closed-form:
+    P(|T| > t) = 1 - t / sqrt(t^2 + 2).
+    """
+    from course_lib.realmodel.compare import READINGS, readings, verdicts
+
+    runs, rng = [], np.random.default_rng(0)
+    for s in range(3):
+        runs.append(_record("grpo", s, 0.30 + 0.01 * s, [8, 9, 10, 11], 2.0))
+        # chen: more distinct answers on every seed (clear), canonical probabilities noisy, pass@k the same
+        runs.append(_record("chen", s, 0.29 + 0.02 * rng.random(), [8, 9, 10, 11], 3.0 + 0.01 * s))
+    rows = verdicts(runs, ("grpo", "chen"))
+    assert [r["reading"] for r in rows] == list(READINGS) and all(r["seeds"] == 3 for r in rows)
+    by = {(r["config"]["method"], r["config"]["seed"]): readings(r) for r in runs}
+    ps = []
+    for row in rows:
+        d = np.array([by[("chen", s)][row["reading"]] - by[("grpo", s)][row["reading"]] for s in range(3)])
+        if np.ptp(d) == 0:
+            p = 1.0 if d[0] == 0 else 0.0
+        else:
+            t = abs(d.mean()) / (d.std(ddof=1) / np.sqrt(3))
+            p = 1 - t / np.sqrt(t * t + 2)
+        assert row["p"] == pytest.approx(p, rel=1e-6, abs=1e-12) and row["mean_diff"] == pytest.approx(d.mean())
+        ps.append(p)
+    m, order = len(ps), np.argsort(ps, kind="stable")
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(np.minimum(1, (m - np.arange(m)) * np.array(ps)[order]))
+    for row, adj in zip(rows, adjusted, strict=True):
+        assert row["p_holm"] == pytest.approx(adj, rel=1e-6, abs=1e-12) and row["p_holm"] >= row["p"]
+        assert row["significant"] == bool(adj <= 0.05)
+    distinct = next(r for r in rows if r["reading"] == "distinct_answers")
+    same = next(r for r in rows if r["reading"] == "held_out_pass@1")
+    assert distinct["significant"] and distinct["wins"] == 3 and 0 < distinct["detectable"] < 1
+    assert not same["significant"] and same["p_holm"] == 1.0 and same["detectable"] == 0.0
+
+
 def test_committed_evaluation_files_read_as_passk_curve_inputs():
     from course_lib.evaluation import read_counts
     from course_lib.realmodel.evaluate import blind_file, samples_file

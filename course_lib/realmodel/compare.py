@@ -125,7 +125,13 @@ def readings(record: dict) -> dict:
 
 
 def verdicts(runs: list[dict], methods=METHODS, reference: str = "grpo", alpha: float = 0.05) -> list[dict]:
-    """Each method against ``reference``, seed by seed, for every reading; Holm over the whole family."""
+    """Each method against ``reference``, seed by seed, for every reading; Holm over the whole family.
+
+    Each row: the mean difference (method - reference) with its t-interval, the paired t-test's ``p``,
+    Holm's adjusted ``p_holm`` and ``significant`` (``p_holm <= alpha``) over all rows, seeds ahead and
+    behind, and ``detectable``: the difference the paired t-test finds with 80 % power at alpha / m (the
+    level of the family's first Holm step; :func:`course_lib.stats.detectable_effect`).
+    """
     from course_lib.stats import compare_paired, detectable_effect, holm
 
     by = {(r["config"]["method"], r["config"]["seed"]): readings(r) for r in runs}
@@ -154,13 +160,16 @@ def verdicts(runs: list[dict], methods=METHODS, reference: str = "grpo", alpha: 
                     "p": cmp.p,
                     "wins": cmp.above,
                     "losses": cmp.below,
-                    "detectable": detectable_effect(cmp.sd, cmp.n) if cmp.sd > 0 else 0.0,
+                    "sd": cmp.sd,
                 }
             )
     if rows:
-        reject, p_holm = holm([r["p"] for r in rows], alpha)
-        for r, rej, ph in zip(rows, reject, p_holm, strict=True):
+        p_holm, reject = holm([r["p"] for r in rows], alpha)  # adjusted p-values first, then the rejections
+        for r, ph, rej in zip(rows, p_holm, reject, strict=True):
             r["p_holm"], r["significant"] = float(ph), bool(rej)
+            # the smallest difference these seeds detect with 80 % power at the family's first Holm level
+            sd = r.pop("sd")
+            r["detectable"] = detectable_effect(sd, r["seeds"], alpha / len(rows)) if sd > 0 else 0.0
     return rows
 
 
