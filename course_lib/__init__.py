@@ -15,7 +15,7 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   ``dependent`` (pass@k without replacement), ``entropy`` (the covariance identity) (chapter 6)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
   ``step``, ``metrics``, ``diagnostics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5);
-  ``methods``, ``compare``, ``tuning``, ``experiments`` (chapter 6: each method at its best learning rate on
+  ``methods``, ``compare``, ``tuning``, ``experiments``, ``report`` (chapter 6: each method at its best learning rate on
   paired seeds, read at matched pass@1 and at equal budget, Holm-corrected verdicts; ProRL's and Barakat et
   al.'s directional claims); ``dumps`` (``--dump-dir``, for ``passk monitor``)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart

@@ -10,9 +10,10 @@ import pytest
 from course_lib import advantages, passk
 from course_lib.lab import LabConfig, WarmStartConfig, train
 from course_lib.lab._runtime import cpu_kernels
-from course_lib.lab.compare import rerun, summary
+from course_lib.lab.compare import rerun
 from course_lib.lab.loop import load_checkpoint
 from course_lib.lab.methods import METHODS, crossover, method_config, pass_curve
+from course_lib.lab.report import summary
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results" / "ch06_comparison.json"

@@ -10,10 +10,11 @@ import pytest
 from course_lib import stats
 from course_lib.lab import LabConfig, WarmStartConfig
 from course_lib.lab import experiments as E
-from course_lib.lab.compare import FAMILY, compare_methods, dump, paired, power_table, summary, values, verdicts
+from course_lib.lab.compare import FAMILY, compare_methods, dump
 from course_lib.lab.methods import METHODS, baseline_readings, run_method
 from course_lib.lab.metrics import cover_at_tau
-from course_lib.lab.tuning import best_rates, choose_rate, score, table, tune
+from course_lib.lab.report import paired, power_table, prompt_changes, summary, tuning_table, values, verdicts
+from course_lib.lab.tuning import best_rates, choose_rate, score, tune
 
 SMALL = LabConfig(
     d_model=32, prompts_per_step=8, n=8, steps=12, eval_every=3, threads=1, warm=WarmStartConfig(steps=60), device="cpu"
@@ -105,7 +106,7 @@ def test_tune_widens_the_grid_and_records_the_choice():
     assert out["rates"] == [2.5e-4, 5e-4, 1e-3, 2e-3]  # every rate ties at 2 x budget: the smallest, widened down
     assert out["best"]["grpo"] == {"lr": 2.5e-4, "score": 2.0 * SMALL.steps, "interior": False}
     assert out["provenance"]["criterion"]["rule"].startswith("the rate with the smallest score")
-    assert best_rates(out) == out["best"] and table(out)[0]["0.00025"].endswith("*")
+    assert best_rates(out) == out["best"] and tuning_table(out)[0]["0.00025"].endswith("*")
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -148,7 +149,7 @@ def test_prompt_changes_hand_made():
         {"arm": "grpo", "seed": 0, "trajectory": {"seen/p": [[0.5, 0.5, 0.5], [0.9, 0.6, 0.2]]}},
         {"arm": "chen", "seed": 0, "trajectory": {"seen/p": [[0.5, 0.5, 0.5], [0.7, 0.8, 0.05]]}},
     ]
-    ch = E.prompt_changes({"rows": rows, "base_seen_p": [0.8, 0.3, 0.1]}, "chen")
+    ch = prompt_changes({"rows": rows, "base_seen_p": [0.8, 0.3, 0.1]}, "chen")
     assert ch["fell"].tolist() == [[True, False, True]]  # 0.7 < 0.8, 0.05 < 0.1
     assert ch["behind"].tolist() == [[True, False, True]]  # 0.7 < 0.9, 0.05 < 0.2
     assert ch["high"].tolist() == [[True, False, False]]  # base pass@1 above the median 0.3

@@ -19,6 +19,7 @@ A tiny GPT, warm-started on a digit-sum task, trained with any method of the est
 - :mod:`.tuning` -- the learning-rate sweep (one grid, a declared criterion, tuning seeds);
 - :mod:`.compare` -- the comparison on paired evaluation seeds, Holm-corrected verdicts, power;
 - :mod:`.experiments` -- ProRL's prolonged run and Barakat et al.'s pass@1 test;
+- :mod:`.report` -- reading the results files: tables, paired intervals, Holm-corrected verdicts, power;
 - :mod:`.charts`, :mod:`.cli` -- the live chart and ``passk lab`` (import Altair; not imported here);
 - :mod:`._runtime` -- CPU/GPU tuning (threads, determinism, memory) and why the code is shaped for
   speed; imported first, because deterministic cuBLAS needs its environment variable before the

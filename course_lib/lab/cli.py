@@ -295,7 +295,8 @@ def _unknown(methods, name: str) -> bool:
 
 
 def _compare_methods(args: argparse.Namespace) -> int:
-    from course_lib.lab.compare import compare_methods, summary
+    from course_lib.lab.compare import compare_methods
+    from course_lib.lab.report import summary
 
     base = _base(args, "compare-methods")
     if base is None or _unknown(args.methods, "compare-methods"):
@@ -320,7 +321,8 @@ def _compare_methods(args: argparse.Namespace) -> int:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    from course_lib.lab.tuning import table, tune
+    from course_lib.lab.report import tuning_table as table
+    from course_lib.lab.tuning import tune
 
     base = _base(args, "tune")
     if base is None or _unknown(args.methods, "tune"):
@@ -340,7 +342,7 @@ def _tune(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    from course_lib.lab import experiments
+    from course_lib.lab import experiments, report
 
     name = args.lab_command
     base = _base(args, name)
@@ -352,10 +354,10 @@ def _experiment(args: argparse.Namespace) -> int:
     kw = dict(jobs=args.jobs, command=_command(name), progress=not args.quiet)
     if name == "prorl":
         results = experiments.prorl(args.seeds, base, (rates or {}).get("grpo"), args.target, **kw)
-        table = experiments.prorl_table(results)
+        table = report.prorl_table(results)
     else:
         results = experiments.barakat(args.seeds, base, rates, args.target, **kw)
-        table = experiments.barakat_table(results)
+        table = report.barakat_table(results)
     _write(results, args.out, table)
     return 0
 

@@ -16,8 +16,8 @@ low-success prompts; when those prompts interfere negatively with the others, th
 away from the pass@1 direction and pass@1 can fall. :func:`barakat` trains pass@k-style methods
 with a large k (Chen et al.'s advantage and PKPO, k = 16 of n = 32, PKPO without annealing)
 against GRPO with the same n, steps and samples, and keeps each seen prompt's exact pass@1 at
-every evaluation; :func:`prompt_changes` reads which prompts lost pass@1 and whether they are the
-ones the base model already solved best.
+every evaluation; :func:`course_lib.lab.report.prompt_changes` reads which prompts lost pass@1 and
+whether they are the ones the base model already solved best.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import numpy as np
 import torch
 
 from course_lib.lab._runtime import cpu_kernels, reproducible
@@ -35,7 +34,7 @@ from course_lib.lab.methods import TRAJECTORY, base_curves, baseline_readings, c
 from course_lib.lab.step import make_state
 from course_lib.provenance import stamp
 
-__all__ = ["PRORL", "BARAKAT", "prorl", "barakat", "prompt_changes", "readings_at", "prorl_table", "barakat_table"]
+__all__ = ["PRORL", "BARAKAT", "prorl", "barakat"]
 
 PRORL = {
     "factor": 4,
@@ -142,85 +141,3 @@ def barakat(
         "base_seen_p": [float(x) for x in p0],
         "rows": rows,
     }
-
-
-def prompt_changes(results: dict, arm: str, reference: str = "grpo", when: int = -1) -> dict:
-    """Which seen prompts an arm lost pass@1 on, at evaluation ``when`` (default the last), per seed.
-
-    Returns arrays (seeds x prompts): ``p`` (the arm's exact pass@1 per prompt), ``ref`` (the
-    reference arm's, same seed), ``start`` (the base model's, broadcast), ``fell`` (p below the
-    start), ``behind`` (p below the reference's), and ``high`` (prompts whose base pass@1 is above
-    the median: those a pass@k objective down-weights).
-    """
-
-    def per_prompt(name):
-        rows = sorted((r for r in results["rows"] if r["arm"] == name), key=lambda r: r["seed"])
-        return np.array([r["trajectory"]["seen/p"][when] for r in rows], dtype=float)
-
-    p, ref = per_prompt(arm), per_prompt(reference)
-    start = np.broadcast_to(np.asarray(results["base_seen_p"]), p.shape)
-    return {
-        "p": p,
-        "ref": ref,
-        "start": start,
-        "fell": p < start - 1e-9,
-        "behind": p < ref - 1e-9,
-        "high": start > np.median(results["base_seen_p"]),
-    }
-
-
-def _mean_sd(x) -> str:
-    x = np.asarray(x, dtype=float)
-    return f"{x.mean():.3f} ± {x.std(ddof=1) if len(x) > 1 else 0:.3f}"
-
-
-def readings_at(results: dict, arm: str) -> dict:
-    """``{step: [reading per seed]}`` of a prolonged arm: every quarter of the run and the end."""
-    rows = sorted((r for r in results["rows"] if r["arm"] == arm), key=lambda r: r["seed"])
-    steps = [*results["provenance"]["read_at"], results["provenance"]["config"]["steps"]]
-    return {s: [r["at"][str(s)] if str(s) in r.get("at", {}) else r["end"] for r in rows] for s in steps}
-
-
-def prorl_table(results: dict) -> list[dict]:
-    """One line per (arm, step): pass@1, held coverage@256, and the seeds at or above the base at every k."""
-    out = []
-    for arm in PRORL["arms"]:
-        for step, reads in readings_at(results, arm).items():
-            n = len(reads)
-            out.append(
-                {
-                    "arm": arm,
-                    "step": step,
-                    "seen pass@1": _mean_sd([r["seen/pass@1"] for r in reads]),
-                    "held pass@1": _mean_sd([r["held/pass@1"] for r in reads]),
-                    "held coverage@256": _mean_sd([r["held/coverage@256"] for r in reads]),
-                    "held: >= base at every k <= 1024": f"{sum(r['held/k_star'] is None for r in reads)}/{n}",
-                    "seen: >= base at every k <= 1024": f"{sum(r['seen/k_star'] is None for r in reads)}/{n}",
-                }
-            )
-    return out
-
-
-def barakat_table(results: dict) -> list[dict]:
-    """One line per arm: seen pass@1 at the start, its lowest point and its end; prompts that lost pass@1."""
-    start = float(np.mean(results["base_seen_p"]))
-    out = []
-    for arm in BARAKAT["arms"]:
-        rows = sorted((r for r in results["rows"] if r["arm"] == arm), key=lambda r: r["seed"])
-        lowest = [min(r["trajectory"]["seen/pass@1"]) for r in rows]
-        end = [r["end"]["seen/pass@1"] for r in rows]
-        ch = prompt_changes(results, arm)
-        fell = ch["fell"].sum(1)
-        high_share = ch["fell"][ch["high"]].sum() / max(1, ch["fell"].sum())
-        out.append(
-            {
-                "arm": arm,
-                "seen pass@1 start": f"{start:.3f}",
-                "lowest seen pass@1": _mean_sd(lowest),
-                "seen pass@1 end": _mean_sd(end),
-                "seeds ending below start": f"{sum(e < start for e in end)}/{len(end)}",
-                "prompts below start (end, per seed)": _mean_sd(fell),
-                "share of those with high base pass@1": f"{high_share:.2f}",
-            }
-        )
-    return out

@@ -274,6 +274,10 @@ def run_method(
 def code_hash() -> str:
     """SHA-256 (first 16 hex digits) of the library code a lab result depends on.
 
-    The lab (but its charts and CLI), the estimators, pass@k, the softmax helpers and the checks.
+    The lab (but its charts, CLI and :mod:`course_lib.lab.report`, which only read results), the
+    estimators, pass@k, the softmax helpers, the checks and the provenance stamp.
     """
-    return source_hash(["lab/*.py", "advantages/*.py", "passk.py", "softmax.py", "_checks.py"])
+    return source_hash(
+        ["lab/*.py", "advantages/*.py", "passk.py", "softmax.py", "_checks.py", "provenance.py"],
+        skip=("charts.py", "cli.py", "report.py"),
+    )

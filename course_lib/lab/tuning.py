@@ -24,7 +24,7 @@ from course_lib.lab.loop import map_runs
 from course_lib.lab.methods import METHODS, code_hash, run_method
 from course_lib.provenance import stamp
 
-__all__ = ["RATES", "TUNING_SEEDS", "CRITERION", "score", "choose_rate", "tune", "best_rates", "table"]
+__all__ = ["RATES", "TUNING_SEEDS", "CRITERION", "score", "choose_rate", "tune", "best_rates"]
 
 RATES = (2.5e-4, 5e-4, 1e-3, 2e-3, 4e-3, 8e-3)
 """The starting grid of Adam learning rates (x 2 apart, 32x end to end)."""
@@ -137,19 +137,4 @@ def best_rates(results: dict) -> dict:
                 scores[lr] = score([r["steps"] for r in runs], [r["reached"] for r in runs], budget)
         lr = choose_rate(scores)
         out[method] = {"lr": lr, "score": scores[lr], "interior": grid[0] < lr < grid[-1]}
-    return out
-
-
-def table(results: dict) -> list[dict]:
-    """One line per method: the score at every rate ("mean steps (reached/seeds)"), the chosen one marked *."""
-    budget = results["provenance"]["config"]["steps"]
-    out = []
-    for method, best in results["best"].items():
-        line = {"method": method}
-        for lr in sorted(results["rates"]):
-            runs = [r for r in results["rows"] if r["method"] == method and r["lr"] == lr]
-            s = score([r["steps"] for r in runs], [r["reached"] for r in runs], budget)
-            reached = sum(r["reached"] for r in runs)
-            line[f"{lr:g}"] = f"{s:.0f} ({reached}/{len(runs)})" + (" *" if lr == best["lr"] else "")
-        out.append(line)
     return out
