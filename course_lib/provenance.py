@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ROOT", "source_hash", "stamp"]
+__all__ = ["ROOT", "source_hash", "stamp", "results_file"]
 
 ROOT = Path(__file__).resolve().parent
 """The course_lib folder."""
@@ -51,3 +51,12 @@ def stamp(command: str, code_hash: str, t0: float, **extra) -> dict:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
+
+
+def results_file(name: str) -> Path:
+    """The committed results file ``results/<name>``, found from a notebook's folder, the repository root or
+    the library's own checkout; a one-line ``FileNotFoundError`` if none holds it (e.g. a pip install)."""
+    for folder in (Path("..") / "results", Path("results"), ROOT.parent / "results"):
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(f"results/{name} not found: open the notebook from a clone of the course repository")
