@@ -185,12 +185,14 @@ def claim_verdict(tests: list[dict], method: str, direction: int | None, metric:
     return "agrees" if signs.pop() == np.sign(direction) else "disagrees"
 
 
-def power_table(results: dict, family: dict | None = None, target: float = 0.8) -> list[dict]:
+def power_table(
+    results: dict, family: dict | None = None, target: float = 0.8, tests: list | None = None
+) -> list[dict]:
     """Per metric and reading: the median sd of the paired differences, the detectable difference at the
     Holm level alpha / m with probability ``target``, and the seeds needed to detect a difference of half that.
     """
     family = _family(results, family)
-    rows = verdicts(results, family)
+    rows = verdicts(results, family) if tests is None else tests
     m, n = rows[0]["tests"], len(results["provenance"]["seeds"])
     level = family["alpha"] / m
     out = []
