@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import stats
+from course_lib.lab.diagnostics import mean_sd_text
 from course_lib.lab.tuning import score
 
 
@@ -257,11 +258,6 @@ def prompt_changes(results: dict, arm: str, reference: str = "grpo", when: int =
     }
 
 
-def _mean_sd(x) -> str:
-    x = np.asarray(x, dtype=float)
-    return f"{x.mean():.3f} ± {x.std(ddof=1) if len(x) > 1 else 0:.3f}"
-
-
 def mean_curves(results: dict, method: str, temperature, prefix: str = "held") -> np.ndarray:
     """The mean over seeds of a method's exact pass@k curve at a sampling temperature (at ``CURVE_KS``)."""
     rows = [r for r in results["rows"] if r["method"] == method]
@@ -285,9 +281,9 @@ def prorl_table(results: dict) -> list[dict]:
                 {
                     "arm": arm,
                     "step": step,
-                    "seen pass@1": _mean_sd([r["seen/pass@1"] for r in reads]),
-                    "held pass@1": _mean_sd([r["held/pass@1"] for r in reads]),
-                    "held coverage@256": _mean_sd([r["held/coverage@256"] for r in reads]),
+                    "seen pass@1": mean_sd_text([r["seen/pass@1"] for r in reads]),
+                    "held pass@1": mean_sd_text([r["held/pass@1"] for r in reads]),
+                    "held coverage@256": mean_sd_text([r["held/coverage@256"] for r in reads]),
                     "held: >= base at every k <= 1024": f"{sum(r['held/k_star'] is None for r in reads)}/{n}",
                     "seen: >= base at every k <= 1024": f"{sum(r['seen/k_star'] is None for r in reads)}/{n}",
                 }
@@ -310,10 +306,10 @@ def barakat_table(results: dict) -> list[dict]:
             {
                 "arm": arm,
                 "seen pass@1 start": f"{start:.3f}",
-                "lowest seen pass@1": _mean_sd(lowest),
-                "seen pass@1 end": _mean_sd(end),
+                "lowest seen pass@1": mean_sd_text(lowest),
+                "seen pass@1 end": mean_sd_text(end),
                 "seeds ending below start": f"{sum(e < start for e in end)}/{len(end)}",
-                "prompts below start (end, per seed)": _mean_sd(fell),
+                "prompts below start (end, per seed)": mean_sd_text(fell),
                 "share of those with high base pass@1": f"{high_share:.2f}",
             }
         )
