@@ -119,7 +119,8 @@ def cover_at_tau(p, tau: float) -> float:
     The guess-robust reading of exploration: a guesser that puts a little mass on every answer
     reaches a large coverage@k (pass@k at large k) on every prompt, but no prompt with a pass
     rate above what guessing gives (the lab's uniform guesser: at most 0.075 on any target).
-    Here on the *exact* per-prompt pass rates (the lab enumerates every answer).
+    Here on the *exact* per-prompt pass rates (the lab enumerates every answer); from sampled counts,
+    :func:`course_lib.evaluation.metrics.cover_plugin` gives the plug-in estimate ``c/n >= tau``.
 
     Examples
     --------
