@@ -180,3 +180,25 @@ def test_tune_prorl_and_barakat_run_from_the_cli(tmp_path):
     assert bk["provenance"]["config"]["n"] == 32 and bk["provenance"]["config"]["k"] == 16
     pkpo_row = next(r for r in bk["rows"] if r["arm"] == "pkpo")
     assert pkpo_row["lr"] == best["pkpo"]["lr"] and len(pkpo_row["trajectory"]["seen/p"][0]) == 24
+
+
+# ----------------------------------------------------------------------------- the committed experiments
+def test_committed_prorl_and_barakat_files_have_provenance_and_paired_seeds():
+    from pathlib import Path
+
+    from course_lib.lab import report
+
+    results = Path(__file__).resolve().parents[1] / "results"
+    tuned = {m: b["lr"] for m, b in json.loads((results / "ch06_tuning.json").read_text())["best"].items()}
+    pro = json.loads((results / "ch06_prorl.json").read_text())
+    prov = pro["provenance"]
+    assert prov["config"]["steps"] >= 4 * 150 and prov["lr"] == tuned["grpo"] and len(prov["seeds"]) >= 5
+    assert {(r["arm"], r["seed"]) for r in pro["rows"]} == {
+        (a, s) for a in prov["design"]["arms"] for s in prov["seeds"]
+    }
+    assert len(report.prorl_table(pro)) == len(prov["design"]["arms"]) * (len(prov["read_at"]) + 1)
+    bk = json.loads((results / "ch06_barakat.json").read_text())
+    prov = bk["provenance"]
+    assert (prov["config"]["n"], prov["config"]["k"]) == (32, 16) and len(prov["seeds"]) >= 5
+    assert prov["rates"] == {arm: tuned[arm] for arm in prov["design"]["arms"]}
+    assert len(bk["base_seen_p"]) == 24 and len(report.barakat_table(bk)) == len(prov["design"]["arms"])
