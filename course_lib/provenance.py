@@ -8,24 +8,75 @@ notebook compares the hash with the code it runs and says when the file is stale
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import io
 import platform
 import time
+import tokenize
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ROOT", "source_hash", "stamp", "results_file"]
+__all__ = ["ROOT", "code_text", "source_hash", "stamp", "results_file"]
 
 ROOT = Path(__file__).resolve().parent
 """The course_lib folder."""
 
 
-def source_hash(patterns, skip=("charts.py", "cli.py"), root: Path | None = None) -> str:
-    """SHA-256 (first 16 hex digits) of the library files matching ``patterns`` (globs under course_lib).
+def code_text(source: str) -> str:
+    """The code of a Python module without its comments and docstrings: the lines that are left.
 
-    Files named in ``skip`` (charts and command-line fronts: they change no number) are left
-    out; the relative path of each file is hashed with its bytes, in sorted order.
+    Every string statement (module, class and function docstrings, and the attribute docstrings
+    after an assignment; found with :mod:`ast`) and every comment (found with :mod:`tokenize`) is
+    cut out of the source; trailing blanks and the lines left empty are dropped. So an edit of
+    prose leaves the text, hence the hash of :func:`source_hash`, as it was, and any edit of code
+    changes it. Cut from the source rather than re-printed from the tree (``ast.unparse``, whose
+    f-strings print differently from Python 3.12 on), the text is the same on every Python.
+
+    Examples
+    --------
+    >>> code_text("def f(x):\\n    'Twice x.'\\n    return 2 * x  # why\\n")
+    'def f(x):\\n    return 2 * x'
+    """
+    text = source.splitlines()
+    spans = []  # (first line, first column, last line, end column), lines from 1, columns in UTF-8 bytes
+    for node in ast.walk(ast.parse(source)):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            for stmt in body if isinstance(body, list) else ():
+                if (
+                    isinstance(stmt, ast.Expr)
+                    and isinstance(stmt.value, ast.Constant)
+                    and isinstance(stmt.value.value, str)
+                ):
+                    spans.append((stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset))
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:  # tokenize counts characters, ast bytes: convert
+            (row, col), (_, end) = tok.start, tok.end
+            line = text[row - 1]
+            spans.append((row, len(line[:col].encode()), row, len(line[:end].encode())))
+    lines = [bytearray(line.encode()) for line in text]
+    cut = [[False] * len(line) for line in lines]
+    for r0, c0, r1, c1 in spans:
+        for row in range(r0, r1 + 1):
+            lo = c0 if row == r0 else 0
+            hi = c1 if row == r1 else len(lines[row - 1])
+            cut[row - 1][lo:hi] = [True] * (hi - lo)
+    kept = (
+        bytes(b for b, gone in zip(line, mask, strict=True) if not gone).decode().rstrip()
+        for line, mask in zip(lines, cut, strict=True)
+    )
+    return "\n".join(line for line in kept if line)
+
+
+def source_hash(patterns, skip=("charts.py", "cli.py"), root: Path | None = None) -> str:
+    """SHA-256 (first 16 hex digits) of the code of the library files matching ``patterns`` (globs under course_lib).
+
+    Python files are hashed through :func:`code_text`: without comments and docstrings, so that
+    an edit of the prose around the code does not mark committed results as stale; other files
+    by their bytes. Files named in ``skip`` (charts and command-line fronts: they change no number)
+    are left out; the relative path of each file is hashed with its code, in sorted order.
 
     Examples
     --------
@@ -36,7 +87,8 @@ def source_hash(patterns, skip=("charts.py", "cli.py"), root: Path | None = None
     files = sorted({f for pattern in patterns for f in root.glob(pattern) if f.is_file() and f.name not in skip})
     h = hashlib.sha256()
     for f in files:
-        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        code = code_text(f.read_text(encoding="utf-8")).encode() if f.suffix == ".py" else f.read_bytes()
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + code + b"\0")
     return h.hexdigest()[:16]
 
 
