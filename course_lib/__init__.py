@@ -10,11 +10,14 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
 - :mod:`course_lib.softmax` -- softmax policy math: J_1, entropy and its gradient, entropy bonus (chapters 4-5)
 - :mod:`course_lib.advantages` -- group estimators (``pass1``, ``passk``, verl's ``grpo_passk`` in ``bestof``;
   chapter 6's ``explore``, ``regularise``) and their one ``registry`` (chapters 4, 6)
-- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``charts`` (chapter 4);
+- :mod:`course_lib.bandit` -- the exact softmax bandit: ``core``, ``sampled``, ``train``, ``fair`` (matched
+  step sizes, the learning-rate sweep, baselines), ``charts``, ``cli`` (``passk bandit``) (chapter 4);
   ``dependent`` (pass@k without replacement), ``entropy`` (the covariance identity) (chapter 6)
 - :mod:`course_lib.lab` -- the transformer RL lab: ``task``, ``model``, ``config``, ``base_model``,
   ``step``, ``metrics``, ``diagnostics``, ``loop``, ``charts``, ``cli``, ``_runtime`` (chapter 5);
-  ``methods`` (chapter 6's comparison at matched pass@1); ``dumps`` (``--dump-dir``, for ``passk monitor``)
+  ``methods``, ``compare``, ``tuning``, ``experiments``, ``report`` (chapter 6: each method at its best learning rate on
+  paired seeds, read at matched pass@1 and at equal budget, Holm-corrected verdicts; ProRL's and Barakat et
+  al.'s directional claims); ``dumps`` (``--dump-dir``, for ``passk monitor``)
 - :mod:`course_lib.viz` -- ``rendering`` (chart renderer per front end), ``charts`` (shared chart
   plumbing), ``explorers`` (chapter 3's charts), ``widgets`` (the interactive explorers),
   ``tables`` (Markdown tables in notebooks) (chapter 3)
@@ -33,6 +36,7 @@ to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- d
   plugin, ``passk_*`` names), ``verl_register`` (registers them on import; verl imports it in each process),
   ``verl_main`` (verl's PPO main with them registered), ``trl`` (the zero-sum advantages as an exact TRL
   reward transform) (docs/real_model.md)
+- :mod:`course_lib.provenance` -- what made a committed results file: command, code hash, versions, date
 - :mod:`course_lib.stats` -- paired comparisons of seeds: intervals, the paired t and sign tests, Holm's
   correction, power and the detectable effect (chapter 6's verdicts; chapter 8)
 - :mod:`course_lib.papers` -- results the papers report on large models, quoted once (chapters 2-6)

@@ -20,6 +20,7 @@ _SUBCOMMAND_MODULES: list[str] = [
     "course_lib.grading.cli",
     "course_lib.evaluation.cli",
     "course_lib.evaluation.monitor.cli",
+    "course_lib.bandit.cli",
 ]
 """Light modules that contribute subcommands (``add_cli(subparsers)``) when the parser is built."""
 

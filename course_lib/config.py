@@ -116,7 +116,8 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "Exploration collapse",
         "Exact softmax-bandit dynamics: exact pass@1 training narrows each easy prompt to one correct answer, exact "
         "pass@4 keeps all three (and what Δ(k) does and does not measure); pass@k as a per-prompt step size on hard "
-        "prompts; Chen et al.'s recipe; fixes compared",
+        "prompts; Chen et al.'s recipe; fixes compared raw, step-normalised and at each one's best learning rate, "
+        "beside the base policy and a uniform guesser",
         40,
     ),
     (
@@ -132,8 +133,9 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "Beyond pass@k",
         "Questions the seed paper leaves open (the course's list) and first experiments on them; dependent samples; "
         "Cui et al.'s entropy identity; "
-        "Yue et al.'s crossover k*; NSR/W-REINFORCE, outcome-based exploration, unlikeliness, Clip-Cov, entropy "
-        "and KL compared at matched pass@1 (`passk lab compare-methods`)",
+        "Yue et al.'s crossover k* and sampling temperature; NSR/W-REINFORCE, outcome-based exploration, "
+        "unlikeliness, Clip-Cov, entropy and KL at tuned learning rates on paired seeds, read at matched pass@1 and "
+        "at equal budget, Holm-corrected (`passk lab compare-methods`); ProRL's and Barakat et al.'s claims tested",
         40,
     ),
     (

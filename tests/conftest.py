@@ -61,6 +61,15 @@ def output_dir() -> Path:
     return OUTPUT
 
 
+@pytest.fixture(scope="module")
+def passk_cache(tmp_path_factory):
+    """Warm-start checkpoints go to a temporary cache, never to the user's (``PASSK_CACHE``)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PASSK_CACHE", str(tmp_path_factory.mktemp("passk-cache")))
+    yield
+    mp.undo()
+
+
 def pytest_terminal_summary(terminalreporter):
     _skipped_summary(terminalreporter)
     if NOTEBOOK_TIMES:

@@ -10,11 +10,14 @@ import pytest
 from course_lib import advantages, passk
 from course_lib.lab import LabConfig, WarmStartConfig, train
 from course_lib.lab._runtime import cpu_kernels
+from course_lib.lab.compare import rerun
 from course_lib.lab.loop import load_checkpoint
-from course_lib.lab.methods import METHODS, crossover, method_config, pass_curve, run_method, summary
+from course_lib.lab.methods import METHODS, crossover, method_config, pass_curve
+from course_lib.lab.report import summary
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results" / "ch06_comparison.json"
+TUNING = ROOT / "results" / "ch06_tuning.json"
 SMALL = LabConfig(
     d_model=32, prompts_per_step=8, n=8, steps=6, eval_every=3, threads=1, warm=WarmStartConfig(steps=60), device="cpu"
 )
@@ -32,13 +35,7 @@ NEW = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _cache(tmp_path_factory):
-    """Warm-start checkpoints go to a temporary cache, never to the user's."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PASSK_CACHE", str(tmp_path_factory.mktemp("passk-cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("passk_cache")  # warm starts in a temporary cache (conftest.py)
 
 
 def strip_time(history):
@@ -152,27 +149,34 @@ def test_pass_curve_and_crossover():
 
 
 # ----------------------------------------------------------------------------- the committed table
-def test_committed_table_has_provenance_and_every_method():
+def test_committed_table_has_provenance_paired_seeds_and_every_method():
     results = json.loads(RESULTS.read_text())
     prov = results["provenance"]
-    assert {"command", "config", "seeds", "code_hash", "torch", "target", "cpu_kernels"} <= set(prov)
-    assert len(prov["methods"]) >= 11 and len(prov["seeds"]) >= 3
-    assert {r["method"] for r in results["rows"]} == set(prov["methods"]) <= set(METHODS)
-    assert len(results["rows"]) == len(prov["methods"]) * len(prov["seeds"])
-    assert [line["method"] for line in summary(results)] == list(prov["methods"])
+    assert {"command", "config", "seeds", "code_hash", "torch", "target", "cpu_kernels", "family", "wall_s"} <= set(
+        prov
+    )
+    assert set(prov["methods"]) == set(METHODS) and "grpo_alpha" in prov["methods"]
+    assert len(prov["seeds"]) >= 20
+    assert not set(prov["rates_from"]["seeds"]) & set(prov["seeds"])  # tuning seeds never evaluated
+    assert {(r["method"], r["seed"]) for r in results["rows"]} == {
+        (m, s) for m in prov["methods"] for s in prov["seeds"]
+    }
+    tuned = json.loads(TUNING.read_text())
+    assert {m: b["lr"] for m, b in tuned["best"].items()} == {m: spec["lr"] for m, spec in prov["methods"].items()}
+    assert all(b["interior"] for b in tuned["best"].values())  # every best rate inside the grid
+    assert [line["method"] for line in summary(results)] == ["base", "guesser", *prov["methods"]]
 
 
 def test_one_row_of_the_committed_table_regenerates_exactly():
     """Runs are deterministic on CPU with pinned threads: one (method, seed) row is recomputed from scratch."""
     results = json.loads(RESULTS.read_text())
     prov = results["provenance"]
-    base = LabConfig.from_dict(prov["config"])
-    assert base.device == "cpu"
+    assert LabConfig.from_dict(prov["config"]).device == "cpu"
     if prov["cpu_kernels"] != cpu_kernels():  # e.g. an ARM machine: its own kernels, its own last bits
         pytest.skip(f"the table was made with CPU kernels {prov['cpu_kernels']}, this machine has {cpu_kernels()}")
-    committed = next(r for r in results["rows"] if r["method"] == "grpo" and r["seed"] == prov["seeds"][0])
-    row = json.loads(json.dumps(run_method("grpo", prov["seeds"][0], base, prov["target"])))
-    assert row == committed
+    seed = prov["seeds"][0]
+    committed = next(r for r in results["rows"] if r["method"] == "grpo" and r["seed"] == seed)
+    assert json.loads(json.dumps(rerun(results, "grpo", seed))) == committed
 
 
 def test_compare_methods_cli_writes_results_with_provenance(tmp_path, capsys):
@@ -180,11 +184,16 @@ def test_compare_methods_cli_writes_results_with_provenance(tmp_path, capsys):
 
     out = tmp_path / "cmp.json"
     flags = ["--methods", "grpo", "kl", "--seeds", "0", "--steps", "10", "--target", "0.5", "--device", "cpu"]
+    flags += ["--temperatures", "1.2", "--jobs", "2"]
     assert main(["lab", "compare-methods", *flags, "--out", str(out), "--quiet"]) == 0
     results = json.loads(out.read_text())
     assert [r["method"] for r in results["rows"]] == ["grpo", "kl"]
     assert results["provenance"]["seeds"] == [0] and len(results["provenance"]["code_hash"]) == 16
+    assert results["provenance"]["jobs"] == 2 and list(results["rows"][0]["temperatures"]) == ["1.2"]
     assert "| grpo |" in out.with_suffix(".md").read_text()
     assert main(["lab", "compare-methods", "--methods", "nope", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown method 'nope'" in err[0]
+    assert main(["lab", "compare-methods", "--rates-from", str(tmp_path / "none.json"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot read rates from" in err[0]

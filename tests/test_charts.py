@@ -259,6 +259,11 @@ def _course_charts() -> dict:
         "weight": BC.weight_chart(),
         "path": BC.path_chart(runs, 0),
         "lab": LC.lab_chart(lab),
+        "trade-off": LC.tradeoff_chart(
+            {f"{o}_{i}": {"step": [0, 10], "x": [0.2, 0.9], "y": [0.8, 0.3]} for i, o in enumerate(objectives * 3)}
+            | {"grpo": {"step": [0, 10], "x": [0.2, 0.9], "y": [0.8, 0.2]}},
+            {"base model": (0.2, 0.8), "uniform guesser": (0.04, 0.46)},
+        ),
         "curve": _curve_chart(),
         "notebook lines": charts.line_chart(
             [

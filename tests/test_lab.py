@@ -20,13 +20,7 @@ SMALL = LabConfig(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _cache(tmp_path_factory):
-    """Warm-start checkpoints go to a temporary cache, never to the user's."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PASSK_CACHE", str(tmp_path_factory.mktemp("passk-cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("passk_cache")  # warm starts in a temporary cache (conftest.py)
 
 
 def strip_time(history):

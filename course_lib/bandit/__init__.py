@@ -10,6 +10,9 @@
   and the exact objective ``"pass@k-wor"`` (chapter 6, open question 2);
 - :mod:`.entropy` -- the entropy-change covariance identity (Cui et al.), predicted vs actual
   (chapter 6);
+- :mod:`.fair` -- fair comparisons: step normalisation (mean expected step 1), the learning-rate
+  sweep with its declared criterion, the base-policy and uniform-guesser baselines, the committed
+  comparison (``from course_lib.bandit import fair``; not star-imported);
 - :mod:`.charts` -- the chapter's Altair charts (imports Altair; not imported here).
 
 ``from course_lib import bandit as B`` gives the names of :mod:`.core`, :mod:`.sampled`, :mod:`.train`,

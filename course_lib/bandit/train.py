@@ -83,6 +83,10 @@ class TrainConfig:
     W-REINFORCE, ``{"c": 0.2}`` for UCB exploration); see ``ESTIMATORS[objective].params``."""
     seed: int = 0
     """Seed of the sampled rollouts."""
+    step_scale: tuple = ()
+    """Per-phase step multipliers ``((k, c), ...)``: the policy-gradient update of a step whose
+    estimator uses k is multiplied by c (step normalisation, :func:`course_lib.bandit.fair.normalised`;
+    empty: no rescaling)."""
 
 
 @dataclass
@@ -219,6 +223,9 @@ def _check_train(cfg: TrainConfig) -> None:
         raise ValueError(f"prompt_step must be one of {sorted(PROMPT_STEPS)}, got {cfg.prompt_step!r}")
     if cfg.prompt_step == "alpha_k" and cfg.objective != "pass@1":
         raise ValueError(f"prompt_step='alpha_k' applies to the exact 'pass@1' objective only, got {cfg.objective!r}")
+    for pair in cfg.step_scale:
+        if len(pair) != 2 or not (np.isfinite(float(pair[1])) and float(pair[1]) > 0):
+            raise ValueError(f"step_scale must hold (k, c) pairs with a finite c > 0, got {cfg.step_scale!r}")
 
 
 def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> History:
@@ -277,6 +284,7 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         "theta": np.zeros((T,) + theta.shape),
     }
     k_cover = int(cfg.k_cover)
+    scale = {int(k_s): float(c) for k_s, c in cfg.step_scale}  # phase k -> step multiplier
     estimator_state: dict = {}  # the sampled method's own state across steps (Group.state), one per run
     dominant = np.argmax(np.where(correct, bandit.logits, -np.inf), axis=-1)  # (P,) initial dominant mode
     for t in range(T):
@@ -321,6 +329,8 @@ def train(bandit: Bandit, config: TrainConfig | None = None, **overrides) -> His
         step = np.asarray(alpha_k(p, k))[:, None] if cfg.prompt_step == "alpha_k" else None  # per-prompt step / lr
         per["prompt_zero"][t], per["prompt_update"][t] = zero, np.linalg.norm(g, axis=-1)
         rec["zero_signal"][t] = zero.mean()
+        if scale:  # step normalisation: this phase's constant (1 if the phase has none)
+            g = scale.get(int(k_t), 1.0) * g
         if cfg.entropy_coef:
             g = g + float(cfg.entropy_coef) * entropy_grad(pi)
         if step is not None:

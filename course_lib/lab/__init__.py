@@ -11,10 +11,15 @@ A tiny GPT, warm-started on a digit-sum task, trained with any method of the est
 - :mod:`.metrics` -- exact and sampled pass@k, Delta(k), coverage@K, distinct correct answers, modes;
   Yu's gradient identity;
 - :mod:`.diagnostics` -- what a run measured: Delta(k) split by prompt, matched pass@1, seeds;
-- :mod:`.loop` -- runs: files, resume, Ctrl-C, several seeds;
+- :mod:`.loop` -- runs: files, resume, Ctrl-C, several seeds, runs in worker processes;
 - :mod:`.dumps` -- ``--dump-dir``: a run's samples in verl's dump format, for ``passk monitor``;
-- :mod:`.methods` -- chapter 6: every exploration method at matched pass@1, exact pass@k curves up to
-  k = 1024, the crossover k* against the base model, the results file and its provenance;
+- :mod:`.methods` -- chapter 6's methods and how one run is read (at matched pass@1 and at the end of
+  the budget, exactly: pass@k, coverage@k, Cover@tau, distinct correct answers, the crossover k* against
+  the base model), with the base model's and a uniform guesser's readings beside them;
+- :mod:`.tuning` -- the learning-rate sweep (one grid, a declared criterion, tuning seeds);
+- :mod:`.compare` -- the comparison on paired evaluation seeds, Holm-corrected verdicts, power;
+- :mod:`.experiments` -- ProRL's prolonged run and Barakat et al.'s pass@1 test;
+- :mod:`.report` -- reading the results files: tables, paired intervals, Holm-corrected verdicts, power;
 - :mod:`.charts`, :mod:`.cli` -- the live chart and ``passk lab`` (import Altair; not imported here);
 - :mod:`._runtime` -- CPU/GPU tuning (threads, determinism, memory) and why the code is shaped for
   speed; imported first, because deterministic cuBLAS needs its environment variable before the

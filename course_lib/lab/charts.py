@@ -163,3 +163,114 @@ def summary_rows(results: dict, k: int = 4) -> list[dict]:
                     row[f"{key} end sd"] = float(np.nanstd(vals)) if np.isfinite(vals).any() else float("nan")
         out.append(row)
     return out
+
+
+# ----------------------------------------------------------------------------- the trade-off chart
+def tradeoff_tables(runs: dict, marks: dict, reference: str | None = None) -> dict:
+    """The table of :func:`tradeoff_chart`, ``tradeoff``: one row per point (method, kind, line, name, step, x, y).
+
+    ``runs`` maps a method to ``{"step": [...], "x": [...], "y": [...]}`` (its path along training,
+    e.g. the mean over seeds at every evaluation); ``marks`` maps a name (base model, uniform
+    guesser) to one ``(x, y)`` point, drawn in every panel (kind ``mark``); ``reference``'s path is
+    drawn in every panel too, in grey.
+    """
+    cols = {"method": [], "kind": [], "line": [], "name": [], "step": [], "x": [], "y": []}
+
+    def add(method, kind, line, name, step, x, y):
+        for key, value in zip(cols, (method, kind, line, name, int(step), float(x), float(y)), strict=True):
+            cols[key].append(value)
+
+    for method in runs:
+        sources = [method] if reference is None or method == reference else [method, reference]
+        for src in sources:
+            line = "this method" if src == method else f"{reference} (reference)"
+            for step, x, y in zip(runs[src]["step"], runs[src]["x"], runs[src]["y"], strict=True):
+                add(method, "path", line, "", step, x, y)
+        for name, (x, y) in marks.items():
+            add(method, "mark", "", name, 0, x, y)
+    return {"tradeoff": {key: np.asarray(value) for key, value in cols.items()}}
+
+
+def tradeoff_template(order, x_title: str, y_title: str, columns: int = 4) -> alt.FacetChart:
+    """One panel per method: its path (x against y along training, in step order), the marks as points."""
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=[0, 1]))
+    lines = ["this method", order[0] + " (reference)"] if len(order) else ["this method"]
+    path = (
+        alt.Chart()
+        .transform_filter("datum.kind == 'path'")
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            order="step:Q",
+            color=alt.Color(
+                "line:N",
+                title=None,
+                scale=alt.Scale(domain=lines, range=[charts.PALETTE[0], "gray"]),
+                legend=charts.legend_below(),
+            ),
+            strokeDash=alt.StrokeDash(
+                "line:N",
+                title=None,
+                scale=alt.Scale(domain=lines, range=[[1, 0], [4, 3]]),
+                legend=charts.legend_below(),
+            ),
+            tooltip=["line:N", "step:Q", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")],
+        )
+    )
+    marks = (
+        alt.Chart()
+        .transform_filter("datum.kind == 'mark'")
+        .mark_point(size=90, filled=True, color="black")
+        .encode(
+            x=x,
+            y=y,
+            shape=charts.series_shape("name", title=None),
+            tooltip=["name:N", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")],
+        )
+    )
+    width = max(110, (charts.MAX_WIDTH - 90) // columns - 22)
+    return (
+        alt.layer(path, marks, data=alt.Data(name="tradeoff"))
+        .properties(width=width, height=width)
+        .facet(facet=alt.Facet("method:N", sort=list(order), title=None), columns=columns)
+        .properties(title=charts.chart_title(f"{y_title} against {x_title} along training", "mean over seeds"))
+    )
+
+
+def tradeoff_description(tables: dict) -> str:
+    """One sentence: where each method's path ends, and where the marks sit."""
+    t = tables["tradeoff"]
+    own = (t["kind"] == "path") & (t["line"] == "this method")
+    ends = []
+    for method in dict.fromkeys(t["method"][own].tolist()):
+        rows = np.flatnonzero(own & (t["method"] == method))
+        last = rows[np.argmax(t["step"][rows])]
+        ends.append(f"{method} ends at ({charts.number(t['x'][last])}, {charts.number(t['y'][last])})")
+    mark = t["kind"] == "mark"
+    seen = dict.fromkeys(zip(t["name"][mark].tolist(), t["x"][mark].tolist(), t["y"][mark].tolist(), strict=True))
+    return (
+        charts.listing(ends, limit=6)
+        + "; "
+        + charts.listing([f"{n} at ({charts.number(x)}, {charts.number(y)})" for n, x, y in seen])
+    )
+
+
+def tradeoff_chart(
+    runs: dict,
+    marks: dict,
+    reference: str | None = "grpo",
+    x_title: str = "seen pass@1",
+    y_title: str = "held-out coverage@64",
+    columns: int = 4,
+) -> alt.FacetChart:
+    """The trade-off chart: per method, seen pass@1 (x) against held-out coverage@k (y) along training.
+
+    ``runs`` ``{method: {"step", "x", "y"}}``; ``marks`` ``{name: (x, y)}`` (the base model and a
+    uniform guesser); ``reference`` (default GRPO) is drawn in grey in every panel.
+    """
+    reference = reference if reference in runs else None
+    tables = tradeoff_tables(runs, marks, reference)
+    order = list(runs) if reference is None else [reference, *(m for m in runs if m != reference)]
+    return charts.with_data(tradeoff_template(order, x_title, y_title, columns), tables, tradeoff_description(tables))

@@ -1,4 +1,4 @@
-"""``passk lab run`` and ``passk lab compare``: a thin front over :mod:`course_lib.lab`.
+"""``passk lab run``, ``compare``, ``compare-methods``, ``tune``, ``prorl``, ``barakat``: thin fronts over the lab.
 
 Examples::
 
@@ -8,7 +8,10 @@ Examples::
     passk lab compare runs/grpo runs/chen --out runs/compare.html
     passk lab run --objective w_reinforce --param lam=0.1 --out runs/w_reinforce
     passk lab run --objective grpo --kl-coef 0.1 --ref-reset-every 20 --out runs/kl
-    passk lab compare-methods --device cpu --out results/ch06_comparison.json
+    passk lab tune --jobs 2 --out results/ch06_tuning.json
+    passk lab compare-methods --rates-from results/ch06_tuning.json --jobs 2 --out results/ch06_comparison.json
+    passk lab prorl --rates-from results/ch06_tuning.json --jobs 2
+    passk lab barakat --rates-from results/ch06_tuning.json --jobs 2
 
 ``--objective`` takes any key of the estimator registry (:data:`course_lib.advantages.ESTIMATORS`);
 ``passk lab run --help`` lists them with their one-line summaries.
@@ -236,43 +239,151 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare_methods(args: argparse.Namespace) -> int:
-    from course_lib.lab.config import LabConfig
-    from course_lib.lab.methods import METHODS, compare_methods, summary
+def _command(name: str) -> str:
+    """The command line that made a results file (for its provenance)."""
+    return "passk lab " + " ".join(sys.argv[sys.argv.index(name) :]) if name in sys.argv else ""
+
+
+def _write(results: dict, out: str, table: list[dict]) -> Path:
+    """Write the results (one line per row) and a Markdown table next to them; print the table."""
+    from course_lib.lab.compare import dump
     from course_lib.viz.tables import markdown_table
 
-    unknown = [m for m in args.methods if m not in METHODS]
-    if unknown:
-        print(
-            f"passk lab compare-methods: error: unknown method {unknown[0]!r}; known: {', '.join(METHODS)}",
-            file=sys.stderr,
-        )
-        return 2
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump(results))
+    header = list(dict.fromkeys(h for row in table for h in row))
+    text = markdown_table(header, [[row.get(h, "") for h in header] for row in table])
+    path.with_suffix(".md").write_text(text + "\n")
+    print(text)
+    print(f"wrote {path} and {path.with_suffix('.md')} ({results['provenance']['wall_s']} s)")
+    return path
+
+
+def _base(args: argparse.Namespace, name: str):
+    """The base LabConfig of a comparison command, or None after a one-line error."""
+    from course_lib.lab.config import LabConfig
+
     try:
-        base = LabConfig(steps=args.steps, device=args.device, threads=args.threads)
+        return LabConfig(steps=args.steps, device=args.device, threads=args.threads)
     except ValueError as err:
-        print(f"passk lab compare-methods: error: {err}", file=sys.stderr)
+        print(f"passk lab {name}: error: {err}", file=sys.stderr)
+        return None
+
+
+def _rates(path: str | None, name: str):
+    """``(rates, rates_from)`` from a tuning file (``passk lab tune``), or ``(None, None)``."""
+    if not path:
+        return None, None
+    try:
+        tuned = json.loads(Path(path).read_text())
+        rates = {m: b["lr"] for m, b in tuned["best"].items()}
+    except (OSError, ValueError, KeyError) as err:
+        print(f"passk lab {name}: error: cannot read rates from {path}: {err}", file=sys.stderr)
+        return False, None
+    prov = tuned["provenance"]
+    return rates, {"file": path, "code_hash": prov["code_hash"], "criterion": prov["criterion"], "seeds": prov["seeds"]}
+
+
+def _unknown(methods, name: str) -> bool:
+    from course_lib.lab.methods import METHODS
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        print(f"passk lab {name}: error: unknown method {unknown[0]!r}; known: {', '.join(METHODS)}", file=sys.stderr)
+    return bool(unknown)
+
+
+def _compare_methods(args: argparse.Namespace) -> int:
+    from course_lib.lab.compare import compare_methods
+    from course_lib.lab.report import summary
+
+    base = _base(args, "compare-methods")
+    if base is None or _unknown(args.methods, "compare-methods"):
         return 2
-    command = (
-        "passk lab " + " ".join(sys.argv[sys.argv.index("compare-methods") :]) if "compare-methods" in sys.argv else ""
+    rates, rates_from = _rates(args.rates_from, "compare-methods")
+    if rates is False:
+        return 2
+    results = compare_methods(
+        args.methods,
+        args.seeds,
+        base,
+        args.target,
+        rates=rates,
+        rates_from=rates_from,
+        temperatures=args.temperatures,
+        jobs=args.jobs,
+        command=_command("compare-methods"),
+        progress=not args.quiet,
     )
-    results = compare_methods(args.methods, args.seeds, base, args.target, command=command, progress=not args.quiet)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1) + "\n")
-    rows = summary(results)
-    header = list(dict.fromkeys(h for row in rows for h in row))  # "final pass@1 (not reached)" only where needed
-    table = markdown_table(header, [[row.get(h, "") for h in header] for row in rows])
-    out.with_suffix(".md").write_text(table + "\n")
-    print(table)
-    print(f"wrote {out} and {out.with_suffix('.md')} ({results['provenance']['wall_s']} s)")
+    _write(results, args.out, summary(results, "matched"))
     return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from course_lib.lab.report import tuning_table as table
+    from course_lib.lab.tuning import tune
+
+    base = _base(args, "tune")
+    if base is None or _unknown(args.methods, "tune"):
+        return 2
+    results = tune(
+        args.methods,
+        args.rates,
+        args.seeds,
+        base,
+        args.target,
+        jobs=args.jobs,
+        command=_command("tune"),
+        progress=not args.quiet,
+    )
+    _write(results, args.out, table(results))
+    return 0
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    from course_lib.lab import experiments, report
+
+    name = args.lab_command
+    base = _base(args, name)
+    if base is None:
+        return 2
+    rates, _ = _rates(args.rates_from, name)
+    if rates is False:
+        return 2
+    kw = dict(jobs=args.jobs, command=_command(name), progress=not args.quiet)
+    if name == "prorl":
+        results = experiments.prorl(args.seeds, base, (rates or {}).get("grpo"), args.target, **kw)
+        table = report.prorl_table(results)
+    else:
+        results = experiments.barakat(args.seeds, base, rates, args.target, **kw)
+        table = report.barakat_table(results)
+    _write(results, args.out, table)
+    return 0
+
+
+def _comparison_flags(parser: argparse.ArgumentParser, seeds, out: str, jobs_help: bool = True) -> None:
+    """Flags shared by the comparison commands."""
+    parser.add_argument(
+        "--seeds", nargs="+", type=int, default=list(seeds), help=f"seeds (default {seeds[0]}..{seeds[-1]})"
+    )
+    parser.add_argument("--target", type=float, default=0.85, help="matched seen pass@1 (default 0.85)")
+    parser.add_argument("--steps", type=int, default=150, help="RL steps per run, the budget (default 150)")
+    parser.add_argument("--device", default="cpu", help="cpu | cuda | mps | auto (the committed files: cpu)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads per run, pinned (default 1)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes, one run each (same numbers at any --jobs; default 1)"
+    )
+    parser.add_argument("--out", default=out, help=f"results file, a .md table goes next to it (default {out})")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def add_cli(subparsers) -> None:
     """Add ``lab run``, ``lab compare`` and ``lab compare-methods`` to the ``passk`` command."""
     lab = subparsers.add_parser("lab", help="policy-gradient lab on a tiny transformer (chapters 5 and 6)")
-    sub = lab.add_subparsers(dest="lab_command", metavar="{run,compare,compare-methods}", required=True)
+    sub = lab.add_subparsers(
+        dest="lab_command", metavar="{run,compare,compare-methods,tune,prorl,barakat}", required=True
+    )
     run = sub.add_parser(
         "run",
         help="train one RL run (resumes if --out holds a checkpoint)",
@@ -297,18 +408,39 @@ def add_cli(subparsers) -> None:
     cmp_.add_argument("--k", type=int, default=None, help="k of the Δ(k) panel (default: the runs' k)")
     cmp_.add_argument("--out", default="runs/compare.html", help="chart file (.html, .png or .svg)")
     cmp_.set_defaults(func=_compare)
+    from course_lib.lab.compare import TEMPERATURES
     from course_lib.lab.methods import METHODS
+    from course_lib.lab.tuning import RATES, TUNING_SEEDS
 
     cm = sub.add_parser(
         "compare-methods",
-        help="chapter 6's table: every exploration method x seeds, read at matched pass@1 (JSON + Markdown)",
+        help="chapter 6's comparison: every method x paired seeds, read at matched pass@1 and at the end (JSON + .md)",
     )
     cm.add_argument("--methods", nargs="+", default=list(METHODS), help=f"methods (default all: {', '.join(METHODS)})")
-    cm.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4], help="seeds (default 0 1 2 3 4)")
-    cm.add_argument("--target", type=float, default=0.85, help="matched seen pass@1 (default 0.85)")
-    cm.add_argument("--steps", type=int, default=150, help="most RL steps per run (default 150)")
-    cm.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (the committed table: cpu)")
-    cm.add_argument("--threads", type=int, default=1, help="CPU threads, pinned (default 1)")
-    cm.add_argument("--out", default="results/ch06_comparison.json", help="results file (a .md table goes next to it)")
-    cm.add_argument("--quiet", action="store_true", help="no progress bar")
+    cm.add_argument("--rates-from", default=None, help="tuning file of `passk lab tune`: each method at its best rate")
+    cm.add_argument(
+        "--temperatures",
+        nargs="*",
+        type=float,
+        default=list(TEMPERATURES),
+        help="sampling temperatures of the final reading",
+    )
+    _comparison_flags(cm, range(30), "results/ch06_comparison.json")
     cm.set_defaults(func=_compare_methods)
+    tu = sub.add_parser("tune", help="learning-rate sweep of every method on the tuning seeds (JSON + Markdown)")
+    tu.add_argument("--methods", nargs="+", default=list(METHODS), help="methods (default all)")
+    tu.add_argument("--rates", nargs="+", type=float, default=list(RATES), help=f"starting grid (default {RATES})")
+    _comparison_flags(tu, TUNING_SEEDS, "results/ch06_tuning.json")
+    tu.set_defaults(func=_tune)
+    for name, text, out in (
+        ("prorl", "ProRL's test: prolonged GRPO with and without KL + reference resets", "results/ch06_prorl.json"),
+        (
+            "barakat",
+            "Barakat et al.'s test: Chen and PKPO at k = 16 of n = 32 against GRPO",
+            "results/ch06_barakat.json",
+        ),
+    ):
+        ex = sub.add_parser(name, help=text + " (JSON + Markdown)")
+        ex.add_argument("--rates-from", default=None, help="tuning file of `passk lab tune` (the methods' best rates)")
+        _comparison_flags(ex, range(10), out)
+        ex.set_defaults(func=_experiment)

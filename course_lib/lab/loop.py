@@ -1,4 +1,4 @@
-"""The lab's training loop: run, checkpoint, resume, Ctrl-C, histories (chapter 5).
+"""The lab's training loop: run, checkpoint, resume, Ctrl-C, histories, runs in parallel (chapter 5).
 
 :func:`train` repeats :func:`course_lib.lab.rl_step` and :func:`course_lib.lab.evaluate`; this module
 holds only the plumbing around them (files, progress bar, interruption, several runs).
@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import torch
@@ -204,3 +207,44 @@ def run_many(
             )
             results[(objective, seed)] = state.history
     return results
+
+
+def _one_thread() -> None:
+    """Worker initialiser: one thread per process (the runs pin it too; this covers the imports)."""
+    torch.set_num_threads(1)
+
+
+def map_runs(fn, tasks, jobs: int = 1, *, desc: str = "runs", progress: bool = True) -> list:
+    """``[fn(*args) for args in tasks]``, in ``jobs`` worker processes; results in the order of ``tasks``.
+
+    Each run is seeded and pins its own thread count (one), so a run gives the same numbers in
+    any process: the results are equal, bit for bit, at any ``jobs``. Workers are forked on Linux
+    (as PyTorch's DataLoader does; no ``if __name__ == "__main__"`` guard needed) and spawned
+    elsewhere; either way they inherit the environment, hence the CPU-kernel pinning of
+    :mod:`course_lib.lab._runtime` and ``PASSK_CACHE``. ``fn`` must be a module-level function.
+    """
+    tasks = list(tasks)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), desc=desc)
+    out: list = [None] * len(tasks)
+    try:
+        if jobs <= 1:
+            for i, args in enumerate(tasks):
+                out[i] = fn(*args)
+                if bar is not None:
+                    bar.update(1)
+            return out
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_one_thread) as pool:
+            futures = {pool.submit(fn, *args): i for i, args in enumerate(tasks)}
+            for future in as_completed(futures):
+                out[futures[future]] = future.result()
+                if bar is not None:
+                    bar.update(1)
+        return out
+    finally:
+        if bar is not None:
+            bar.close()

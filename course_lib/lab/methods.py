@@ -1,49 +1,56 @@
-r"""Chapter 6's comparison: every exploration method trained in the lab, read at matched pass@1.
+r"""Chapter 6's methods in the lab, and how one run of a method is read.
 
-Taught in ``notebooks/06_beyond_passk.ipynb``; the CLI front is ``passk lab compare-methods``.
+Taught in ``notebooks/06_beyond_passk.ipynb``; the comparison over methods and seeds is
+:mod:`course_lib.lab.compare` (``passk lab compare-methods``), the learning-rate sweep
+:mod:`course_lib.lab.tuning`, the directional tests :mod:`course_lib.lab.experiments`.
 A *method* is a registry key (:data:`course_lib.advantages.ESTIMATORS`) plus loss-term settings
-(an entropy bonus, a KL penalty to the base model): :data:`METHODS`. Each run trains until its
-first evaluation whose seen pass@1 reaches a common target (0.85 by default); there the model's
-exact answer distribution is enumerated and read (:func:`matched_metrics`):
+(an entropy bonus, a KL penalty to the base model): :data:`METHODS`.
 
-- held-out pass@1, pass@8, pass@256 and coverage@256 (:func:`course_lib.passk.coverage`);
-- distinct correct answers per seen prompt among m samples (their expectation);
-- the crossover k* against the base model (Yue et al., arXiv 2504.13837): the smallest k in
-  1..1024 where the base model's exact dataset pass@k exceeds the trained model's.
+One run (:func:`run_method`) trains for the whole budget and is read twice, exactly (every answer
+enumerated; :func:`read_policy`):
 
-A run that never reaches the target is listed as such, read at its last step. The results file
-carries its provenance: command, config, seeds, library versions and :func:`code_hash`.
+- **at matched pass@1**: at its first evaluation whose seen pass@1 reaches a common target;
+- **at equal budget**: at the last step.
+
+Each reading holds, on seen and held-out prompts: pass@1, pass@8, coverage@64 and @256 (pass@k at
+a large k, :func:`course_lib.passk.coverage`), Cover@0.1 and Cover@0.5 (the share of prompts with
+pass rate >= tau, the guess-robust reading), the expected distinct correct answers among m samples,
+and the crossover k* against the base model (Yue et al., arXiv 2504.13837: the smallest k in
+1..1024 where the base model's exact dataset pass@k exceeds the trained model's). The same
+readings of the base model and of a uniform guesser (:func:`baseline_readings`) go beside them.
+Along the run the seen pass@1 and held-out coverage@64 of every evaluation are kept (the
+trade-off chart), and at the end the exact pass@k curves at other sampling temperatures.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import math
-import platform
-import time
-from pathlib import Path
 
 import numpy as np
-import torch
 
 from course_lib import passk
-from course_lib.lab._runtime import cpu_kernels, reproducible
+from course_lib.lab._runtime import reproducible
 from course_lib.lab.config import LabConfig
-from course_lib.lab.metrics import answer_distribution
+from course_lib.lab.metrics import answer_distribution, cover_at_tau, uniform_distribution
 from course_lib.lab.step import evaluate, make_state, rl_step
+from course_lib.provenance import source_hash
 
 __all__ = [
     "METHODS",
     "K_MAX",
+    "COVERAGE_KS",
+    "TAUS",
+    "CURVE_KS",
+    "TRAJECTORY",
     "pass_curve",
     "crossover",
     "prompt_pass1",
-    "matched_metrics",
+    "read_policy",
+    "read_distribution",
+    "baseline_readings",
     "base_curves",
+    "method_config",
     "run_method",
-    "compare_methods",
-    "summary",
     "code_hash",
 ]
 
@@ -53,6 +60,7 @@ METHODS: dict[str, dict] = {
     "chen": {"objective": "chen"},
     "chen_then_pass1": {"objective": "chen_then_pass1"},
     "pkpo": {"objective": "pkpo"},
+    "grpo_alpha": {"objective": "grpo_alpha"},
     "psr": {"objective": "psr"},
     "nsr": {"objective": "nsr"},
     "w_reinforce": {"objective": "w_reinforce", "params": {"lam": 0.1}},
@@ -68,16 +76,14 @@ METHODS: dict[str, dict] = {
 
 K_MAX = 1024
 """Largest k of the exact pass@k curves (Yue et al. sample up to k = 1024 and more)."""
-
-COLUMNS = (
-    ("steps", "steps to target", ".0f"),
-    ("held/pass@1", "held pass@1", ".3f"),
-    ("held/pass@8", "held pass@8", ".3f"),
-    ("held/coverage@256", "held coverage@256 (= pass@256)", ".3f"),
-    ("seen/distinct_correct", "distinct correct (seen, m=32)", ".2f"),
-    ("held/k_star", "k* vs base (held)", ".0f"),
-)
-"""(key in a row, column title, format) of the comparison table."""
+COVERAGE_KS = (64, 256)
+"""The large k of coverage@k read at each reading."""
+TAUS = (0.1, 0.5)
+"""The tau of Cover@tau (0.1 is above the uniform guesser's pass rate on every target, 0.075 at most)."""
+CURVE_KS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+"""The k of the pass@k curves kept per temperature (k* itself is found on every k up to K_MAX)."""
+TRAJECTORY = ("seen/pass@1", "held/coverage@64")
+"""What every evaluation along a run keeps (the trade-off chart: seen pass@1 against held-out coverage@64)."""
 
 
 def pass_curve(p, k_max: int = K_MAX) -> np.ndarray:
@@ -101,154 +107,177 @@ def crossover(base_curve, trained_curve) -> int | None:
     return int(above[0]) + 1 if above.size else None
 
 
-def prompt_pass1(model, cfg: LabConfig, targets) -> tuple[np.ndarray, np.ndarray]:
-    """Per-prompt pass@1 and the (T, 10**L) correct probabilities, exact."""
-    probs, correct = answer_distribution(model, cfg.task, targets, cfg.temperature)
+def prompt_pass1(model, cfg: LabConfig, targets, temperature: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-prompt pass@1 and the (T, 10**L) correct probabilities, exact (at ``cfg.temperature`` unless given)."""
+    t = cfg.temperature if temperature is None else temperature
+    probs, correct = answer_distribution(model, cfg.task, targets, t)
+    return _correct_mass(probs, correct)
+
+
+def _correct_mass(probs, correct) -> tuple[np.ndarray, np.ndarray]:
     cp = (probs * correct).numpy()
     cp /= np.maximum(cp.sum(1, keepdims=True), 1.0)  # float32 rounding: a solved prompt's mass <= 1
     return cp.sum(1).clip(0, 1), cp
 
 
-def matched_metrics(model, cfg: LabConfig, base_curves: dict | None = None) -> dict:
-    """The comparison's metrics of ``model``, exact; ``base_curves`` ({"seen": curve, "held": curve}) gives k*."""
-    out = {}
-    for prefix, targets in (("seen", cfg.task.seen_targets), ("held", cfg.task.held_out_targets)):
-        p, cp = prompt_pass1(model, cfg, targets)
-        curve = pass_curve(p)
-        for k in (1, 8, 256):
-            out[f"{prefix}/pass@{k}"] = float(curve[k - 1])
-        out[f"{prefix}/coverage@256"] = float(passk.coverage(p, 256))
-        out[f"{prefix}/distinct_correct"] = float(np.mean(passk.expected_distinct_correct(cp, cfg.eval_samples)))
-        if base_curves is not None:
-            out[f"{prefix}/k_star"] = crossover(base_curves[prefix], curve)
+def read_distribution(p, cp, m: int, base_curve=None) -> dict:
+    """One reading of per-prompt pass rates ``p`` and correct masses ``cp`` (keys without the seen/held prefix)."""
+    curve = pass_curve(p)
+    out = {f"pass@{k}": float(curve[k - 1]) for k in (1, 8)}
+    for k in COVERAGE_KS:
+        out[f"coverage@{k}"] = float(passk.coverage(p, k))
+    for tau in TAUS:
+        out[f"cover@{tau}"] = cover_at_tau(p, tau)
+    out["distinct_correct"] = float(np.mean(passk.expected_distinct_correct(cp, m)))
+    if base_curve is not None:
+        out["k_star"] = crossover(base_curve, curve)
     return out
 
 
-def base_curves(cfg: LabConfig) -> dict:
+def _prefixes(cfg: LabConfig):
+    return (("seen", cfg.task.seen_targets), ("held", cfg.task.held_out_targets))
+
+
+def read_policy(model, cfg: LabConfig, curves: dict | None = None) -> dict:
+    """The reading of ``model`` on seen and held-out prompts (``seen/...``, ``held/...``); ``curves`` gives k*."""
+    out = {}
+    for prefix, targets in _prefixes(cfg):
+        p, cp = prompt_pass1(model, cfg, targets)
+        base = None if curves is None else curves[prefix]
+        out.update({f"{prefix}/{key}": v for key, v in read_distribution(p, cp, cfg.eval_samples, base).items()})
+    return out
+
+
+def baseline_readings(cfg: LabConfig) -> dict:
+    """The same readings for the base (warm-started) model and for a uniform guesser over the 10**L answers."""
+    model = make_state(cfg).model
+    guesser = {}
+    for prefix, targets in _prefixes(cfg):
+        p, cp = _correct_mass(*uniform_distribution(cfg.task, targets))
+        guesser.update({f"{prefix}/{key}": v for key, v in read_distribution(p, cp, cfg.eval_samples).items()})
+    with reproducible(cfg.threads):
+        return {"base": read_policy(model, cfg), "guesser": guesser}
+
+
+def base_curves(cfg: LabConfig, temperature: float | None = None) -> dict:
     """Exact pass@k curves (k = 1..K_MAX) of the warm-started base model on seen and held-out targets."""
     model = make_state(cfg).model
     with reproducible(cfg.threads):
         return {
-            prefix: pass_curve(prompt_pass1(model, cfg, targets)[0])
-            for prefix, targets in (("seen", cfg.task.seen_targets), ("held", cfg.task.held_out_targets))
+            prefix: pass_curve(prompt_pass1(model, cfg, targets, temperature)[0]) for prefix, targets in _prefixes(cfg)
         }
 
 
-def method_config(method: str, seed: int, base: LabConfig = LabConfig()) -> LabConfig:
-    """The :class:`LabConfig` of ``method`` (a key of :data:`METHODS`) with this seed."""
+def method_config(method: str, seed: int, base: LabConfig = LabConfig(), lr: float | None = None) -> LabConfig:
+    """The :class:`LabConfig` of ``method`` (a key of :data:`METHODS`) with this seed (and rate)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
-    return dataclasses.replace(base, seed=seed, **METHODS[method])
+    cfg = dataclasses.replace(base, seed=seed, **METHODS[method])
+    return cfg if lr is None else dataclasses.replace(cfg, lr=lr)
 
 
-def run_method(method: str, seed: int, base: LabConfig, target: float, curves: dict | None = None) -> dict:
-    """Train one run until seen pass@1 >= ``target`` at an evaluation (or to the end); one table row."""
-    cfg = method_config(method, seed, base)
-    curves = base_curves(cfg) if curves is None else curves
-    state = make_state(cfg)
-    seen = None
-    with reproducible(cfg.threads):
-        while state.step < cfg.steps:
-            rl_step(state)
-            if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
-                seen = evaluate(state)["seen/pass@1"]
-                if seen >= target:
-                    break
-        row = {"method": method, "seed": seed, "reached": seen >= target, "steps": state.step}
-        row["seen/pass@1 eval"] = seen
-        row.update(matched_metrics(state.model, cfg, curves))
-    return row
+def _round(x, digits: int = 6):
+    return None if x is None else round(float(x), digits)
 
 
-def code_hash(root: Path | None = None) -> str:
-    """SHA-256 (first 16 hex digits) of the library code a comparison depends on.
-
-    The lab (but its charts and CLI), the estimators, pass@k, the softmax helpers and the checks.
-    """
-    root = Path(__file__).resolve().parents[1] if root is None else Path(root)
-    files = sorted(
-        [*root.glob("lab/*.py"), *root.glob("advantages/*.py"), root / "passk.py", root / "softmax.py"]
-        + [root / "_checks.py"]
-    )
-    h = hashlib.sha256()
-    for f in files:
-        if f.name in ("charts.py", "cli.py"):
-            continue
-        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def compare_methods(
-    methods=tuple(METHODS),
-    seeds=(0, 1, 2),
-    base: LabConfig = LabConfig(),
-    target: float = 0.85,
-    *,
-    command: str = "",
-    progress: bool = True,
-) -> dict:
-    """Run every (method, seed) and return the results with their provenance (JSON-ready)."""
-    t0 = time.perf_counter()
-    curves = base_curves(base)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(methods) * len(seeds), desc="methods x seeds")
-    rows = []
-    for method in methods:
-        for seed in seeds:
-            rows.append(run_method(method, seed, base, target, curves))
-            if bar is not None:
-                bar.set_postfix({"method": method, "seed": seed})
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    return {
-        "provenance": {
-            "command": command,
-            "config": base.to_dict(),
-            "methods": {m: METHODS[m] for m in methods},
-            "seeds": list(seeds),
-            "target": target,
-            "code_hash": code_hash(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "device": str(next(make_state(base).model.parameters()).device),
-            "cpu_kernels": cpu_kernels(),  # a seed's numbers repeat bit for bit only with the same kernels
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "wall_s": round(time.perf_counter() - t0, 1),
-        },
-        "base": {f"{p}/pass@{k}": float(c[k - 1]) for p, c in curves.items() for k in (1, 8, 256)},
-        "rows": rows,
-    }
-
-
-def summary(results: dict) -> list[dict]:
-    """One row per method: runs that reached the target, and mean ± sd over seeds of each column."""
-    out = []
-    for method in results["provenance"]["methods"]:
-        rows = [r for r in results["rows"] if r["method"] == method]
-        reached = [r for r in rows if r["reached"]]
-        line = {"method": method, "reached": f"{len(reached)}/{len(rows)}"}
-        if len(reached) < len(rows):
-            line["final pass@1 (not reached)"] = ", ".join(
-                f"{r['seen/pass@1 eval']:.3f}" for r in rows if not r["reached"]
-            )
-        for key, title, fmt in COLUMNS:
-            vals = [r[key] for r in (reached if key == "steps" else rows)]
-            none = sum(v is None for v in vals)
-            vals = np.array([v for v in vals if v is not None], dtype=float)
-            text = "" if not len(vals) else f"{vals.mean():{fmt}} ± {vals.std(ddof=1) if len(vals) > 1 else 0:{fmt}}"
-            line[title] = text + (f" ({none} none ≤ {K_MAX})" if none else "")
-        out.append(line)
+def _temperature_reading(model, cfg: LabConfig, temperature: float, curves: dict) -> dict:
+    """k* against the base model at the same temperature, and the exact pass@k curves at :data:`CURVE_KS`."""
+    out = {}
+    for prefix, targets in _prefixes(cfg):
+        curve = pass_curve(prompt_pass1(model, cfg, targets, temperature)[0])
+        out[f"{prefix}/k_star"] = crossover(curves[prefix], curve)
+        out[f"{prefix}/curve"] = [_round(curve[k - 1]) for k in CURVE_KS]
     return out
 
 
-def mean_sd(results: dict, method: str, key: str) -> tuple[float, float]:
-    """Mean and sample sd over the seeds of ``method`` of one row key (None values skipped; NaN if none)."""
-    vals = [r[key] for r in results["rows"] if r["method"] == method and r[key] is not None]
-    if not vals:
-        return math.nan, math.nan
-    return float(np.mean(vals)), float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0
+def run_method(
+    method: str,
+    seed: int,
+    base: LabConfig,
+    target: float,
+    curves: dict | None = None,
+    *,
+    lr: float | None = None,
+    stop_at_target: bool = False,
+    read_at=(),
+    temperatures: dict | None = None,
+    trajectory=TRAJECTORY,
+    overrides: dict | None = None,
+) -> dict:
+    """Train one run of ``method`` for the whole budget and read it at matched pass@1 and at the end.
+
+    Parameters
+    ----------
+    method, seed, lr : the run (``lr`` None: ``base.lr``); ``overrides`` more :class:`LabConfig` fields.
+    base : LabConfig
+        Budget (``steps``), batch, model size, evaluation interval.
+    target : float
+        The matched seen pass@1: the first evaluation reaching it is read as ``matched``.
+    curves : dict
+        Base curves ``{"seen", "held"}`` at the training temperature (for k*; computed if None).
+    stop_at_target : bool
+        Stop at the target and read nothing (the tuning runs: only ``reached`` and ``steps``).
+    read_at : steps at which to read the policy as well (``at`` in the row; the prolonged runs).
+    temperatures : dict
+        ``{T: base curves at T}``: at the end, k* and the pass@k curves at each sampling temperature T.
+    trajectory : the keys of :func:`course_lib.lab.evaluate` kept at every evaluation.
+
+    Returns
+    -------
+    dict, one row: ``method, seed, lr, reached, steps`` (the step of the matched reading),
+    ``seen/pass@1 eval`` (seen pass@1 there), then ``matched`` and ``end`` readings, ``at``,
+    ``trajectory`` and ``temperatures``. A run that never reaches the target is read at its
+    last step for ``matched`` too (``reached`` False).
+    """
+    cfg = method_config(method, seed, base, lr)
+    if overrides:
+        cfg = dataclasses.replace(cfg, **overrides)
+    if curves is None and not stop_at_target:
+        curves = base_curves(cfg)
+    state = make_state(cfg)
+    row = {"method": method, "seed": seed, "lr": cfg.lr, "reached": False, "steps": cfg.steps}
+    traj: dict = {"step": []} | {key: [] for key in trajectory}
+    at, matched, seen = {}, None, None
+    with reproducible(cfg.threads):
+        while state.step < cfg.steps:
+            rl_step(state)
+            if state.step in read_at:
+                at[str(state.step)] = read_policy(state.model, cfg, curves)
+            if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
+                ev = evaluate(state)
+                traj["step"].append(state.step)
+                for key in trajectory:
+                    traj[key].append(_round(ev[key]) if not isinstance(ev[key], list) else ev[key])
+                if matched is None and ev["seen/pass@1"] >= target:
+                    row.update(reached=True, steps=state.step)
+                    seen = ev["seen/pass@1"]
+                    if stop_at_target:
+                        break
+                    matched = read_policy(state.model, cfg, curves)
+        if stop_at_target:
+            row["seen/pass@1 eval"] = seen if seen is not None else ev["seen/pass@1"]
+            return row
+        end = read_policy(state.model, cfg, curves)
+        row["seen/pass@1 eval"] = seen if seen is not None else ev["seen/pass@1"]
+        row["matched"] = matched if matched is not None else end
+        row["end"] = end
+        if at:
+            row["at"] = at
+        row["trajectory"] = traj
+        if temperatures:
+            row["temperatures"] = {
+                str(t): _temperature_reading(state.model, cfg, t, c) for t, c in temperatures.items()
+            }
+    return row
+
+
+def code_hash() -> str:
+    """SHA-256 (first 16 hex digits) of the library code a lab result depends on.
+
+    The lab (but its charts, CLI and :mod:`course_lib.lab.report`, which only read results), the
+    estimators, pass@k, the softmax helpers, the checks and the provenance stamp.
+    """
+    return source_hash(
+        ["lab/*.py", "advantages/*.py", "passk.py", "softmax.py", "_checks.py", "provenance.py"],
+        skip=("charts.py", "cli.py", "report.py"),
+    )

@@ -24,6 +24,11 @@ Metric names (the keys of the dictionaries below, prefixed ``seen/`` or ``held/`
 ``dominant_share``    share of the correct probability mass (or correct samples) of the dominant
                       style; averaged over prompts with any correct mass.
 ``answer_entropy``    entropy (nats) of the whole answer distribution, mean over prompts (exact only).
+``cover@tau``         Cover@tau, the share of prompts with pass rate >= tau (:func:`cover_at_tau`; the
+                      guess-robust reading, read by chapter 6's comparison).
+
+The uniform guesser's values come from the same code (:func:`uniform_distribution`,
+:func:`distribution_metrics`): every exploration diagnostic at a large k is shown beside them.
 
 ``dominant_share`` is NaN when no prompt has any correct mass (the lab logs it as null).
 """
@@ -65,9 +70,25 @@ def exact_metrics(
     """Exact per-step metrics of the policy on ``targets`` by enumerating all 10**L answers.
 
     Returns a dict of floats (means over prompts; see the module docstring) plus ``p``, the
-    per-prompt pass@1 as a NumPy array.
+    per-prompt pass@1 as a NumPy array. :func:`distribution_metrics` does the reading.
     """
     probs, correct = answer_distribution(model, task, targets, temperature)
+    return distribution_metrics(probs, correct, task, ks, m, k_cover)
+
+
+def uniform_distribution(task: DigitSumTask, targets):
+    """The uniform guesser's answer distribution over the 10**L answers, float64 (T, 10**L), and the verifier mask."""
+    targets = torch.as_tensor(targets, dtype=torch.long)
+    probs = torch.full((len(targets), task.n_answers), 1.0 / task.n_answers, dtype=torch.float64)
+    correct = task.verify(targets, task.all_answers()[None].expand(len(targets), -1, -1))
+    return probs, correct
+
+
+def distribution_metrics(probs, correct, task: DigitSumTask, ks=(1, 2, 4, 8), m: int = 32, k_cover: int = 64) -> dict:
+    """The metrics of :func:`exact_metrics` read from any answer distribution (a model's, or a guesser's).
+
+    ``probs`` (T, 10**L) float64 answer probabilities, ``correct`` (T, 10**L) the verifier's mask.
+    """
     correct_probs = (probs * correct).numpy()  # (T, 10**L): pi(y) on correct answers, 0 elsewhere
     # float32 log-probs can make a solved prompt's correct mass exceed 1 by ~1e-7: rescale those rows to 1
     correct_probs /= np.maximum(correct_probs.sum(1, keepdims=True), 1.0)
@@ -88,6 +109,28 @@ def exact_metrics(
     out["dominant_share"] = float(np.mean(dom[has] / p[has])) if has.any() else float("nan")
     out["answer_entropy"] = float(softmax_entropy(probs.log()).mean())
     return out
+
+
+def cover_at_tau(p, tau: float) -> float:
+    r"""Cover@tau: the share of prompts whose pass rate is at least ``tau`` (Dragoi et al., arXiv 2510.08325).
+
+    .. math:: \mathrm{Cover}@\tau = \frac1P \sum_x \mathbb 1[p_x \ge \tau]
+
+    The guess-robust reading of exploration: a guesser that puts a little mass on every answer
+    reaches a large coverage@k (pass@k at large k) on every prompt, but no prompt with a pass
+    rate above what guessing gives (the lab's uniform guesser: at most 0.075 on any target).
+    Here on the *exact* per-prompt pass rates (the lab enumerates every answer); from sampled counts,
+    :func:`course_lib.evaluation.metrics.cover_plugin` gives the plug-in estimate ``c/n >= tau``.
+
+    Examples
+    --------
+    >>> cover_at_tau([0.0, 0.05, 0.1, 0.8], 0.1)
+    0.5
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if not 0 < float(tau) <= 1:
+        raise ValueError(f"tau must lie in (0, 1], got {tau!r}")
+    return float(np.mean(p >= tau))
 
 
 @torch.no_grad()
