@@ -1,8 +1,11 @@
 """course_lib: the shared library of the passk-course.
 
-Pass@k in RLVR is a good diagnostic of exploration but a poor training objective
-(Yu, arXiv 2511.16231). The folders mirror the course; imports run one way, from the math up
-to the fronts (passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- doctor, cli):
+Pass@k in RLVR: per prompt and in expectation, training on it is a reweighting of pass@1 (Yu, arXiv
+2511.16231), one that can matter a great deal in practice (Chen et al., arXiv 2508.10751); and pass@k is a
+diagnostic of exploration read beside its baselines (``course_lib.config.HEADLINE``).
+
+The folders mirror the course; imports run one way, from the math up to the fronts
+(passk <- softmax, symbolic, advantages <- bandit, lab <- viz <- doctor, cli):
 
 - :mod:`course_lib.passk` -- the metric: estimators, J_k, alpha_k, Delta(k) (chapter 1)
 - :mod:`course_lib.symbolic` -- SymPy derivations of the pass@k gradient: ``core``, ``groups`` (chapter 2);

@@ -86,9 +86,11 @@ def doctor(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .config import TAGLINE  # the course's claim in one line (one home: course_lib/config.py)
+
     parser = argparse.ArgumentParser(
         prog="passk",
-        description="passk-course: pass@k is a diagnostic of exploration in RLVR, not an objective.",
+        description=f"passk-course: {TAGLINE}.",
     )
     parser.add_argument("--version", action="version", version=f"passk-course {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -2,9 +2,14 @@
 
 `REPO_URL` is the one home of the repository address: the README badges and course map
 (written by `scripts/sync_notebooks.py`), the Colab set-up cell of every notebook and the
-start-here notebook all read it from here.
+start-here notebook all read it from here. `TAGLINE` and `HEADLINE` are the one home of what the
+course claims (README title and opening, `pyproject.toml`'s description, `passk --help`, the site);
+each headline claim names the notebook cells that assert it (`tests/test_headline.py` checks them).
 """
 
+from dataclasses import dataclass
+
+from . import papers
 from .viz.tables import markdown_table
 
 REPO_URL = "https://github.com/passk-course/passk-course"
@@ -179,3 +184,114 @@ def course_map_markdown(links: str = "relative") -> str:
     binder = f"[Binder]({binder_url('exercises/ex01_pass_at_k_metric.ipynb')})"
     rows.append(["exercises", exercises, EXERCISE_MINUTES] + ([binder] if colab else []))
     return markdown_table(header, rows)
+
+
+TAGLINE = (
+    "pass@k in RLVR: per prompt a reweighting of pass@1, and a diagnostic of exploration read beside its baselines"
+)
+"""The course's claim in one line: README title, ``pyproject.toml``'s description, ``passk --help``, the site."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a headline claim is asserted: an ``assert`` in a code cell under a heading of a notebook."""
+
+    notebook: str
+    """Notebook stem, e.g. ``"02_pass_at_k_gradient"``."""
+    heading: str
+    """The start of a Markdown heading line of that notebook (``"## 6."``); the cell sits between it and
+    the next heading of the same or a higher level."""
+    asserts: str
+    """Text that one ``assert`` statement of a code cell in that section contains (the quantity it checks)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One headline claim: a Markdown paragraph of the README's opening and the cells that assert it."""
+
+    title: str
+    text: str
+    anchors: tuple[Anchor, ...]
+
+
+def _chen_numbers() -> str:
+    base, pass1, _, both = papers.CHEN_ENIGMATA
+    b32, p32, _, both32 = papers.CHEN_ENIGMATA_32B
+    return (
+        f"on Qwen2.5-7B-Instruct their pass@k-then-pass@1 recipe lifted Enigmata pass@1 from {base.pass_at_1:g} % to "
+        f"{both.pass_at_1:g} % (pass@1 training alone: {pass1.pass_at_1:g} %), with smaller gains at 32B "
+        f"({p32.pass_at_1:g} → {both32.pass_at_1:g} % against pass@1 training) and on a multimodal mixture-of-experts "
+        "model"
+    )
+
+
+HEADLINE = (
+    Claim(
+        "Per prompt and in expectation, training on pass@k is a reweighting of pass@1.",
+        "Yu (arXiv 2511.16231) shows that for one prompt the pass@k objective J_k = 1 − (1 − J_1)^k has the "
+        "gradient ∇J_k = α_k ∇J_1 with α_k = k(1 − J_1)^(k−1): the pass@1 direction, with a weight that is "
+        "largest on hard prompts and vanishes on solved ones. In expectation the same holds for every group "
+        "estimator whose weights depend on the rewards alone (PKPO's average exactly to α_k), and where "
+        "exploration matters most the sampled signal vanishes for pass@k as for pass@1: a group whose samples "
+        "all fail gives exactly zero, with probability (1 − p)^n. Yu concludes that pass@k is a useful "
+        "diagnostic that may be unsuitable as a direct objective. The identity holds per prompt only: across "
+        "prompts the weights tilt the dataset gradient — in chapter 2's three-answer example a pass@4 step "
+        "lowers mean pass@1 — and a sampled update is not its mean (chapter 2).",
+        (
+            Anchor("02_pass_at_k_gradient", "## 1.", "is_identity(d.ratio, alpha_k_expr(d.J1))"),
+            Anchor("02_pass_at_k_gradient", "#### PKPO", "G.pkpo_weights(rr, k), n), alpha_k_expr(P, k)"),
+            Anchor("02_pass_at_k_gradient", "### 4b.", "pk.zero_signal_prob(q, n)"),
+            Anchor("02_pass_at_k_gradient", "### 4a.", "mean_pass1_after < mean_pass1_before"),
+        ),
+    ),
+    Claim(
+        "So the reweighting is a schedule one can design directly.",
+        "On chapter 4's exact bandit, pass@1 ascent with the step α_k(J_1) on each prompt reproduces exact "
+        "pass@4 training to the last bit; `grpo_alpha` puts the same weight on GRPO's advantage in the lab "
+        "(chapter 5). Chen et al. (arXiv 2508.10751) reach this view from the other side: their analytic "
+        "pass@k advantage is implicit reward design, an advantage shaped directly to spend the effort on "
+        "harder problems.",
+        (Anchor("04_exploration_collapse", "## 6.", "np.array_equal(stepped.theta, hk.theta)"),),
+    ),
+    Claim(
+        "That reweighting toward hard prompts can matter a great deal in practice.",
+        "This is Chen et al.'s point, and the course's own runs show it. After the same number of exact steps "
+        "on chapter 4's bandit, pass@4 training keeps more correct answers alive (more modes, more entropy) "
+        "than pass@1 training. In the transformer lab, Chen et al.'s advantage and `grpo_alpha` end the step "
+        "budget with more held-out coverage than GRPO, separated over paired seeds after a Holm correction "
+        "(chapters 5–6; one task, a tiny model). At scale, " + _chen_numbers() + " (their Tables 2–3, "
+        "one run each); the gain of pass@k training held, smaller, across model sizes, dense and "
+        "mixture-of-experts models, several model families and multimodal tasks — breadth a laptop course "
+        "cannot repeat.",
+        (
+            Anchor("04_exploration_collapse", "## 6.", "hk.modes[-1] > h1.modes[-1]"),
+            Anchor("06_beyond_passk", "### A verdict per method", 'verdict["chen"] == verdict["grpo_alpha"]'),
+        ),
+    ),
+    Claim(
+        "pass@k is a diagnostic of exploration, read beside its baselines.",
+        "Δ(k) = J_k − J_1 falls when prompts get solved as well as when answers are lost (chapter 1); on "
+        "short answers a uniform guesser reaches a large-k pass@k above an RL-trained model's (chapter 7; "
+        "Dragoi et al., arXiv 2510.08325); and a pass@k curve belongs to a checkpoint *and* a sampling "
+        "temperature: the same two checkpoints cross at a different k at another temperature (chapter 7). "
+        "So the course reads every pass@k beside solved prompts, distinct correct answers, the base model, "
+        "a uniform guesser and the temperature.",
+        (
+            Anchor("01_pass_at_k_metric", "## 6.", "split.rose < split.fell < 0"),
+            Anchor("07_passk_as_a_diagnostic", "## 6.", "guess_K > rl_K"),
+            Anchor("07_passk_as_a_diagnostic", "## 4.", "k_star_at[T_LOW] < k_star_at[1.0] < k_star_at[T_HIGH]"),
+        ),
+    ),
+)
+"""The course's headline: the README's opening (``scripts/sync_notebooks.py`` renders it), each claim with
+the notebook cells that assert it (``tests/test_headline.py`` checks that those asserts exist)."""
+
+
+def readme_title() -> str:
+    """The README's title line (without ``# ``), generated from :data:`TAGLINE`."""
+    return f"passk-course — {TAGLINE}"
+
+
+def headline_markdown() -> str:
+    """The README's opening claims, one paragraph each, generated from :data:`HEADLINE`."""
+    return "\n\n".join(f"**{claim.title}** {claim.text}" for claim in HEADLINE)

@@ -285,7 +285,7 @@ def index_page(docs: list[str]) -> str:
     toc_docs = "\n".join(docs + ["api/index"])
     return f"""# Pass@k in RLVR
 
-*A good diagnostic of exploration, a poor training objective.* A Jupyter course with executable math
+*{config.TAGLINE[0].upper() + config.TAGLINE[1:]}.* A Jupyter course with executable math
 and experiments (Yu, arXiv [2511.16231](https://arxiv.org/abs/2511.16231)). These pages are the
 course's notebooks, executed, with their charts; to run them, open a chapter in Colab or Binder, or
 install the course: `pip install "passk-course[course] @ {config.pip_spec()}"`, then `make course`.

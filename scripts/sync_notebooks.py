@@ -6,8 +6,8 @@ For every notebook under notebooks/ and solutions/ it
    replacing an existing set-up cell or a ``# SETUP-CELL`` placeholder, otherwise inserting it;
 2. clears outputs, execution counts and volatile metadata;
 
-and it rewrites the README's badge line and course map (between ``<!-- badges -->`` and
-``<!-- course-map -->`` markers) from :mod:`course_lib.config`, so each has one home.
+and it rewrites the README's title, badge line, headline claims and course map (between ``<!-- badges -->``,
+``<!-- headline -->`` and ``<!-- course-map -->`` markers) from :mod:`course_lib.config`, so each has one home.
 
 ``--check`` changes nothing and exits 1 if a notebook would change (used by the tests).
 This is a tool for the course's own sources; it never touches exercises/ (generated
@@ -26,7 +26,9 @@ from course_lib.config import (
     SETUP_CELL_MARKER,
     badges_markdown,
     course_map_markdown,
+    headline_markdown,
     install_markdown,
+    readme_title,
     setup_cell_source,
 )
 
@@ -71,8 +73,13 @@ def _replace_block(text: str, name: str, body: str) -> str:
 
 
 def sync_readme(text: str) -> str:
-    """README text with the badges, the install lines and the course map regenerated from course_lib.config."""
+    """README text with the title, badges, headline, install lines and course map regenerated from course_lib.config."""
+    first, rest = text.split("\n", 1)
+    if not first.startswith("# "):
+        raise SystemExit("README.md must start with its title, '# ...'")
+    text = f"# {readme_title()}\n{rest}"
     text = _replace_block(text, "badges", badges_markdown())
+    text = _replace_block(text, "headline", headline_markdown())
     text = _replace_block(text, "install", install_markdown())
     return _replace_block(text, "course-map", course_map_markdown())
 
