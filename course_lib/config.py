@@ -130,7 +130,8 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "Policy-gradient lab",
         "A tiny transformer trained with GRPO, RLOO, Chen et al.'s pass@k advantage and recipe, PKPO and "
         "grpo_alpha (GRPO reweighted per prompt by α_k, pass@k's reweighting made explicit); Δ(k), distinct "
-        "correct answers and held-out pass@k at matched pass@1",
+        "correct answers and held-out pass@k at matched pass@1 and at the end of an equal budget, beside the base "
+        "model and a uniform guesser",
         45,
     ),
     (
@@ -147,7 +148,8 @@ CHAPTERS = [  # (notebook stem, title, what you learn, minutes for a learner)
         "07_passk_as_a_diagnostic",
         "pass@k as a diagnostic",
         "Two checkpoints compared across k on real-format result files: bootstrap intervals (population vs fixed "
-        "benchmark), every crossing, coverage losses, pass^k and Cover@τ beside a uniform guesser, a beta-binomial "
+        "benchmark), every crossing and how it moves with the sampling temperature, coverage losses, pass^k and "
+        "Cover@τ beside a uniform guesser, a beta-binomial "
         "forecast beyond n checked by subsampling; GRPO group sizes planned from pass rates; a training run "
         "watched from its own samples (`passk curve`, `passk plan`, `passk monitor`)",
         30,
