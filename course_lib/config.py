@@ -253,7 +253,11 @@ HEADLINE = (
         "(chapter 5). Chen et al. (arXiv 2508.10751) reach this view from the other side: their analytic "
         "pass@k advantage is implicit reward design, an advantage shaped directly to spend the effort on "
         "harder problems.",
-        (Anchor("04_exploration_collapse", "## 6.", "np.array_equal(stepped.theta, hk.theta)"),),
+        (
+            Anchor("04_exploration_collapse", "## 6.", "np.array_equal(stepped.theta, hk.theta)"),
+            Anchor("05_policy_gradient_lab", "## 8.", "np.allclose(alpha_c, pk.alpha_k(cc / n, K) * g_c)"),
+            Anchor("02_pass_at_k_gradient", "#### What dividing by", "peak[1] == N_chen // 2"),
+        ),
     ),
     Claim(
         "That reweighting toward hard prompts can matter a great deal in practice.",
