@@ -189,7 +189,8 @@ def course_map_markdown(links: str = "relative") -> str:
 
 
 TAGLINE = (
-    "pass@k in RLVR: per prompt a reweighting of pass@1, and a diagnostic of exploration read beside its baselines"
+    "pass@k in RLVR: per prompt, training on it reweights pass@1; as a diagnostic of exploration, "
+    "read it beside its baselines"
 )
 """The course's claim in one line: README title, ``pyproject.toml``'s description, ``passk --help``, the site."""
 
