@@ -228,8 +228,9 @@ def _chen_numbers() -> str:
     return (
         f"on Qwen2.5-7B-Instruct their pass@k-then-pass@1 recipe lifted Enigmata pass@1 from {base.pass_at_1:g} % "
         f"to {both.pass_at_1:g} % (pass@1 training alone: {pass1.pass_at_1:g} %); against pass@1 training it was "
-        f"ahead on pass@1 / pass@{both.k} by {margins(papers.CHEN_ENIGMATA_32B)} at 32B and {margins(papers.CHEN_SEED_VL)} "
-        f"on a multimodal mixture-of-experts model (their Tables 2–3, one run each; k = {both.k} is the course's reading)"
+        f"ahead on pass@1 / pass@{both.k} by {margins(papers.CHEN_ENIGMATA_32B)} at 32B and "
+        f"{margins(papers.CHEN_SEED_VL)} on a multimodal mixture-of-experts model (their Tables 2–3, one run "
+        f"each; k = {both.k} is the course's reading)"
     )
 
 
