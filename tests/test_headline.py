@@ -29,9 +29,12 @@ def _section(cells, heading: str):
     found, level, out = False, 0, []
     for cell in cells:
         if cell.cell_type == "markdown":
+            fenced = False
             for line in cell.source.splitlines():
+                if line.lstrip().startswith("```"):
+                    fenced = not fenced  # a "# comment" inside a code block is not a heading
                 hashes = len(line) - len(line.lstrip("#"))
-                if not hashes or not line[hashes:].startswith(" "):
+                if fenced or not hashes or not line[hashes:].startswith(" "):
                     continue
                 if found and hashes <= level:
                     return out
@@ -83,7 +86,7 @@ def test_the_section_finder_stops_at_the_next_heading_and_finds_nothing_it_shoul
     cells = [
         md("# T\n## 1. A"),
         code("assert x == 1"),
-        md("### 1.1 sub"),
+        md("### 1.1 sub\n```python\n# 2. not a heading\n```"),
         code("assert y"),
         md("## 2. B"),
         code("assert z"),
