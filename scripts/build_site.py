@@ -283,12 +283,14 @@ def index_page(docs: list[str]) -> str:
     )
     toc_chapters = "\n".join(f"chapters/{stem}" for stem, *_ in config.CHAPTERS)
     toc_docs = "\n".join(docs + ["api/index"])
+    claim = config.TAGLINE.split(": ", 1)[1]  # the tagline without its "pass@k in RLVR: " (the page title)
     return f"""# Pass@k in RLVR
 
-*{config.TAGLINE[0].upper() + config.TAGLINE[1:]}.* A Jupyter course with executable math
-and experiments (Yu, arXiv [2511.16231](https://arxiv.org/abs/2511.16231)). These pages are the
-course's notebooks, executed, with their charts; to run them, open a chapter in Colab or Binder, or
-install the course: `pip install "passk-course[course] @ {config.pip_spec()}"`, then `make course`.
+*{claim[0].upper() + claim[1:]}.* A Jupyter course with executable math and experiments (Yu, arXiv
+[2511.16231](https://arxiv.org/abs/2511.16231); Chen et al., arXiv
+[2508.10751](https://arxiv.org/abs/2508.10751)). These pages are the course's notebooks, executed, with
+their charts; to run them, open a chapter in Colab or Binder, or install the course:
+`pip install "passk-course[course] @ {config.pip_spec()}"`, then `make course`.
 
 ## Course map
 
