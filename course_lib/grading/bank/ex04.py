@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import advantages, bandit
+from ... import advantages, bandit, passk
 from ..questions import ChoiceQuestion, FunctionQuestion
 
 
@@ -13,6 +13,16 @@ def passk_gradient_reference(logits, correct, k):
     logits = np.asarray(logits, dtype=float)[None, :]
     correct = np.asarray(correct, dtype=bool)[None, :]
     return bandit.exact_gradient(logits, correct, "pass@k", k)[0]
+
+
+def grpo_passk_signal_reference(n, p):
+    """P(verl's ``grpo_passk`` gives some sample of a group of n a non-zero weight), prompt pass rate p.
+
+    Read off the registry itself: the weights of a group depend only on its number c of correct
+    samples, so sum Bin(c; n, p) over the c whose group gets any non-zero weight.
+    """
+    live = [bool(np.any(advantages.loss_weights("grpo_passk", (np.arange(n) < c).astype(float)))) for c in range(n + 1)]
+    return float(passk.binomial_pmf(n, p)[np.array(live)].sum())
 
 
 _RNG = np.random.default_rng(4)
@@ -100,5 +110,16 @@ QUESTIONS = [
             ("d", "look at the split: how many prompts' J_1 fell?"),
         ),
         hint="Per prompt Δ(k) = 1 − (1 − J_1)^k − J_1 is a function of J_1 alone; where is it 0?",
+    ),
+    FunctionQuestion(
+        qid="ex04.q6",
+        title="how often verl's grpo_passk gives signal",
+        answer_name="signal_probability",
+        reference=grpo_passk_signal_reference,
+        params=("n", "p"),
+        cases=((8, 0.05), (8, 0.3), (8, 0.8), (2, 0.5), (16, 0.01), (4, 0.0), (4, 1.0)),
+        hint="With 0/1 rewards the top two rewards tie as soon as two samples are correct, and all rewards are "
+        "equal when none is: only a group with exactly one correct sample gets a non-zero weight. "
+        "How likely is exactly one success in n Bernoulli(p) draws?",
     ),
 ]
