@@ -16,6 +16,7 @@ __all__ = [
     "CHEN_ENIGMATA_32B",
     "CHEN_SEED_VL",
     "CHEN_K_NOTE",
+    "CHEN_TABLES",
     "reported_rows",
     "pass_at_k_header",
 ]
@@ -96,6 +97,15 @@ CHEN_SEED_VL = _chen(
 )
 """Chen et al.'s multimodal result: an internal mixture-of-experts vision-language model on
 MathVision and MMMU (Table 3, average of the two; pass@k read as pass@8 by :data:`CHEN_K_NOTE`)."""
+
+
+CHEN_TABLES = {
+    "Qwen2.5-7B-Instruct, Enigmata": CHEN_ENIGMATA,
+    "Qwen2.5-32B-Instruct, Enigmata": CHEN_ENIGMATA_32B,
+    "Seed1.5-VL-Small (MoE), MathVision + MMMU": CHEN_SEED_VL,
+}
+"""Chen et al.'s three quoted tables by model and task, in the order the chapters show them (the breadth
+of their result: two model sizes, dense and mixture-of-experts, puzzles and multimodal reasoning)."""
 
 
 def reported_rows(results=CHEN_ENIGMATA) -> list[list]:

@@ -26,6 +26,12 @@ def test_every_row_names_its_table_and_k(name):
     assert papers.pass_at_k_header(rows) == "pass@8 (%, k inferred)"
 
 
+def test_the_chapters_tables_are_the_three_tables():
+    assert list(papers.CHEN_TABLES.values()) == [papers.CHEN_ENIGMATA, papers.CHEN_ENIGMATA_32B, papers.CHEN_SEED_VL]
+    for title, rows in papers.CHEN_TABLES.items():  # each title names the model its rows' source names
+        assert rows[0].source.rsplit(", ", 1)[1].removesuffix(" rows").split(" (")[0] in title
+
+
 def test_the_note_says_why_k_is_inferred():
     note = papers.CHEN_K_NOTE
     assert "inferred" in note and "8 samples" in note and "Appendix A.2" in note and "Figure 12" in note
