@@ -1,4 +1,4 @@
-"""Exercise 2, the gradient (notebooks/02_pass_at_k_gradient.ipynb): alpha_k, p*, SymPy, a bug hunt, grpo_passk."""
+"""Exercise 2, the gradient (notebooks/02_pass_at_k_gradient.ipynb): alpha_k, p*, SymPy, a bug hunt, group sizes."""
 
 from __future__ import annotations
 
@@ -31,11 +31,6 @@ def p_star_4_expected():
     roots = sp.solve(sp.diff(symbolic.delta_k_expr(symbolic.P, 4), symbolic.P), symbolic.P)
     (root,) = [r for r in roots if r.is_real and 0 < r < 1]
     return root
-
-
-def grpo_passk_signal_prob(p, n):
-    """P(exactly one of n samples correct) = n p (1-p)^(n-1): the groups verl's ``grpo_passk`` learns from."""
-    return passk.binomial_pmf(n, p)[1]
 
 
 def smallest_group() -> int:
@@ -129,14 +124,5 @@ QUESTIONS = [
             ("d", "per prompt the two gradients are parallel; alpha_k only rescales"),
         ),
         hint="Read alpha_8 at small p and near p = 1 on the chart.",
-    ),
-    FunctionQuestion(
-        qid="ex02.q8",
-        title="which groups verl's grpo_passk learns from",
-        answer_name="signal_prob",
-        reference=grpo_passk_signal_prob,
-        params=("p", "n"),
-        cases=((0.05, 8), (0.3, 8), (0.8, 8), (0.5, 2), (0.01, 64), (0.0, 8), (1.0, 8), (0.2, 1)),
-        hint="Only a group with exactly one correct sample gives signal: the binomial probability of c = 1.",
     ),
 ]
