@@ -20,6 +20,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from conftest import ROOT  # noqa: E402
+from same_numbers import differences  # noqa: E402  (tests/same_numbers.py)
 
 from course_lib import passk  # noqa: E402
 from course_lib.advantages import loss_weights  # noqa: E402
@@ -410,7 +411,7 @@ def test_committed_rl_results_carry_provenance_verdicts_and_dumps():
         (m, s) for m in results["methods"] for s in prov["seeds"]
     } and len(prov["seeds"]) >= 3
     # the verdicts and readings in the file are what the code computes from the runs it holds (Holm included)
-    assert verdicts(runs, results["methods"]) == results["verdicts"]
+    assert differences(verdicts(runs, results["methods"]), results["verdicts"]) == []  # up to last bits
     assert all(readings(r) == r["readings"] for r in runs)
     steps = results["base_config"]["steps"]
     for r in runs:
